@@ -1,0 +1,145 @@
+"""The model manifest: which models the service loads and everything needed to use each one.
+
+Plain dataclasses and JSON (no pydantic, no Keras) so training scripts on the GPU machine,
+which lacks most of the service's dependencies, read and write the same file.
+
+Format (``models/manifest.json``)::
+
+    {"version": 1, "models": [{"name": "race", "task": "race", "file": "race.keras",
+      "labels": [...], "input_size": 224, "preprocessing": "resnet_v2",
+      "gradcam_layer": "block4_relu", "architecture": "lean", "card": "race.md",
+      "metrics": {"val_accuracy": 0.7, "accuracy_by_race": {...}}, "training": {...}}]}
+
+``file`` and ``card`` are relative to the manifest's folder.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from facexai.labels import labels_for
+from facexai.preprocessing import PREPROCESSORS
+
+MANIFEST_VERSION = 1
+
+
+class ManifestError(ValueError):
+    """The manifest is malformed or names something that does not exist."""
+
+
+@dataclass
+class ModelSpec:
+    name: str
+    task: str
+    file: str
+    labels: list[str]
+    input_size: int = 224
+    preprocessing: str = "resnet_v2"
+    gradcam_layer: str = "block4_relu"
+    architecture: str = "lean"
+    card: str | None = None
+    description: str = ""
+    biased: bool = False
+    metrics: dict[str, Any] = field(default_factory=dict)
+    training: dict[str, Any] = field(default_factory=dict)
+
+    def validate(self) -> None:
+        if self.preprocessing not in PREPROCESSORS:
+            raise ManifestError(f"model {self.name!r}: unknown preprocessing {self.preprocessing!r}")
+        if not self.labels:
+            raise ManifestError(f"model {self.name!r}: empty label list")
+        if len(set(self.labels)) != len(self.labels):
+            raise ManifestError(f"model {self.name!r}: duplicate labels")
+        if self.input_size < 32:
+            raise ManifestError(f"model {self.name!r}: input_size {self.input_size} is too small")
+        try:
+            expected = labels_for(self.task)
+        except ValueError as exc:
+            raise ManifestError(f"model {self.name!r}: {exc}") from None
+        if tuple(self.labels) != expected:
+            raise ManifestError(f"model {self.name!r}: labels {self.labels} differ from task {self.task!r} {list(expected)}")
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ModelSpec:
+        known = set(cls.__dataclass_fields__)
+        missing = {"name", "task", "file", "labels"} - set(data)
+        if missing:
+            raise ManifestError(f"manifest entry {data.get('name', '?')!r} lacks {sorted(missing)}")
+        spec = cls(**{k: v for k, v in data.items() if k in known})
+        spec.labels = list(spec.labels)
+        spec.validate()
+        return spec
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class Manifest:
+    models: list[ModelSpec]
+    root: Path = Path(".")
+
+    def __post_init__(self) -> None:
+        names = [m.name for m in self.models]
+        dupes = {n for n in names if names.count(n) > 1}
+        if dupes:
+            raise ManifestError(f"duplicate model names in manifest: {sorted(dupes)}")
+
+    def get(self, name: str) -> ModelSpec:
+        for spec in self.models:
+            if spec.name == name:
+                return spec
+        raise KeyError(name)
+
+    @property
+    def names(self) -> list[str]:
+        return [m.name for m in self.models]
+
+    def path_of(self, spec: ModelSpec) -> Path:
+        return (self.root / spec.file).resolve()
+
+    def card_path(self, spec: ModelSpec) -> Path | None:
+        return (self.root / spec.card).resolve() if spec.card else None
+
+    def missing_files(self) -> list[Path]:
+        return [p for p in (self.path_of(s) for s in self.models) if not p.is_file()]
+
+    def upsert(self, spec: ModelSpec) -> None:
+        """Add ``spec``, replacing an entry of the same name in place."""
+        spec.validate()
+        for i, existing in enumerate(self.models):
+            if existing.name == spec.name:
+                self.models[i] = spec
+                return
+        self.models.append(spec)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"version": MANIFEST_VERSION, "models": [m.to_dict() for m in self.models]}
+
+    def save(self, path: Path | str) -> None:
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(path.suffix + ".tmp")
+        tmp.write_text(json.dumps(self.to_dict(), indent=2, ensure_ascii=False) + "\n")
+        tmp.replace(path)
+
+
+def load_manifest(path: Path | str) -> Manifest:
+    path = Path(path)
+    if not path.is_file():
+        raise ManifestError(f"model manifest not found: {path}")
+    try:
+        data = json.loads(path.read_text())
+    except json.JSONDecodeError as exc:
+        raise ManifestError(f"{path}: not valid JSON ({exc})") from None
+    if not isinstance(data, dict) or not isinstance(data.get("models"), list):
+        raise ManifestError(f"{path}: expected an object with a 'models' list")
+    return Manifest([ModelSpec.from_dict(m) for m in data["models"]], root=path.parent)
+
+
+def load_or_new_manifest(path: Path | str) -> Manifest:
+    path = Path(path)
+    return load_manifest(path) if path.is_file() else Manifest([], root=path.parent)
