@@ -19,9 +19,7 @@ STEM_OUTPUT = "conv2_block1_2_relu"
 
 
 def _stem(input_size: int, weights: str | None, freeze: bool) -> tuple[keras.KerasTensor, keras.KerasTensor]:
-    base = keras.applications.ResNet50V2(
-        include_top=False, weights=weights, input_shape=(input_size, input_size, 3)
-    )
+    base = keras.applications.ResNet50V2(include_top=False, weights=weights, input_shape=(input_size, input_size, 3))
     if freeze:
         for layer in base.layers[:14]:
             layer.trainable = False

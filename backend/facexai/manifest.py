@@ -60,7 +60,9 @@ class ModelSpec:
         except ValueError as exc:
             raise ManifestError(f"model {self.name!r}: {exc}") from None
         if tuple(self.labels) != expected:
-            raise ManifestError(f"model {self.name!r}: labels {self.labels} differ from task {self.task!r} {list(expected)}")
+            raise ManifestError(
+                f"model {self.name!r}: labels {self.labels} differ from task {self.task!r} {list(expected)}"
+            )
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ModelSpec:

@@ -1,0 +1,71 @@
+"""Assembles the app: settings, lifespan (models load once), middleware, routers, error handlers."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from facexai import __version__
+from facexai.api.errors import install_error_handlers
+from facexai.api.routes import analyses, analyze, models
+from facexai.api.upload import ENVELOPE_BYTES, BodyLimit, keep_uploads_in_memory
+from facexai.config import Settings, get_settings
+
+log = logging.getLogger("facexai")
+
+
+def build_state(app: FastAPI, settings: Settings) -> None:
+    """Load the models and build everything requests use (TensorFlow is imported here, not at import time)."""
+    from facexai.analysis import AnalysisStore, Analyzer, IGOptions
+    from facexai.faces import FaceAligner
+    from facexai.registry import ModelRegistry
+
+    registry = ModelRegistry.load(settings.models_manifest, ig_batch_size=settings.ig_batch_size)
+    if settings.warm_up:
+        registry.warm_up()
+    aligner = FaceAligner(
+        settings.detector, settings.detector_upsample, settings.max_faces, settings.detection_threshold
+    )
+    store = AnalysisStore(settings.analysis_ttl_s, settings.analysis_cache_size)
+    defaults = IGOptions(steps=settings.ig_steps, rule=settings.ig_rule, output=settings.ig_output)
+    app.state.analyzer = Analyzer(registry, aligner, store, defaults)
+    app.state.registry = registry
+    log.info("facexai ready: models %s", ", ".join(registry.names))
+
+
+def create_app(settings: Settings | None = None, load_models: bool = True) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if load_models:
+            build_state(app, settings)
+        yield
+        app.state.registry = None
+
+    app = FastAPI(
+        title="facexai",
+        version=__version__,
+        description="Age, gender and race of every face in a photo, explained with Integrated Gradients and Grad-CAM.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.registry = None
+    keep_uploads_in_memory(settings.max_upload_bytes)
+    app.add_middleware(BodyLimit, max_body_bytes=settings.max_upload_bytes + ENVELOPE_BYTES)
+    install_error_handlers(app)
+    app.include_router(analyze.router)
+    app.include_router(analyses.router)
+    app.include_router(models.router)
+    if settings.frontend_dist.is_dir():
+        app.mount("/", StaticFiles(directory=settings.frontend_dist, html=True), name="frontend")
+    return app
+
+
+def app_factory() -> FastAPI:
+    """For ``uvicorn --factory facexai.api.main:app_factory``."""
+    return create_app()

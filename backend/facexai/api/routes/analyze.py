@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, File, Query, UploadFile
+from starlette.concurrency import run_in_threadpool
+
+from facexai.api.deps import AnalyzerDep, SettingsDep, ig_options
+from facexai.api.schemas import AnalyzeResponse, ErrorResponse, ExplainedOutput, ExplainMode, QuadratureRule
+from facexai.errors import UploadTooLarge
+from facexai.images import decode_image
+
+router = APIRouter(tags=["analysis"])
+
+ERRORS: dict[int | str, dict[str, object]] = {
+    400: {"model": ErrorResponse, "description": "invalid_image: the data cannot be decoded"},
+    413: {"model": ErrorResponse, "description": "upload_too_large or image_too_large"},
+    415: {"model": ErrorResponse, "description": "unsupported_type: not an image"},
+    422: {"model": ErrorResponse, "description": "no_face, or validation_error"},
+    503: {"model": ErrorResponse, "description": "models_not_ready"},
+}
+
+IGSteps = Annotated[int | None, Query(ge=2, description="Integrated Gradients points (default: the service's setting)")]
+IGRule = Annotated[QuadratureRule | None, Query(description="quadrature rule (default: the service's setting)")]
+IGOutput = Annotated[ExplainedOutput | None, Query(description="explain the class logit or its probability")]
+
+
+@router.post("/analyze", response_model=AnalyzeResponse, responses=ERRORS)
+async def analyze(
+    analyzer: AnalyzerDep,
+    settings: SettingsDep,
+    file: Annotated[UploadFile, File(description="a photo: JPEG, PNG, WebP, BMP, TIFF or GIF")],
+    align: Annotated[bool, Query(description="false: the upload is an already aligned face chip")] = True,
+    explain: Annotated[ExplainMode, Query(description="which explanations to compute")] = ExplainMode.both,
+    ig_steps: IGSteps = None,
+    ig_rule: IGRule = None,
+    ig_output: IGOutput = None,
+) -> AnalyzeResponse:
+    """Every face in the photo: its box, aligned chip, every model's prediction and explanations.
+
+    For a fast first answer ask `explain=grad_cam` (predictions and Grad-CAM for all models),
+    then fetch Integrated Gradients per model from `/analyses/{analysis_id}/faces/{i}/explanations/{model}`.
+    """
+    data = await file.read(settings.max_upload_bytes + 1)
+    await file.close()
+    if len(data) > settings.max_upload_bytes:
+        raise UploadTooLarge(f"the upload is over the {settings.max_upload_bytes / 1024 / 1024:.0f} MB limit")
+    options = ig_options(settings, ig_steps, ig_rule.value if ig_rule else None, ig_output.value if ig_output else None)
+    image = await run_in_threadpool(decode_image, data, settings.max_pixels)
+    del data
+    return await run_in_threadpool(analyzer.analyze, image, align, explain, options)

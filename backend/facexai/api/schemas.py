@@ -1,0 +1,165 @@
+"""Request and response models: the OpenAPI schema is the contract the web app's client is generated from."""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+
+class ExplainMode(str, Enum):
+    both = "both"
+    integrated_gradients = "integrated_gradients"
+    grad_cam = "grad_cam"
+    none = "none"
+
+    @property
+    def wants_ig(self) -> bool:
+        return self in (ExplainMode.both, ExplainMode.integrated_gradients)
+
+    @property
+    def wants_grad_cam(self) -> bool:
+        return self in (ExplainMode.both, ExplainMode.grad_cam)
+
+
+class QuadratureRule(str, Enum):
+    left_riemann = "left_riemann"
+    midpoint = "midpoint"
+    trapezoid = "trapezoid"
+    gauss_legendre = "gauss_legendre"
+
+
+class ExplainedOutput(str, Enum):
+    logit = "logit"
+    probability = "probability"
+
+
+class CompareMethod(str, Enum):
+    integrated_gradients = "integrated_gradients"
+    grad_cam = "grad_cam"
+
+
+class ErrorResponse(BaseModel):
+    code: str = Field(description="stable machine-readable error code, e.g. no_face, invalid_image")
+    detail: Any = Field(description="human-readable message, or the list of validation errors")
+
+
+class Box(BaseModel):
+    left: int
+    top: int
+    right: int
+    bottom: int
+
+
+class Prediction(BaseModel):
+    label: str = Field(description="the most probable label")
+    probabilities: dict[str, float] = Field(description="label -> probability, in the model's label order")
+
+
+class IntegratedGradientsResult(BaseModel):
+    image: str = Field(description="base64 PNG: |attribution| heatmap blended over the aligned face")
+    heatmap: str = Field(
+        description="base64 PNG, RGBA: the same heatmap alone, transparent where zero, to overlay at any opacity"
+    )
+    signed_image: str = Field(
+        description="base64 PNG: signed attribution (red: evidence for the target, blue: against) over the face"
+    )
+    completeness_error: float = Field(description="|sum(attributions) - (F(x) - F(baseline))| / |F(x) - F(baseline)|")
+    steps: int
+    rule: QuadratureRule
+    output: ExplainedOutput = Field(description="which output of the target class was integrated")
+    baseline: str = Field(description="the baseline image, in pixel space before preprocessing")
+    clip_percentile: float = Field(description="the overlay's colour scale ends at this percentile of |attribution|")
+    score_input: float = Field(description="F(x): the explained output at the photo")
+    score_baseline: float = Field(description="F(baseline)")
+    elapsed_ms: float
+
+
+class GradCamResult(BaseModel):
+    image: str = Field(description="base64 PNG: Grad-CAM blended over the aligned face")
+    heatmap: str = Field(description="base64 PNG, RGBA: the Grad-CAM map alone, transparent where zero")
+    layer: str
+    max_value: float = Field(description="the map's maximum before normalisation; 0 means no positive evidence")
+    elapsed_ms: float
+
+
+class Explanation(BaseModel):
+    target: str = Field(description="the explained label")
+    target_probability: float
+    integrated_gradients: IntegratedGradientsResult | None = None
+    grad_cam: GradCamResult | None = None
+
+
+class Face(BaseModel):
+    index: int = Field(description="position in `faces`; use it to ask for more explanations")
+    box: Box = Field(description="the face in the original photo's pixels (after EXIF orientation)")
+    aligned_image: str = Field(description="base64 PNG: the aligned face chip, at the largest model input size")
+    predictions: dict[str, Prediction] = Field(description="model name -> prediction")
+    explanations: dict[str, Explanation] = Field(default_factory=dict, description="model name -> explanation")
+
+
+class ImageInfo(BaseModel):
+    width: int
+    height: int
+    format: str
+
+
+class AnalyzeResponse(BaseModel):
+    analysis_id: str = Field(description="names this analysis for follow-up requests while it is kept in memory")
+    expires_in_s: int
+    image: ImageInfo
+    aligned: bool = Field(description="false when the upload was treated as an already aligned chip")
+    faces_found: int
+    faces_skipped: int = Field(description="faces found beyond the per-photo cap (the smallest are skipped)")
+    models: list[str]
+    faces: list[Face]
+    timings_ms: dict[str, float]
+
+
+class RegionShare(BaseModel):
+    region: str
+    shares: dict[str, float] = Field(description="model -> share of its |attribution| that falls in this region")
+
+
+class Comparison(BaseModel):
+    target: str
+    method: CompareMethod
+    models: list[str]
+    scale_max: float = Field(description="the shared colour scale's end, in attribution units")
+    images: dict[str, str] = Field(description="model -> base64 PNG overlay on the shared scale")
+    heatmaps: dict[str, str] = Field(description="model -> base64 RGBA PNG heatmap alone, on the shared scale")
+    difference_image: str = Field(description="base64 PNG: second model minus first, red where the second attends more")
+    raw: dict[str, list[list[float]]] = Field(
+        description="model -> the |map| pooled to a coarse grid (grid_size x grid_size), divided by scale_max"
+    )
+    grid_size: int
+    correlation: float = Field(description="Pearson correlation of the two |maps| (1: same places)")
+    regions: list[RegionShare]
+    summary: str = Field(description="one sentence: where and how much the two models disagree")
+    probabilities: dict[str, float] = Field(description="model -> probability of the target")
+
+
+class ModelInfo(BaseModel):
+    name: str
+    task: str
+    labels: list[str]
+    input_size: int
+    preprocessing: str
+    gradcam_layer: str
+    architecture: str
+    biased: bool
+    description: str
+    metrics: dict[str, Any]
+    training: dict[str, Any]
+    card_markdown: str | None = None
+
+
+class ModelsResponse(BaseModel):
+    models: list[ModelInfo]
+
+
+class HealthResponse(BaseModel):
+    status: str = Field(description="'ok' once every model is loaded, else 'loading'")
+    models_loaded: int
+    models: list[str]

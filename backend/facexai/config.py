@@ -1,0 +1,41 @@
+"""Service settings: every knob has a safe default and a FACEXAI_* environment variable."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from facexai.explain.integrated_gradients import DEFAULT_OUTPUT, DEFAULT_RULE, DEFAULT_STEPS
+
+#: the repository root when running from a checkout (editable install)
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="FACEXAI_", protected_namespaces=())
+
+    models_manifest: Path = Field(REPO_ROOT / "models" / "manifest.json", description="the model manifest to serve")
+    frontend_dist: Path = Field(REPO_ROOT / "frontend" / "dist", description="built web app served at / when present")
+    max_upload_bytes: int = Field(10 * 1024 * 1024, gt=0, description="uploads above this get 413 upload_too_large")
+    max_pixels: int = Field(40_000_000, gt=0, description="decoded images above this get 413 image_too_large")
+    max_faces: int = Field(10, ge=1, le=100, description="faces analysed per photo, largest first")
+    detector: Literal["hog", "cnn"] = "hog"
+    detector_upsample: int = Field(1, ge=0, le=3)
+    detection_threshold: float = Field(0.1, description="dlib HOG score a detection must exceed")
+    ig_steps: int = Field(DEFAULT_STEPS, ge=2, le=512)
+    ig_max_steps: int = Field(256, ge=2, le=1024, description="the most steps a request may ask for")
+    ig_rule: Literal["left_riemann", "midpoint", "trapezoid", "gauss_legendre"] = DEFAULT_RULE
+    ig_output: Literal["logit", "probability"] = DEFAULT_OUTPUT
+    ig_batch_size: int = Field(16, ge=1, le=256)
+    analysis_ttl_s: int = Field(600, ge=10, description="how long aligned faces stay in memory for follow-ups")
+    analysis_cache_size: int = Field(32, ge=1, description="the most analyses kept in memory")
+    warm_up: bool = Field(True, description="trace every compiled function at start-up")
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

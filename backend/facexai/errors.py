@@ -1,0 +1,73 @@
+"""Named domain errors. The API maps each to its HTTP status and stable ``code`` in one place."""
+
+from __future__ import annotations
+
+
+class FacexaiError(Exception):
+    status_code = 500
+    code = "internal_error"
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
+class InvalidImage(FacexaiError):
+    status_code = 400
+    code = "invalid_image"
+
+
+class UnsupportedType(FacexaiError):
+    status_code = 415
+    code = "unsupported_type"
+
+
+class UploadTooLarge(FacexaiError):
+    status_code = 413
+    code = "upload_too_large"
+
+
+class ImageTooLarge(FacexaiError):
+    status_code = 413
+    code = "image_too_large"
+
+
+class NoFaceDetected(FacexaiError):
+    status_code = 422
+    code = "no_face"
+
+
+class UnknownLabel(FacexaiError):
+    status_code = 422
+    code = "unknown_label"
+
+
+class AnalysisNotFound(FacexaiError):
+    status_code = 404
+    code = "analysis_not_found"
+
+
+class FaceNotFound(FacexaiError):
+    status_code = 404
+    code = "face_not_found"
+
+
+class UnknownModel(FacexaiError):
+    status_code = 404
+    code = "unknown_model"
+
+
+class ModelsNotReady(FacexaiError):
+    status_code = 503
+    code = "models_not_ready"
+
+
+class ModelFileMissing(FacexaiError):
+    """A model named in the manifest has no file: the service refuses to start."""
+
+    code = "model_file_missing"
+
+
+class InvalidParameter(FacexaiError):
+    status_code = 422
+    code = "validation_error"

@@ -1,0 +1,53 @@
+"""Grad-CAM (Selvaraju et al., 2017) as one compiled TensorFlow function.
+
+Returns the class-activation map at the feature layer's resolution, together with the
+probabilities from the same forward pass, so predictions and Grad-CAM cost one call.
+Upsampling and colouring belong to :mod:`facexai.explain.render`.
+"""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from facexai.explain.base import Explainer
+
+
+class GradCam(Explainer):
+    def __init__(self, model: keras.Model, layer: str) -> None:
+        super().__init__(model, feature_layer=layer)
+        batch = tf.TensorSpec([None, *self.input_shape], tf.float32)
+        targets = tf.TensorSpec([None], tf.int32)
+        self._run = tf.function(self._run_impl, input_signature=[batch, targets])
+
+    def _run_impl(self, x, targets):
+        with tf.GradientTape() as tape:
+            features, logits, probs = self.forward(x)
+            # a negative target means "the top class", decided inside the same pass
+            chosen = tf.where(targets < 0, tf.argmax(probs, axis=-1, output_type=tf.int32), targets)
+            scores = tf.gather(logits, chosen, axis=1, batch_dims=1)
+        grads = tape.gradient(scores, features)
+        weights = tf.reduce_mean(grads, axis=(1, 2), keepdims=True)
+        cams = tf.nn.relu(tf.reduce_sum(weights * features, axis=-1))
+        return probs, cams, chosen
+
+    def explain(
+        self, x: np.ndarray, targets: np.ndarray | list[int] | None = None
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """For a batch ``x`` (N, H, W, C), preprocessed: (probabilities (N, classes), maps (N, h, w), targets (N,)).
+
+        ``targets`` holds one class index per image, or -1 (the default) for the top class.
+        The maps are >= 0; a map with no positive evidence is all zeros, never NaN.
+        """
+        x = np.asarray(x, dtype=np.float32)
+        if x.ndim != 4 or x.shape[1:] != self.input_shape:
+            raise ValueError(f"expected a batch of shape (N, {', '.join(map(str, self.input_shape))}), got {x.shape}")
+        t = np.full(len(x), -1, np.int32) if targets is None else np.asarray(targets, np.int32)
+        if t.shape != (len(x),):
+            raise ValueError("need one target per image")
+        if np.any(t >= self.num_classes):
+            raise ValueError(f"target out of range for {self.num_classes} classes")
+        probs, cams, chosen = self._run(tf.constant(x), tf.constant(t))
+        cams = np.nan_to_num(cams.numpy(), nan=0.0, posinf=0.0, neginf=0.0)
+        return probs.numpy(), cams, chosen.numpy()
