@@ -1,0 +1,116 @@
+// The typed API client: openapi-fetch over the generated `paths`, so every path, query parameter
+// and response below is checked against the backend's OpenAPI schema at compile time.
+import createClient from 'openapi-fetch'
+import type { paths } from './schema'
+import { ApiError, toApiError } from './errors'
+import type {
+  AnalyzeResponse,
+  Comparison,
+  Explanation,
+  ExplainMode,
+  HealthResponse,
+  IgOptions,
+  Method,
+  ModelsResponse,
+} from './types'
+
+export type Client = ReturnType<typeof createClient<paths>>
+
+/** Same origin by default: the service serves the built app at `/` and the API beside it. */
+export function makeClient(baseUrl = '', fetchImpl?: typeof fetch): Client {
+  return createClient<paths>({ baseUrl, ...(fetchImpl ? { fetch: fetchImpl } : {}) })
+}
+
+let defaultClient: Client | undefined
+function client(): Client {
+  defaultClient ??= makeClient()
+  return defaultClient
+}
+
+interface Result<T> {
+  data?: T
+  error?: unknown
+  response: Response
+}
+
+async function unwrap<T>(call: Promise<Result<T>>): Promise<T> {
+  let result: Result<T>
+  try {
+    result = await call
+  } catch (cause) {
+    if (cause instanceof DOMException && cause.name === 'AbortError') throw cause
+    throw new ApiError(0, 'network_error', cause instanceof Error ? cause.message : String(cause))
+  }
+  if (result.data !== undefined && result.response.ok) return result.data
+  throw toApiError(result.response.status, result.error)
+}
+
+export interface AnalyzeOptions extends IgOptions {
+  align?: boolean
+  explain?: ExplainMode
+  signal?: AbortSignal
+}
+
+export function analyze(file: Blob, options: AnalyzeOptions = {}, api: Client = client()): Promise<AnalyzeResponse> {
+  const { signal, ...query } = options
+  return unwrap(
+    api.POST('/analyze', {
+      params: { query },
+      // The schema types the upload as a string (format: binary); the browser sends the Blob itself.
+      body: { file: file as unknown as string },
+      bodySerializer: (body) => {
+        const form = new FormData()
+        const name = file instanceof File ? file.name : 'photo'
+        form.append('file', body.file as unknown as Blob, name)
+        return form
+      },
+      signal,
+    }),
+  )
+}
+
+export interface ExplanationRequest extends IgOptions {
+  analysisId: string
+  face: number
+  model: string
+  explain?: ExplainMode
+  target?: string
+  signal?: AbortSignal
+}
+
+export function fetchExplanation(request: ExplanationRequest, api: Client = client()): Promise<Explanation> {
+  const { analysisId, face, model, signal, ...query } = request
+  return unwrap(
+    api.GET('/analyses/{analysis_id}/faces/{face_index}/explanations/{model}', {
+      params: { path: { analysis_id: analysisId, face_index: face, model }, query },
+      signal,
+    }),
+  )
+}
+
+export interface CompareRequest {
+  analysisId: string
+  face: number
+  models: [string, string]
+  method: Method
+  target?: string
+  signal?: AbortSignal
+}
+
+export function fetchComparison(request: CompareRequest, api: Client = client()): Promise<Comparison> {
+  const { analysisId, face, models, method, target, signal } = request
+  return unwrap(
+    api.GET('/analyses/{analysis_id}/faces/{face_index}/compare', {
+      params: { path: { analysis_id: analysisId, face_index: face }, query: { models, method, target } },
+      signal,
+    }),
+  )
+}
+
+export function fetchModels(signal?: AbortSignal, api: Client = client()): Promise<ModelsResponse> {
+  return unwrap(api.GET('/models', { signal }))
+}
+
+export function fetchHealth(signal?: AbortSignal, api: Client = client()): Promise<HealthResponse> {
+  return unwrap(api.GET('/health', { signal }))
+}

@@ -1,0 +1,60 @@
+// One place that turns the service's {code, detail} errors into messages a person can act on.
+
+export class ApiError extends Error {
+  readonly status: number
+  readonly code: string
+  readonly detail: unknown
+
+  constructor(status: number, code: string, detail: unknown) {
+    super(detailText(detail) || code)
+    this.name = 'ApiError'
+    this.status = status
+    this.code = code
+    this.detail = detail
+  }
+}
+
+const MESSAGES: Record<string, string> = {
+  no_face:
+    'No face was found in this photo. Try one where the faces are larger, frontal and well lit, ' +
+    'or turn off "Align faces" if the photo is already a cropped face.',
+  invalid_image: 'This file is not an image that can be read: it may be damaged, empty or not a picture at all.',
+  unsupported_type: 'This type of file is not supported. Use a JPEG, PNG or WebP photo.',
+  upload_too_large: 'This file is too large to upload. Use a smaller photo.',
+  image_too_large: 'This image is too large (too many pixels). Use a smaller photo.',
+  analysis_not_found:
+    'This analysis has expired on the server (results are kept for about 10 minutes). Upload the photo again.',
+  unknown_model: 'The server does not know this model.',
+  unknown_label: 'The server does not know this class for this model.',
+  validation_error: 'The request was not valid.',
+  models_loading: 'The models are still loading. Try again in a few seconds.',
+  network_error: 'The service could not be reached. Check that it is running and try again.',
+}
+
+/** A short headline for an error code. */
+export function errorMessage(error: ApiError): string {
+  return MESSAGES[error.code] ?? `The request failed (${error.status}${error.code ? `, ${error.code}` : ''}).`
+}
+
+/** The server's own words for an error, flattened from a string or a validation-error list. */
+export function detailText(detail: unknown): string {
+  if (detail == null) return ''
+  if (typeof detail === 'string') return detail
+  if (Array.isArray(detail)) {
+    return detail
+      .map((item) => (item && typeof item === 'object' && 'msg' in item ? String(item.msg) : JSON.stringify(item)))
+      .join('; ')
+  }
+  return JSON.stringify(detail)
+}
+
+/** Builds an ApiError from whatever a failed response carried (JSON {code, detail}, or nothing useful). */
+export function toApiError(status: number, body: unknown): ApiError {
+  if (body && typeof body === 'object' && 'code' in body) {
+    const { code, detail } = body as { code: unknown; detail?: unknown }
+    return new ApiError(status, String(code), detail)
+  }
+  if (status === 503) return new ApiError(status, 'models_loading', body)
+  if (status === 413) return new ApiError(status, 'upload_too_large', body)
+  return new ApiError(status, `http_${status}`, body)
+}

@@ -1,0 +1,97 @@
+import { percent } from '../lib/format'
+
+export interface Series {
+  name: string
+  values: Record<string, number>
+}
+
+interface Props {
+  series: Series[]
+  title: string
+}
+
+const COLOURS = ['#2f6db5', '#d0642b', '#4a9a5b', '#8b5fb0']
+
+/**
+ * Grouped horizontal bars, one group per category (here: race), one bar per series (here: the
+ * balanced and the biased model). Plain SVG: it scales with the page and needs no chart library.
+ */
+export function AccuracyChart({ series, title }: Props) {
+  const categories = Array.from(new Set(series.flatMap((s) => Object.keys(s.values))))
+  const barHeight = 14
+  const gap = 10
+  const labelWidth = 120
+  const plotWidth = 300
+  const valueWidth = 52
+  const groupHeight = series.length * barHeight + gap
+  const height = categories.length * groupHeight + 24
+  const width = labelWidth + plotWidth + valueWidth
+  return (
+    <figure className="chart" data-testid="accuracy-chart">
+      <svg viewBox={`0 0 ${width} ${height}`} role="img" aria-labelledby="chart-title chart-desc" width="100%">
+        <title id="chart-title">{title}</title>
+        <desc id="chart-desc">
+          {categories
+            .map((category) => `${category}: ${series.map((s) => `${s.name} ${category in s.values ? percent(s.values[category]) : 'n/a'}`).join(', ')}`)
+            .join('; ')}
+        </desc>
+        {[0, 0.25, 0.5, 0.75, 1].map((tick) => (
+          <g key={tick}>
+            <line
+              x1={labelWidth + tick * plotWidth}
+              x2={labelWidth + tick * plotWidth}
+              y1={0}
+              y2={height - 18}
+              className="grid-line"
+            />
+            <text x={labelWidth + tick * plotWidth} y={height - 4} textAnchor="middle" className="tick">
+              {tick * 100}%
+            </text>
+          </g>
+        ))}
+        {categories.map((category, row) => {
+          const y0 = row * groupHeight
+          return (
+            <g key={category} data-testid="chart-group">
+              <text x={labelWidth - 6} y={y0 + (series.length * barHeight) / 2 + 4} textAnchor="end" className="category">
+                {category}
+              </text>
+              {series.map((s, i) => {
+                const value = s.values[category]
+                if (value === undefined) return null
+                const y = y0 + i * barHeight
+                return (
+                  <g key={s.name}>
+                    <rect
+                      x={labelWidth}
+                      y={y}
+                      width={Math.max(0, Math.min(1, value)) * plotWidth}
+                      height={barHeight - 2}
+                      fill={COLOURS[i % COLOURS.length]}
+                      data-testid="chart-bar"
+                      data-series={s.name}
+                      data-category={category}
+                      data-value={value}
+                    >
+                      <title>{`${s.name}, ${category}: ${percent(value)}`}</title>
+                    </rect>
+                    <text x={labelWidth + plotWidth + 4} y={y + barHeight - 4} className="value">
+                      {percent(value)}
+                    </text>
+                  </g>
+                )
+              })}
+            </g>
+          )
+        })}
+      </svg>
+      <figcaption className="legend">
+        {series.map((s, i) => (
+          <span key={s.name}>
+            <span className="swatch" style={{ background: COLOURS[i % COLOURS.length] }} aria-hidden="true" /> {s.name}
+          </span>
+        ))}
+      </figcaption>
+    </figure>
+  )
+}

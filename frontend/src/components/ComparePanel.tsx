@@ -1,0 +1,161 @@
+import { useEffect, useState } from 'react'
+import { errorMessage } from '../api/errors'
+import { METHOD_NAMES, type Face, type Method } from '../api/types'
+import type { ComparisonSlot } from '../hooks/analysisState'
+import { modelTitle, percent } from '../lib/format'
+import { base64ToBlob, composeOverlayPng, pngDataUrl, saveBlob } from '../lib/images'
+import { Overlay } from './Overlay'
+
+interface Props {
+  face: Face
+  models: [string, string]
+  method: Method
+  opacity: number
+  slot?: ComparisonSlot
+  target: string
+  onTarget: (label: string) => void
+  onRequest: (target: string) => void
+  /** false while the explanations this comparison reuses are still being computed */
+  enabled: boolean
+  fileStem: string
+}
+
+/**
+ * The balanced and the biased race model on one colour scale: the same colour means the same
+ * attribution in both, so their heatmaps, and the difference map, can be read against each other.
+ */
+export function ComparePanel({ face, models, method, opacity, slot, target, onTarget, onRequest, enabled, fileStem }: Props) {
+  const [first, second] = models
+  const labels = Object.keys(face.predictions[first]?.probabilities ?? {})
+  const comparison = slot?.comparison
+  const [saving, setSaving] = useState(false)
+
+  useEffect(() => {
+    if (enabled) onRequest(target)
+  }, [enabled, onRequest, target])
+
+  const status =
+    slot?.status === 'error' && slot.error
+      ? errorMessage(slot.error)
+      : slot?.status === 'loading'
+        ? `Comparing with ${METHOD_NAMES[method]}…`
+        : slot?.status === 'queued'
+          ? 'Comparison waiting for the explanations before it…'
+          : enabled
+            ? 'Not compared yet'
+            : 'The comparison starts when both race models are explained…'
+
+  const saveDifference = async () => {
+    if (!comparison) return
+    setSaving(true)
+    try {
+      const stem = `${fileStem}_face${face.index + 1}_${first}_vs_${second}_${comparison.target}_${method}`.replace(/\s+/g, '_')
+      saveBlob(base64ToBlob(comparison.difference_image), `${stem}_difference.png`)
+      for (const model of models) {
+        const heatmap = comparison.heatmaps[model]
+        if (!heatmap) continue
+        saveBlob(await composeOverlayPng(face.aligned_image, heatmap, opacity, comparison.images[model]), `${stem}_${model}.png`)
+      }
+    } finally {
+      setSaving(false)
+    }
+  }
+
+  return (
+    <section className="compare" aria-labelledby="compare-title" data-testid="compare">
+      <div className="section-head">
+        <h2 id="compare-title">Balanced vs biased race model</h2>
+        <label className="target-select">
+          Class
+          <select value={target} onChange={(event) => onTarget(event.currentTarget.value)}>
+            {labels.map((label) => (
+              <option key={label} value={label}>
+                {label}
+              </option>
+            ))}
+          </select>
+        </label>
+      </div>
+      {comparison ? (
+        <>
+          <p className="summary" data-testid="compare-summary">
+            {comparison.summary}
+          </p>
+          <div className="compare-grid">
+            {models.map((model) => (
+              <figure key={model}>
+                <Overlay
+                  chip={face.aligned_image}
+                  heatmap={comparison.heatmaps[model]}
+                  opacity={opacity}
+                  alt={`${METHOD_NAMES[comparison.method]} of ${model} for ${comparison.target}, shared scale`}
+                  testId={`compare-${model}`}
+                />
+                <figcaption>
+                  {modelTitle(model)}
+                  <br />
+                  <span className="muted">
+                    P({comparison.target}) = {percent(comparison.probabilities[model] ?? 0)}
+                  </span>
+                </figcaption>
+              </figure>
+            ))}
+            <figure>
+              <div className="overlay">
+                <img
+                  className="overlay-chip"
+                  src={pngDataUrl(comparison.difference_image)}
+                  alt={`Difference map: ${second} minus ${first}; red where ${second} attends more`}
+                  data-testid="difference-image"
+                />
+              </div>
+              <figcaption>
+                Difference
+                <br />
+                <span className="muted">red: {second} attends more</span>
+              </figcaption>
+            </figure>
+          </div>
+          <dl className="facts">
+            <dt>Correlation of the two maps</dt>
+            <dd data-testid="compare-correlation">{comparison.correlation.toFixed(2)}</dd>
+            <dt>Shared scale</dt>
+            <dd>0 to {comparison.scale_max.toPrecision(3)}</dd>
+          </dl>
+          {comparison.regions.length > 0 && (
+            <table className="regions">
+              <caption>Share of each model&apos;s attribution by face region</caption>
+              <thead>
+                <tr>
+                  <th scope="col">Region</th>
+                  {models.map((model) => (
+                    <th scope="col" key={model}>
+                      {model}
+                    </th>
+                  ))}
+                </tr>
+              </thead>
+              <tbody>
+                {comparison.regions.map((region) => (
+                  <tr key={region.region}>
+                    <th scope="row">{region.region}</th>
+                    {models.map((model) => (
+                      <td key={model}>{percent(region.shares[model] ?? 0)}</td>
+                    ))}
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+          <button type="button" onClick={saveDifference} disabled={saving}>
+            Save comparison PNGs
+          </button>
+        </>
+      ) : (
+        <p role="status" className="muted">
+          {status}
+        </p>
+      )}
+    </section>
+  )
+}

@@ -1,0 +1,42 @@
+import type { Face } from '../api/types'
+import { pngDataUrl } from '../lib/images'
+
+interface Props {
+  faces: Face[]
+  selected: number
+  onSelect: (face: number) => void
+}
+
+/** One button per face with its aligned chip; arrow keys move between them. */
+export function FaceChooser({ faces, selected, onSelect }: Props) {
+  return (
+    <div
+      className="face-chooser"
+      role="group"
+      aria-label="Choose a face"
+      onKeyDown={(event) => {
+        const step = event.key === 'ArrowRight' || event.key === 'ArrowDown' ? 1 : event.key === 'ArrowLeft' || event.key === 'ArrowUp' ? -1 : 0
+        if (!step || faces.length < 2) return
+        event.preventDefault()
+        const next = (selected + step + faces.length) % faces.length
+        onSelect(next)
+        const buttons = event.currentTarget.querySelectorAll<HTMLButtonElement>('button')
+        buttons[next]?.focus()
+      }}
+    >
+      {faces.map((face) => (
+        <button
+          key={face.index}
+          type="button"
+          className={`face-chip${face.index === selected ? ' selected' : ''}`}
+          aria-pressed={face.index === selected}
+          onClick={() => onSelect(face.index)}
+          data-testid="face-chip"
+        >
+          <img src={pngDataUrl(face.aligned_image)} alt={`Aligned face ${face.index + 1}`} />
+          <span>Face {face.index + 1}</span>
+        </button>
+      ))}
+    </div>
+  )
+}

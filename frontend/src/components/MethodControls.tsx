@@ -1,0 +1,40 @@
+import { useId } from 'react'
+import { METHOD_NAMES, METHODS, type Method } from '../api/types'
+
+interface Props {
+  method: Method
+  onMethod: (method: Method) => void
+  opacity: number
+  onOpacity: (opacity: number) => void
+}
+
+/** Which explanation to draw, and how strongly, for every overlay on the page. */
+export function MethodControls({ method, onMethod, opacity, onOpacity }: Props) {
+  const name = useId()
+  return (
+    <div className="method-controls">
+      <fieldset className="toggle">
+        <legend>Method</legend>
+        {METHODS.map((value) => (
+          <label key={value} className={value === method ? 'on' : ''}>
+            <input type="radio" name={name} value={value} checked={value === method} onChange={() => onMethod(value)} />
+            {METHOD_NAMES[value]}
+          </label>
+        ))}
+      </fieldset>
+      <label className="opacity">
+        Heatmap opacity
+        <input
+          type="range"
+          min={0}
+          max={100}
+          step={5}
+          value={Math.round(opacity * 100)}
+          onChange={(event) => onOpacity(event.currentTarget.valueAsNumber / 100)}
+          aria-valuetext={`${Math.round(opacity * 100)}%`}
+        />
+        <output>{Math.round(opacity * 100)}%</output>
+      </label>
+    </div>
+  )
+}

@@ -1,0 +1,124 @@
+import { useState } from 'react'
+import { errorMessage } from '../api/errors'
+import { METHOD_NAMES, type Face, type Method } from '../api/types'
+import type { ExplanationSlot } from '../hooks/analysisState'
+import { modelTitle, percent } from '../lib/format'
+import { composeOverlayPng, saveBlob } from '../lib/images'
+import { Overlay } from './Overlay'
+import { ProbabilityBars } from './ProbabilityBars'
+
+interface Props {
+  face: Face
+  model: string
+  target: string
+  slot?: ExplanationSlot
+  method: Method
+  opacity: number
+  fileStem: string
+  onTarget: (label: string) => void
+}
+
+/** Above this relative completeness error, IG's path integral is probably too coarse. */
+export const COMPLETENESS_WARNING = 0.05
+
+function statusText(slot: ExplanationSlot | undefined, method: Method): string {
+  const status = slot?.status[method]
+  if (status === 'loading') return `Computing ${METHOD_NAMES[method]}…`
+  if (status === 'queued') return `${METHOD_NAMES[method]} waiting…`
+  if (status === 'error' && slot?.error) return errorMessage(slot.error)
+  return `${METHOD_NAMES[method]} not computed`
+}
+
+/** One model: its prediction, every class's probability, and the chosen class's explanation. */
+export function ModelPanel({ face, model, target, slot, method, opacity, fileStem, onTarget }: Props) {
+  const prediction = face.predictions[model]
+  const explanation = slot?.explanation
+  const ig = explanation?.integrated_gradients
+  const gradCam = explanation?.grad_cam
+  const heatmap = method === 'integrated_gradients' ? ig?.heatmap : gradCam?.heatmap
+  const fallback = method === 'integrated_gradients' ? ig?.image : gradCam?.image
+  const [saving, setSaving] = useState(false)
+  const titleId = `model-${face.index}-${model}`
+
+  const save = async () => {
+    if (!heatmap) return
+    setSaving(true)
+    try {
+      const blob = await composeOverlayPng(face.aligned_image, heatmap, opacity, fallback)
+      saveBlob(blob, `${fileStem}_face${face.index + 1}_${model}_${target}_${method}.png`.replace(/\s+/g, '_'))
+    } finally {
+      setSaving(false)
+    }
+  }
+
+  return (
+    <article className="model-panel" aria-labelledby={titleId} data-testid={`model-${model}`}>
+      <header>
+        <h3 id={titleId}>{modelTitle(model)}</h3>
+        <p className="prediction">
+          <span className="prediction-label" data-testid="predicted-label">
+            {prediction.label}
+          </span>{' '}
+          <span className="muted">{percent(prediction.probabilities[prediction.label] ?? 0)}</span>
+        </p>
+      </header>
+      <ProbabilityBars model={model} prediction={prediction} target={target} onTarget={onTarget} />
+      <div className="explanation">
+        <label className="target-select">
+          Explain class
+          <select value={target} onChange={(event) => onTarget(event.currentTarget.value)}>
+            {Object.keys(prediction.probabilities).map((label) => (
+              <option key={label} value={label}>
+                {label}
+                {label === prediction.label ? ' (predicted)' : ''}
+              </option>
+            ))}
+          </select>
+        </label>
+        <Overlay
+          chip={face.aligned_image}
+          heatmap={heatmap}
+          opacity={opacity}
+          alt={`${METHOD_NAMES[method]} heatmap of ${model} for class ${target}`}
+          status={statusText(slot, method)}
+          testId={`overlay-${model}`}
+        />
+        <dl className="facts">
+          {explanation && (
+            <>
+              <dt>Explained class</dt>
+              <dd data-testid="explained-target">
+                {explanation.target} ({percent(explanation.target_probability)})
+              </dd>
+            </>
+          )}
+          {method === 'integrated_gradients' && ig && (
+            <>
+              <dt>Completeness error</dt>
+              <dd
+                data-testid="completeness"
+                className={ig.completeness_error > COMPLETENESS_WARNING ? 'warn' : undefined}
+                title="|Σ attributions − (F(x) − F(baseline))| / |F(x) − F(baseline)|"
+              >
+                {percent(ig.completeness_error, 2)} with {ig.steps} steps ({ig.rule.replace('_', ' ')}, {ig.output})
+                {ig.completeness_error > COMPLETENESS_WARNING && ' — more steps may be needed'}
+              </dd>
+            </>
+          )}
+          {method === 'grad_cam' && gradCam && (
+            <>
+              <dt>Layer</dt>
+              <dd>
+                {gradCam.layer}
+                {gradCam.max_value <= 0 && ' — no positive evidence for this class'}
+              </dd>
+            </>
+          )}
+        </dl>
+        <button type="button" onClick={save} disabled={!heatmap || saving}>
+          Save overlay PNG
+        </button>
+      </div>
+    </article>
+  )
+}

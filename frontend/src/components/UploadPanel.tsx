@@ -1,0 +1,136 @@
+import { useEffect, useId, useRef, useState, type DragEvent } from 'react'
+import type { QuadratureRule } from '../api/types'
+import type { Settings } from '../hooks/useAnalysis'
+import { pickFile } from '../lib/files'
+import { CameraCapture } from './CameraCapture'
+
+interface Props {
+  onFile: (file: File) => void
+  settings: Settings
+  onSettings: (settings: Settings) => void
+  busy: boolean
+}
+
+const RULES: QuadratureRule[] = ['midpoint', 'gauss_legendre', 'trapezoid', 'left_riemann']
+
+export function UploadPanel({ onFile, settings, onSettings, busy }: Props) {
+  const input = useRef<HTMLInputElement>(null)
+  const [dragging, setDragging] = useState(false)
+  const [camera, setCamera] = useState(false)
+  const hintId = useId()
+  const cameraAvailable = typeof navigator !== 'undefined' && !!navigator.mediaDevices?.getUserMedia
+
+  // Paste a photo anywhere on the page (Ctrl+V / Cmd+V).
+  useEffect(() => {
+    const onPaste = (event: ClipboardEvent) => {
+      const file = pickFile(event.clipboardData?.files)
+      if (file) {
+        event.preventDefault()
+        onFile(file)
+      }
+    }
+    window.addEventListener('paste', onPaste)
+    return () => window.removeEventListener('paste', onPaste)
+  }, [onFile])
+
+  const onDrop = (event: DragEvent<HTMLDivElement>) => {
+    event.preventDefault()
+    setDragging(false)
+    const file = pickFile(event.dataTransfer.files)
+    if (file) onFile(file)
+  }
+
+  return (
+    <section className="upload" aria-labelledby="upload-title">
+      <h2 id="upload-title">Photo</h2>
+      <div
+        className={`dropzone${dragging ? ' dragging' : ''}`}
+        onDragOver={(event) => {
+          event.preventDefault()
+          setDragging(true)
+        }}
+        onDragLeave={() => setDragging(false)}
+        onDrop={onDrop}
+        data-testid="dropzone"
+      >
+        <p id={hintId}>Drop a photo here, paste one (Ctrl+V), or</p>
+        <div className="upload-actions">
+          <button type="button" className="primary" onClick={() => input.current?.click()} disabled={busy}>
+            Choose a photo…
+          </button>
+          {cameraAvailable && (
+            <button type="button" onClick={() => setCamera(true)} disabled={busy}>
+              Use the camera
+            </button>
+          )}
+        </div>
+        <input
+          ref={input}
+          type="file"
+          accept="image/*"
+          className="visually-hidden"
+          aria-label="Photo to analyse"
+          aria-describedby={hintId}
+          data-testid="file-input"
+          tabIndex={-1}
+          onChange={(event) => {
+            const file = pickFile(event.currentTarget.files)
+            event.currentTarget.value = ''
+            if (file) onFile(file)
+          }}
+        />
+      </div>
+      {camera && (
+        <CameraCapture
+          onCapture={(file) => {
+            setCamera(false)
+            onFile(file)
+          }}
+          onClose={() => setCamera(false)}
+        />
+      )}
+      <details className="settings">
+        <summary>Options</summary>
+        <label className="check">
+          <input
+            type="checkbox"
+            checked={settings.align}
+            onChange={(event) => onSettings({ ...settings, align: event.currentTarget.checked })}
+          />
+          Align faces (turn off for a photo that is already a cropped, aligned face)
+        </label>
+        <label>
+          Integrated Gradients steps
+          <input
+            type="number"
+            min={2}
+            max={512}
+            placeholder="server default"
+            value={settings.ig_steps ?? ''}
+            onChange={(event) => {
+              const value = event.currentTarget.valueAsNumber
+              onSettings({ ...settings, ig_steps: Number.isFinite(value) ? value : undefined })
+            }}
+          />
+        </label>
+        <label>
+          Quadrature rule
+          <select
+            value={settings.ig_rule ?? ''}
+            onChange={(event) => {
+              const value = event.currentTarget.value
+              onSettings({ ...settings, ig_rule: value ? (value as QuadratureRule) : undefined })
+            }}
+          >
+            <option value="">server default</option>
+            {RULES.map((rule) => (
+              <option key={rule} value={rule}>
+                {rule.replace('_', ' ')}
+              </option>
+            ))}
+          </select>
+        </label>
+      </details>
+    </section>
+  )
+}

@@ -1,0 +1,195 @@
+// Drives an analysis: predictions and Grad-CAM first (fast), then Integrated Gradients one model
+// at a time for the chosen face, then the race vs race_biased comparison; class switches jump
+// the queue. Everything lands in one reducer so the page re-renders as each piece arrives.
+import { useCallback, useEffect, useLayoutEffect, useReducer, useRef, useState } from 'react'
+import { analyze, fetchComparison, fetchExplanation } from '../api/client'
+import { ApiError } from '../api/errors'
+import type { ExplainMode, IgOptions, Method } from '../api/types'
+import { isBiasedPair } from '../lib/format'
+import { SerialQueue } from '../lib/queue'
+import {
+  comparisonKey,
+  explanationKey,
+  initialState,
+  missingMethods,
+  reducer,
+  targetKey,
+  type AnalysisState,
+} from './analysisState'
+
+export interface Settings extends IgOptions {
+  align: boolean
+}
+
+export const COMPARED_MODELS: [string, string] = ['race', 'race_biased']
+
+function explainMode(methods: Method[]): ExplainMode {
+  if (methods.length === 2) return 'both'
+  return methods[0]
+}
+
+function asApiError(error: unknown): ApiError {
+  return error instanceof ApiError ? error : new ApiError(0, 'network_error', String(error))
+}
+
+export function useAnalysis() {
+  const [state, dispatch] = useReducer(reducer, initialState)
+  const [settings, setSettings] = useState<Settings>({ align: true })
+  const queue = useRef(new SerialQueue())
+  const controller = useRef<AbortController | null>(null)
+  // Queued requests run later than the render that queued them: they read the latest state here.
+  const stateRef = useRef<AnalysisState>(state)
+  useLayoutEffect(() => {
+    stateRef.current = state
+  }, [state])
+  const photoUrl = useRef<string | undefined>(undefined)
+
+  const upload = useCallback(
+    async (file: File) => {
+      queue.current.clear()
+      controller.current?.abort()
+      const abort = new AbortController()
+      controller.current = abort
+      if (photoUrl.current) URL.revokeObjectURL(photoUrl.current)
+      photoUrl.current = typeof URL.createObjectURL === 'function' ? URL.createObjectURL(file) : undefined
+      dispatch({ type: 'start', fileName: file.name || 'photo', photoUrl: photoUrl.current })
+      try {
+        const result = await analyze(file, { align: settings.align, explain: 'grad_cam', signal: abort.signal })
+        if (!abort.signal.aborted) dispatch({ type: 'analyzed', result })
+      } catch (error) {
+        if (abort.signal.aborted) return
+        dispatch({ type: 'failed', error: asApiError(error) })
+      }
+    },
+    [settings.align],
+  )
+
+  const reset = useCallback(() => {
+    queue.current.clear()
+    controller.current?.abort()
+    dispatch({ type: 'reset' })
+  }, [])
+
+  /** Queues the methods of one explanation that are not known yet. */
+  const requestExplanation = useCallback(
+    (face: number, model: string, target: string, wanted: readonly Method[], urgent = false) => {
+      const current = stateRef.current
+      const result = current.result
+      if (!result) return
+      const key = explanationKey(face, model, target)
+      const methods = missingMethods(current.explanations[key], wanted)
+      if (methods.length === 0) return
+      const analysisId = result.analysis_id
+      const signal = controller.current?.signal
+      const ig: IgOptions = { ig_steps: settings.ig_steps, ig_rule: settings.ig_rule, ig_output: settings.ig_output }
+      const queued = queue.current.push(
+        `${analysisId}/${key}/${methods.join('+')}`,
+        async () => {
+          if (stateRef.current.result?.analysis_id !== analysisId) return
+          dispatch({ type: 'explanationStatus', key, methods, status: 'loading' })
+          try {
+            const explanation = await fetchExplanation({
+              analysisId,
+              face,
+              model,
+              target,
+              explain: explainMode(methods),
+              ...(methods.includes('integrated_gradients') ? ig : {}),
+              signal,
+            })
+            if (stateRef.current.result?.analysis_id === analysisId)
+              dispatch({ type: 'explanationLoaded', key, methods, explanation })
+          } catch (error) {
+            if (signal?.aborted || stateRef.current.result?.analysis_id !== analysisId) return
+            dispatch({ type: 'explanationStatus', key, methods, status: 'error', error: asApiError(error) })
+          }
+        },
+        urgent,
+      )
+      if (queued) dispatch({ type: 'explanationStatus', key, methods, status: 'queued' })
+    },
+    [settings.ig_steps, settings.ig_rule, settings.ig_output],
+  )
+
+  const requestComparison = useCallback((face: number, method: Method, target: string, urgent = false) => {
+    const current = stateRef.current
+    const result = current.result
+    if (!result || !isBiasedPair(result.models)) return
+    const key = comparisonKey(face, method, target)
+    const status = current.comparisons[key]?.status
+    if (status && status !== 'error') return
+    const analysisId = result.analysis_id
+    const signal = controller.current?.signal
+    const queued = queue.current.push(
+      `${analysisId}/compare/${key}`,
+      async () => {
+        if (stateRef.current.result?.analysis_id !== analysisId) return
+        dispatch({ type: 'comparisonStatus', key, status: 'loading' })
+        try {
+          const comparison = await fetchComparison({ analysisId, face, models: COMPARED_MODELS, method, target, signal })
+          if (stateRef.current.result?.analysis_id === analysisId) dispatch({ type: 'comparisonLoaded', key, comparison })
+        } catch (error) {
+          if (signal?.aborted || stateRef.current.result?.analysis_id !== analysisId) return
+          dispatch({ type: 'comparisonStatus', key, status: 'error', error: asApiError(error) })
+        }
+      },
+      urgent,
+    )
+    if (queued) dispatch({ type: 'comparisonStatus', key, status: 'queued' })
+  }, [])
+
+  /** The class the race comparison explains, kept per face beside the models' own targets. */
+  const setCompareTarget = useCallback(
+    (face: number, target: string) => dispatch({ type: 'setTarget', face, model: 'compare', target }),
+    [],
+  )
+
+  const selectFace = useCallback((face: number) => dispatch({ type: 'selectFace', face }), [])
+
+  const setTarget = useCallback(
+    (face: number, model: string, target: string) => {
+      dispatch({ type: 'setTarget', face, model, target })
+      // A class the user picked is what they are waiting for: ask for it before the rest.
+      requestExplanation(face, model, target, ['grad_cam', 'integrated_gradients'], true)
+    },
+    [requestExplanation],
+  )
+
+  // After the first answer, and whenever another face is chosen: Integrated Gradients for every
+  // model of that face, one after another, in the order of `models`.
+  const analysisId = state.result?.analysis_id
+  useEffect(() => {
+    const result = stateRef.current.result
+    if (!result) return
+    const face = result.faces[stateRef.current.face]
+    if (!face) return
+    for (const model of result.models) {
+      if (!face.predictions[model]) continue
+      const target = stateRef.current.targets[targetKey(face.index, model)] ?? face.predictions[model].label
+      requestExplanation(face.index, model, target, ['grad_cam', 'integrated_gradients'])
+    }
+  }, [analysisId, state.face, requestExplanation])
+
+  useEffect(
+    () => () => {
+      controller.current?.abort()
+      if (photoUrl.current) URL.revokeObjectURL(photoUrl.current)
+    },
+    [],
+  )
+
+  return {
+    state,
+    settings,
+    setSettings,
+    upload,
+    reset,
+    selectFace,
+    setTarget,
+    setCompareTarget,
+    requestExplanation,
+    requestComparison,
+  }
+}
+
+export type AnalysisApi = ReturnType<typeof useAnalysis>

@@ -1,0 +1,117 @@
+import { useCallback, useState } from 'react'
+import type { Method } from '../api/types'
+import { ComparePanel } from '../components/ComparePanel'
+import { ErrorBanner } from '../components/ErrorBanner'
+import { FaceChooser } from '../components/FaceChooser'
+import { MethodControls } from '../components/MethodControls'
+import { ModelPanel } from '../components/ModelPanel'
+import { PhotoView } from '../components/PhotoView'
+import { ProgressNote } from '../components/ProgressNote'
+import { UploadPanel } from '../components/UploadPanel'
+import { analysisExport, comparisonKey, explanationKey, progress, targetKey } from '../hooks/analysisState'
+import { COMPARED_MODELS, useAnalysis } from '../hooks/useAnalysis'
+import { isBiasedPair } from '../lib/format'
+import { fileStem, saveJson } from '../lib/images'
+
+const BOTH_METHODS: readonly Method[] = ['grad_cam', 'integrated_gradients']
+
+export function AnalyzePage() {
+  const analysis = useAnalysis()
+  const { state, settings, setSettings, upload, selectFace, setTarget, requestComparison } = analysis
+  const [method, setMethod] = useState<Method>('integrated_gradients')
+  const [opacity, setOpacity] = useState(0.6)
+  const result = state.result
+  const face = result?.faces[state.face]
+  const stem = fileStem(state.fileName ?? 'photo')
+  const [first, second] = COMPARED_MODELS
+  const compareTarget = face
+    ? (state.targets[targetKey(face.index, 'compare')] ?? face.predictions[first]?.label ?? '')
+    : ''
+
+  const onCompareRequest = useCallback(
+    (target: string) => {
+      if (face) requestComparison(face.index, method, target)
+    },
+    [face, method, requestComparison],
+  )
+
+  // The comparison reuses both race models' explanations of its class: wait for them first.
+  const compareEnabled =
+    !!face &&
+    (method === 'grad_cam' ||
+      COMPARED_MODELS.every((model) => {
+        const slot = state.explanations[explanationKey(face.index, model, state.targets[targetKey(face.index, model)] ?? '')]
+        const status = slot?.status.integrated_gradients
+        return status === 'done' || status === 'error'
+      }))
+
+  return (
+    <div className="analyze">
+      <div className="column-left">
+        <UploadPanel onFile={upload} settings={settings} onSettings={setSettings} busy={state.phase === 'analyzing'} />
+        {state.phase === 'analyzing' && (
+          <p className="progress" role="status" aria-live="polite" data-testid="analyzing">
+            <span className="spinner" aria-hidden="true" /> Finding faces and predicting…
+          </p>
+        )}
+        {state.phase === 'error' && state.error && <ErrorBanner error={state.error} />}
+        {result && (
+          <>
+            <PhotoView photoUrl={state.photoUrl} result={result} selected={state.face} onSelect={selectFace} />
+            <FaceChooser faces={result.faces} selected={state.face} onSelect={selectFace} />
+            <div className="save-row">
+              <button type="button" onClick={() => saveJson(analysisExport(state), `${stem}_analysis.json`)}>
+                Save analysis JSON
+              </button>
+            </div>
+          </>
+        )}
+      </div>
+      {result && face && (
+        <div className="column-right">
+          <section aria-labelledby="models-title">
+            <div className="section-head">
+              <h2 id="models-title">Face {face.index + 1}: predictions and explanations</h2>
+              <MethodControls method={method} onMethod={setMethod} opacity={opacity} onOpacity={setOpacity} />
+            </div>
+            <ProgressNote {...progress(state, BOTH_METHODS)} />
+            <div className="model-grid">
+              {result.models
+                .filter((model) => face.predictions[model])
+                .map((model) => {
+                  const target = state.targets[targetKey(face.index, model)] ?? face.predictions[model].label
+                  return (
+                    <ModelPanel
+                      key={`${face.index}/${model}`}
+                      face={face}
+                      model={model}
+                      target={target}
+                      slot={state.explanations[explanationKey(face.index, model, target)]}
+                      method={method}
+                      opacity={opacity}
+                      fileStem={stem}
+                      onTarget={(label) => setTarget(face.index, model, label)}
+                    />
+                  )
+                })}
+            </div>
+          </section>
+          {isBiasedPair(result.models) && (
+            <ComparePanel
+              face={face}
+              models={[first, second]}
+              method={method}
+              opacity={opacity}
+              slot={state.comparisons[comparisonKey(face.index, method, compareTarget)]}
+              target={compareTarget}
+              onTarget={(label) => analysis.setCompareTarget(face.index, label)}
+              onRequest={onCompareRequest}
+              enabled={compareEnabled}
+              fileStem={stem}
+            />
+          )}
+        </div>
+      )}
+    </div>
+  )
+}

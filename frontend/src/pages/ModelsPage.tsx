@@ -1,0 +1,126 @@
+import { useEffect, useState } from 'react'
+import { fetchModels } from '../api/client'
+import { ApiError } from '../api/errors'
+import type { ModelInfo } from '../api/types'
+import { accuracyByRace } from '../lib/metrics'
+import { AccuracyChart, type Series } from '../components/AccuracyChart'
+import { ErrorBanner } from '../components/ErrorBanner'
+import { Markdown } from '../components/Markdown'
+import { modelTitle, percent } from '../lib/format'
+
+function scalar(value: unknown): string | undefined {
+  if (typeof value === 'number') return Number.isInteger(value) ? String(value) : value <= 1 && value >= 0 ? percent(value) : value.toPrecision(4)
+  if (typeof value === 'string') return value
+  if (typeof value === 'boolean') return value ? 'yes' : 'no'
+  return undefined
+}
+
+function Facts({ values, label }: { values: Record<string, unknown>; label: string }) {
+  const rows = Object.entries(values)
+    .map(([key, value]) => [key, scalar(value)] as const)
+    .filter((row): row is readonly [string, string] => row[1] !== undefined)
+  if (!rows.length) return null
+  return (
+    <dl className="facts" aria-label={label}>
+      {rows.map(([key, value]) => (
+        <div key={key} className="fact">
+          <dt>{key.replace(/_/g, ' ')}</dt>
+          <dd>{value}</dd>
+        </div>
+      ))}
+    </dl>
+  )
+}
+
+export function ModelCard({ model }: { model: ModelInfo }) {
+  const byRace = accuracyByRace(model)
+  return (
+    <article className="model-card" aria-labelledby={`card-${model.name}`} data-testid="model-card">
+      <header>
+        <h3 id={`card-${model.name}`}>{modelTitle(model.name)}</h3>
+        {model.biased && <span className="badge warn">trained on race-imbalanced data</span>}
+      </header>
+      <p>{model.description}</p>
+      <p className="muted">
+        Task <code>{model.task}</code> · {model.labels.length} classes · {model.architecture} · {model.input_size}×
+        {model.input_size} input
+      </p>
+      <p className="labels">{model.labels.join(' · ')}</p>
+      <Facts values={model.metrics ?? {}} label={`${model.name} metrics`} />
+      {!Object.keys(model.metrics ?? {}).length && <p className="muted">No metrics recorded for this model.</p>}
+      {byRace && (
+        <details>
+          <summary>Accuracy by race</summary>
+          <Facts values={byRace} label={`${model.name} accuracy by race`} />
+        </details>
+      )}
+      {Object.keys(model.training ?? {}).length > 0 && (
+        <details>
+          <summary>Training</summary>
+          <Facts values={model.training} label={`${model.name} training`} />
+        </details>
+      )}
+      {model.card_markdown && (
+        <details>
+          <summary>Model card</summary>
+          <Markdown text={model.card_markdown} />
+        </details>
+      )}
+    </article>
+  )
+}
+
+export function ModelsPage() {
+  const [models, setModels] = useState<ModelInfo[]>()
+  const [error, setError] = useState<ApiError>()
+
+  useEffect(() => {
+    const abort = new AbortController()
+    fetchModels(abort.signal)
+      .then((response) => setModels(response.models))
+      .catch((cause: unknown) => {
+        if (!abort.signal.aborted) setError(cause instanceof ApiError ? cause : new ApiError(0, 'network_error', String(cause)))
+      })
+    return () => abort.abort()
+  }, [])
+
+  if (error) return <ErrorBanner error={error} />
+  if (!models) return <p role="status">Loading the models…</p>
+
+  const race = models.find((model) => model.name === 'race')
+  const biased = models.find((model) => model.name === 'race_biased')
+  const series: Series[] = [
+    { model: race, name: 'race (balanced training)' },
+    { model: biased, name: 'race_biased (imbalanced training)' },
+  ]
+    .map(({ model, name }) => ({ name, values: accuracyByRace(model) }))
+    .filter((s): s is Series => s.values !== undefined)
+
+  return (
+    <div className="models-page">
+      <section aria-labelledby="fairness-title" className="fairness">
+        <h2 id="fairness-title">Accuracy of the race models, by race</h2>
+        <p>
+          Both race models share an architecture; <code>race_biased</code> was trained on data with some races
+          deliberately under-represented. On the balanced test set, the gap between the bars shows whom that hurts.
+        </p>
+        {series.length ? (
+          <AccuracyChart series={series} title="Test accuracy per race: balanced vs biased race model" />
+        ) : (
+          <p className="muted" data-testid="no-chart">
+            Per-race accuracy is not available for these models (they have not been evaluated; an untrained test bundle
+            has none).
+          </p>
+        )}
+      </section>
+      <section aria-labelledby="cards-title">
+        <h2 id="cards-title">Models</h2>
+        <div className="card-grid">
+          {models.map((model) => (
+            <ModelCard key={model.name} model={model} />
+          ))}
+        </div>
+      </section>
+    </div>
+  )
+}
