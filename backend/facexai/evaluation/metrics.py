@@ -137,3 +137,19 @@ def paired_gap(
     tail = (1.0 - level) / 2 * 100
     low, high = np.percentile(gaps, [tail, 100 - tail])
     return {"gap": float(diff.mean()), "ci_low": float(low), "ci_high": float(high)}
+
+
+def json_safe(obj: Any) -> Any:
+    """Numpy scalars to Python, NaN and infinities to None: strict JSON that browsers parse."""
+    if isinstance(obj, dict):
+        return {str(k): json_safe(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [json_safe(v) for v in obj]
+    if isinstance(obj, np.ndarray):
+        return json_safe(obj.tolist())
+    if isinstance(obj, np.integer):
+        return int(obj)
+    if isinstance(obj, float | np.floating):
+        value = float(obj)
+        return value if np.isfinite(value) else None
+    return obj

@@ -23,7 +23,7 @@ import keras
 import numpy as np
 
 from facexai.architectures import GRADCAM_LAYER, build_model
-from facexai.evaluation.metrics import classification_report, group_accuracy
+from facexai.evaluation.metrics import classification_report, group_accuracy, json_safe
 from facexai.labels import RACE, labels_for
 from facexai.manifest import ModelSpec, load_or_new_manifest
 from facexai.preprocessing import get_preprocessor
@@ -299,8 +299,8 @@ def run_training(config: Config, log: Log = print) -> TrainResult:
         card=card_path.name,
         description=config.model.description or _describe(config),
         biased=config.data.subset == "race_biased",
-        metrics=metrics,
-        training=training_info,
+        metrics=json_safe(metrics),
+        training=json_safe(training_info),
     )
     card_path.write_text(render_model_card(spec))
     manifest_path = config.manifest_path

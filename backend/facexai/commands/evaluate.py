@@ -1,0 +1,91 @@
+"""``facexai evaluate``: accuracy, per-class and per-group figures, the bias table, plots and a report."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    from facexai.training.config import default_fairface_dir
+
+    fairface = default_fairface_dir()
+    p = subparsers.add_parser(
+        "evaluate",
+        help="evaluate manifest models on a labelled FairFace-layout set",
+        description=__doc__,
+    )
+    p.add_argument("--manifest", type=Path, default=Path("models/manifest.json"), help="model manifest")
+    p.add_argument("--images", type=Path, default=fairface, help="image root the CSV's file column is relative to")
+    p.add_argument(
+        "--labels", type=Path, default=fairface / "fairface_label_val.csv", help="label CSV (file,age,gender,race)"
+    )
+    p.add_argument("--out", type=Path, default=Path("results/evaluation"), help="folder for report, plots and JSON")
+    p.add_argument("--models", nargs="+", metavar="NAME", help="evaluate only these manifest models")
+    p.add_argument("--limit", type=int, default=0, help="only the first N rows of the labels (0 = all)")
+    p.add_argument("--batch-size", type=int, default=64)
+    p.add_argument("--bootstrap", type=int, default=1000, help="bootstrap resamples per interval")
+    p.add_argument("--seed", type=int, default=0, help="bootstrap random seed")
+    p.add_argument("--workers", type=int, default=8, help="JPEG decoding threads")
+    p.add_argument("--no-plots", action="store_true", help="skip the PNG figures")
+    p.add_argument("--json", action="store_true", help="print the JSON to stdout (progress goes to stderr)")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from facexai.evaluation.evaluate import EvalData, evaluate_manifest
+    from facexai.evaluation.metrics import json_safe
+    from facexai.evaluation.report import render_report
+    from facexai.manifest import load_manifest
+
+    def log(msg: str) -> None:
+        print(msg, file=sys.stderr if args.json else sys.stdout, flush=True)
+
+    manifest = load_manifest(args.manifest)
+    unknown = sorted(set(args.models or ()) - set(manifest.names))
+    if unknown:
+        log(f"error: {args.manifest} has no model(s) {unknown}; it has {manifest.names}")
+        return 2
+    data = EvalData.load(args.labels, args.images, limit=args.limit, workers=args.workers, log=log)
+    result = evaluate_manifest(
+        manifest, data, names=args.models, batch_size=args.batch_size, n_boot=args.bootstrap, seed=args.seed, log=log
+    )
+    result["dataset"].update(labels=str(args.labels), images=str(args.images), manifest=str(args.manifest))
+
+    out: Path = args.out
+    out.mkdir(parents=True, exist_ok=True)
+    figures = {} if args.no_plots else write_plots(result, out)
+    result["figures"] = figures
+    safe = json_safe(result)
+    text = json.dumps(safe, indent=2, ensure_ascii=False, allow_nan=False)
+    (out / "evaluation.json").write_text(text + "\n")
+    (out / "report.md").write_text(render_report(safe, figures))
+    log(f"wrote {out / 'evaluation.json'}, {out / 'report.md'} and {sum(len(v) for v in figures.values())} figures")
+    if args.json:
+        print(text)
+    return 0
+
+
+def write_plots(result: dict, out: Path) -> dict[str, list[str]]:
+    """Figures per model (key = model name) and shared ones (key ""); paths relative to ``out``."""
+    from facexai.evaluation import plots
+
+    figures: dict[str, list[str]] = {}
+    for name, m in result["models"].items():
+        made = []
+        log_path = m.get("training_log")
+        if log_path and Path(log_path).is_file():
+            made.append(plots.training_curves(Path(log_path), f"{name}: training", out / f"curves_{name}.png"))
+        made.append(plots.per_class_bars(name, m["per_class"], out / f"per_class_{name}.png"))
+        made.append(plots.confusion(name, m["confusion"], out / f"confusion_{name}.png"))
+        made.append(plots.accuracy_by_group(name, m["by_group"], out / f"groups_{name}.png"))
+        figures[name] = [p.name for p in made if p is not None]
+    shared = []
+    if result["models"]:
+        shared.append(plots.accuracy_by_race_all(result["models"], out / "accuracy_by_race.png"))
+    for table in result["bias_comparison"]:
+        shared.append(plots.bias_bars(table, out / f"bias_{table['unbiased']}_vs_{table['biased']}.png"))
+    figures[""] = [p.name for p in shared]
+    return figures

@@ -1,0 +1,92 @@
+"""The evaluation as markdown, from the same dictionary that is written as JSON."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def _pct(x: float | None) -> str:
+    return "–" if x is None or x != x else f"{100 * x:.1f}%"
+
+
+def _ci(pair: list[float | None]) -> str:
+    return f"{_pct(pair[0])} – {_pct(pair[1])}"
+
+
+def _signed(x: float | None) -> str:
+    return "–" if x is None or x != x else f"{100 * x:+.1f} pt"
+
+
+def render_report(result: dict[str, Any], figures: dict[str, list[str]]) -> str:
+    ds = result["dataset"]
+    boot = result["bootstrap"]
+    lines = [
+        "# facexai evaluation",
+        "",
+        f"Labelled set: `{ds.get('labels', '?')}` (images under `{ds.get('images', '?')}`): "
+        f"{ds['n']:,} images evaluated, {ds['missing']} missing and skipped.",
+        f"Intervals: {boot['method']} bootstrap, {boot['resamples']} resamples, {int(boot['level'] * 100)}%.",
+        "",
+        "| race | " + " | ".join(ds["counts"]["race"]) + " |",
+        "| --- | " + " | ".join("---:" for _ in ds["counts"]["race"]) + " |",
+        "| n | " + " | ".join(f"{v:,}" for v in ds["counts"]["race"].values()) + " |",
+        "",
+        "## Models",
+        "",
+        "| model | task | biased | accuracy | 95% interval | macro F1 | balanced accuracy | race gap (max − min) |",
+        "| --- | --- | --- | ---: | --- | ---: | ---: | ---: |",
+    ]
+    for name, m in result["models"].items():
+        lines.append(
+            f"| `{name}` | {m['task']} | {'yes' if m['biased'] else 'no'} | {_pct(m['accuracy'])} | "
+            f"{_ci(m['accuracy_ci'])} | {m['macro_f1']:.3f} | {_pct(m['balanced_accuracy'])} | "
+            f"{_pct(m['race_accuracy_gap'])} |"
+        )
+    for table in result["bias_comparison"]:
+        lines += [
+            "",
+            f"## Biased vs unbiased: `{table['unbiased']}` vs `{table['biased']}`",
+            "",
+            "Recall of each race (the share of that race's faces classified correctly); gap = unbiased − "
+            "biased, with a paired bootstrap interval (same resampled faces for both models).",
+            "",
+            f"| race | n | `{table['unbiased']}` | 95% interval | `{table['biased']}` | 95% interval | gap | "
+            "gap 95% interval |",
+            "| --- | ---: | ---: | --- | ---: | --- | ---: | --- |",
+        ]
+        for r in table["rows"]:
+            lines.append(
+                f"| {r['race']} | {r['n']} | {_pct(r['unbiased'])} | {_ci(r['unbiased_ci'])} | {_pct(r['biased'])} | "
+                f"{_ci(r['biased_ci'])} | {_signed(r['gap'])} | {_signed(r['gap_ci'][0])} – {_signed(r['gap_ci'][1])} |"
+            )
+    for name, m in result["models"].items():
+        lines += ["", f"## `{name}` ({m['task']})", ""]
+        lines += ["| class | precision | recall | F1 | support |", "| --- | ---: | ---: | ---: | ---: |"]
+        for label, c in m["per_class"].items():
+            lines.append(f"| {label} | {_pct(c['precision'])} | {_pct(c['recall'])} | {c['f1']:.3f} | {c['support']} |")
+        for column, groups in m["by_group"].items():
+            lines += ["", f"Accuracy by {column}:", "", f"| {column} | n | accuracy | 95% interval |"]
+            lines.append("| --- | ---: | ---: | --- |")
+            for group, g in groups.items():
+                lines.append(f"| {group} | {g['n']} | {_pct(g['accuracy'])} | {_ci([g['ci_low'], g['ci_high']])} |")
+        cm = m["confusion"]
+        lines += ["", "Confusion matrix (rows true, columns predicted):", ""]
+        lines.append("| true \\ predicted | " + " | ".join(cm["labels"]) + " |")
+        lines.append("| --- | " + " | ".join("---:" for _ in cm["labels"]) + " |")
+        for label, row in zip(cm["labels"], cm["matrix"], strict=True):
+            lines.append(f"| {label} | " + " | ".join(str(v) for v in row) + " |")
+        for fig in figures.get(name, []):
+            lines += ["", f"![{fig}]({fig})"]
+    shared = figures.get("", [])
+    if shared:
+        lines += ["", "## Figures", ""] + [f"![{fig}]({fig})\n" for fig in shared]
+    lines += [
+        "",
+        "## Caveats",
+        "",
+        "- Labels are perceived attributes (annotators' judgement from the photo); gender is binary in FairFace.",
+        "- If this set is the validation set used for early stopping, the figures are optimistic.",
+        "- A group of n faces has a wide interval when n is small; a percentile bootstrap interval collapses to a "
+        "point when a group's accuracy is 0% or 100%, which does not mean the figure is certain.",
+    ]
+    return "\n".join(lines) + "\n"
