@@ -18,8 +18,8 @@ from facexai.explain.base import Explainer
 from facexai.explain.quadrature import quadrature
 
 DEFAULT_STEPS = 32
-DEFAULT_RULE = "gauss_legendre"
-DEFAULT_OUTPUT = "logit"
+DEFAULT_RULE = "midpoint"
+DEFAULT_OUTPUT = "probability"
 OUTPUTS = ("logit", "probability")
 
 

@@ -1,0 +1,91 @@
+"""``facexai analyze PHOTO --out DIR``: the service's analysis without a server.
+
+Writes ``analysis.json`` (the same JSON as ``POST /analyze``, with the images replaced by file
+names) and the aligned faces and overlays as PNG files next to it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import json
+from pathlib import Path
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("analyze", help="analyse a photo and write the predictions and overlays to a folder")
+    p.add_argument("photo", type=Path)
+    p.add_argument("--out", type=Path, required=True, help="folder for analysis.json and the PNG files")
+    p.add_argument(
+        "--manifest", type=Path, help="model manifest (default: FACEXAI_MODELS_MANIFEST or models/manifest.json)"
+    )
+    p.add_argument("--no-align", action="store_true", help="the photo already is an aligned face chip")
+    p.add_argument("--explain", choices=["both", "integrated_gradients", "grad_cam", "none"], default="both")
+    p.add_argument("--ig-steps", type=int)
+    p.add_argument("--ig-rule", choices=["left_riemann", "midpoint", "trapezoid", "gauss_legendre"])
+    p.add_argument("--ig-output", choices=["logit", "probability"])
+    p.set_defaults(func=run)
+
+
+def _save_images(node: object, out: Path, stem: str) -> object:
+    """Replace every base64 PNG in the response with the name of the file it is written to."""
+    if isinstance(node, dict):
+        result = {}
+        for key, value in node.items():
+            name = f"{stem}_{key}" if stem else str(key)
+            if key in ("image", "heatmap", "signed_image", "aligned_image") and isinstance(value, str):
+                path = out / f"{name}.png"
+                path.write_bytes(base64.b64decode(value))
+                result[key] = path.name
+            else:
+                result[key] = _save_images(value, out, name)
+        return result
+    if isinstance(node, list):
+        return [_save_images(v, out, f"{stem}_{i}") for i, v in enumerate(node)]
+    return node
+
+
+def run(args: argparse.Namespace) -> int:
+    from facexai.analysis import AnalysisStore, Analyzer, IGOptions
+    from facexai.api.schemas import ExplainMode
+    from facexai.config import Settings
+    from facexai.errors import FacexaiError
+    from facexai.faces import FaceAligner
+    from facexai.images import decode_image
+    from facexai.registry import ModelRegistry
+
+    settings = Settings(**({"models_manifest": args.manifest} if args.manifest else {}))
+    try:
+        data = args.photo.read_bytes()
+    except OSError as exc:
+        print(f"facexai: cannot read {args.photo}: {exc.strerror}")
+        return 2
+    if len(data) > settings.max_upload_bytes:
+        print(f"facexai: {args.photo} is larger than the {settings.max_upload_bytes} byte limit")
+        return 2
+    try:
+        image = decode_image(data, settings.max_pixels)
+        registry = ModelRegistry.load(settings.models_manifest, settings.ig_batch_size)
+        aligner = FaceAligner(
+            settings.detector, settings.detector_upsample, settings.max_faces, settings.detection_threshold
+        )
+        ig = IGOptions(
+            steps=args.ig_steps or settings.ig_steps,
+            rule=args.ig_rule or settings.ig_rule,
+            output=args.ig_output or settings.ig_output,
+        )
+        analyzer = Analyzer(registry, aligner, AnalysisStore(60, 1), ig)
+        response = analyzer.analyze(image, align=not args.no_align, explain=ExplainMode(args.explain), ig=ig)
+    except FacexaiError as exc:
+        print(f"facexai: {exc.code}: {exc.detail}")
+        return 1
+    args.out.mkdir(parents=True, exist_ok=True)
+    payload = _save_images(response.model_dump(mode="json"), args.out, "")
+    (args.out / "analysis.json").write_text(json.dumps(payload, indent=2) + "\n")
+    for face in response.faces:
+        summary = ", ".join(
+            f"{name} {p.label} ({p.probabilities[p.label]:.0%})" for name, p in face.predictions.items()
+        )
+        print(f"face {face.index} at {face.box.model_dump()}: {summary}")
+    print(f"wrote {args.out / 'analysis.json'} and {len(list(args.out.glob('*.png')))} PNG files")
+    return 0

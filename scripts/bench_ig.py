@@ -1,0 +1,234 @@
+"""Benchmark: our Integrated Gradients against the seed's, and the service's latency (``make bench``).
+
+On N FairFace val chips, for the same model in the same process:
+- seed-equivalent IG: the seed's 50 points alpha = k/50 (k = 0..49, left Riemann) in one batch
+  of 50, eager GradientTape, explaining the softmax probability (in the right space, so its
+  completeness error is meaningful);
+- our IG: the service's defaults (compiled tf.function, batched, the chosen rule and output).
+Reports the median latency and the p90 completeness error of each and the speed-up, then the
+service's latency through the ASGI app on a public-domain one-face photo: first results
+(predictions + Grad-CAM, all models) and the full analysis. ``--sweep`` also measures the
+completeness error for every rule, number of steps and output on the same chips.
+
+The last line printed is one JSON object. FairFace chips are only read, never written or logged.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import numpy as np
+from PIL import Image
+
+REPO = Path(__file__).resolve().parents[1]
+PHOTO = "astronaut.png"
+
+
+def p(values: list[float], q: float) -> float:
+    return float(np.percentile(np.asarray(values, dtype=np.float64), q))
+
+
+def load_chips(fairface: Path, n: int, size: int) -> list[np.ndarray]:
+    chips = []
+    for i in range(1, n + 1):
+        with Image.open(fairface / "val" / f"{i}.jpg") as img:
+            chips.append(np.asarray(img.convert("RGB").resize((size, size), Image.Resampling.BILINEAR), np.uint8))
+    return chips
+
+
+def seed_ig(model, x: np.ndarray, baseline: np.ndarray, target: int) -> tuple[np.ndarray, float, float]:
+    """The seed's IG: 50 left-Riemann points in one eager batch, softmax probability."""
+    import tensorflow as tf
+
+    alphas = tf.constant(np.arange(50) / 50, tf.float32)[:, None, None, None]
+    xt, bt = tf.constant(x), tf.constant(baseline)
+    points = bt[None] + alphas * (xt - bt)[None]
+    with tf.GradientTape() as tape:
+        tape.watch(points)
+        probs = model(points, training=False)[:, target]
+    grads = tape.gradient(probs, points)
+    attributions = (xt - bt) * tf.reduce_mean(grads, axis=0)
+    ends = model(tf.stack([xt, bt]), training=False)[:, target].numpy()
+    return attributions.numpy(), float(ends[0]), float(ends[1])
+
+
+def completeness(attributions: np.ndarray, f_x: float, f_b: float) -> float:
+    delta = f_x - f_b
+    gap = abs(float(attributions.sum(dtype=np.float64)) - delta)
+    return gap / abs(delta) if delta else 0.0
+
+
+def bench_model(loaded, chips: list[np.ndarray], ig_defaults, sweep: bool, sweep_n: int) -> dict:
+    m = loaded
+    baseline = m.baseline()
+    inputs = [m.prepare(c) for c in chips]
+    probs, _, _ = m.gradcam.explain(np.stack(inputs))
+    targets = [int(t) for t in probs.argmax(axis=1)]
+    seed_seeds = seed_ig(m.model, inputs[0], baseline, targets[0])  # warm-up (eager: nothing to trace)
+    del seed_seeds
+    m.ig.explain(inputs[0], targets[0], baseline=baseline, steps=ig_defaults.steps, rule=ig_defaults.rule)
+    seed_times, seed_errors, our_times, our_errors = [], [], [], []
+    for x, t in zip(inputs, targets, strict=True):
+        started = time.perf_counter()
+        attr, f_x, f_b = seed_ig(m.model, x, baseline, t)
+        seed_times.append(time.perf_counter() - started)
+        seed_errors.append(completeness(attr, f_x, f_b))
+        started = time.perf_counter()
+        ours = m.ig.explain(
+            x, t, baseline=baseline, steps=ig_defaults.steps, rule=ig_defaults.rule, output=ig_defaults.output
+        )
+        our_times.append(time.perf_counter() - started)
+        our_errors.append(ours.completeness_error)
+    result = {
+        "model": m.name,
+        "seed_median_s": statistics.median(seed_times),
+        "seed_p90_completeness_error": p(seed_errors, 90),
+        "seed_median_completeness_error": p(seed_errors, 50),
+        "ig_median_s": statistics.median(our_times),
+        "ig_p90_completeness_error": p(our_errors, 90),
+        "ig_median_completeness_error": p(our_errors, 50),
+    }
+    result["speedup"] = result["seed_median_s"] / result["ig_median_s"]
+    if sweep:
+        rows = []
+        for output in ("logit", "probability"):
+            for rule in ("left_riemann", "midpoint", "trapezoid", "gauss_legendre"):
+                for steps in (8, 16, 24, 32, 48, 64):
+                    errors, times = [], []
+                    for x, t in list(zip(inputs, targets, strict=True))[:sweep_n]:
+                        r = m.ig.explain(x, t, baseline=baseline, steps=steps, rule=rule, output=output)
+                        errors.append(r.completeness_error)
+                        times.append(r.elapsed_ms / 1000)
+                    rows.append(
+                        {
+                            "output": output,
+                            "rule": rule,
+                            "steps": steps,
+                            "p50_error": p(errors, 50),
+                            "p90_error": p(errors, 90),
+                            "median_s": statistics.median(times),
+                        }
+                    )
+                    print(
+                        f"  sweep {m.name:12s} {output:11s} {rule:14s} {steps:3d}: p50 {rows[-1]['p50_error']:.4f} "
+                        f"p90 {rows[-1]['p90_error']:.4f} {rows[-1]['median_s']:.2f} s",
+                        flush=True,
+                    )
+        result["sweep"] = rows
+    return result
+
+
+def bench_service(manifest: Path, photo: Path, repeats: int) -> dict:
+    from fastapi.testclient import TestClient
+
+    from facexai.api.main import create_app
+    from facexai.config import Settings
+
+    settings = Settings(models_manifest=manifest, frontend_dist=Path("/nonexistent"))
+    data = photo.read_bytes()
+    first, full = [], []
+    with TestClient(create_app(settings)) as client:
+        for mode, sink in (("grad_cam", first), ("both", full)):
+            for i in range(repeats + 1):
+                started = time.perf_counter()
+                r = client.post("/analyze", params={"explain": mode}, files={"file": (photo.name, data, "image/png")})
+                elapsed = time.perf_counter() - started
+                if r.status_code != 200 or len(r.json()["faces"]) != 1:
+                    raise SystemExit(f"analyze failed: {r.status_code} {r.text[:200]}")
+                if i:  # the first call of each mode is a warm-up
+                    sink.append(elapsed)
+    return {"analyze_first_results_p50_s": statistics.median(first), "analyze_full_p50_s": statistics.median(full)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--fairface",
+        type=Path,
+        default=Path(os.environ.get("FACEXAI_FAIRFACE_DIR", REPO.parent / "shared" / "fairface")),
+    )
+    parser.add_argument("--manifest", type=Path, default=REPO / "models" / "manifest.json")
+    parser.add_argument("--models", nargs="*", default=["race"], help="models to benchmark IG on (default: race)")
+    parser.add_argument("-n", type=int, default=50, help="val chips")
+    parser.add_argument("--sweep", action="store_true", help="also sweep rules, steps and outputs")
+    parser.add_argument("--sweep-n", type=int, default=20)
+    parser.add_argument("--repeats", type=int, default=5, help="service calls per mode")
+    parser.add_argument("--photo", type=Path, default=REPO.parent / "shared" / "images" / PHOTO)
+    args = parser.parse_args()
+
+    if not (args.fairface / "val").is_dir():
+        raise SystemExit(f"FairFace val chips not found under {args.fairface} (set --fairface or FACEXAI_FAIRFACE_DIR)")
+    from facexai.config import Settings
+    from facexai.registry import ModelRegistry
+
+    settings = Settings()
+    tmp = None
+    note = "trained bundle"
+    manifest = args.manifest
+    if not manifest.is_file():
+        from facexai.testing import write_untrained_bundle
+
+        tmp = tempfile.TemporaryDirectory()
+        manifest = write_untrained_bundle(tmp.name, architecture="seed", input_size=224)
+        note = "UNTRAINED seed-architecture models (random weights): no trained bundle in models/ yet"
+    print(f"models: {note} ({manifest})", flush=True)
+    registry = ModelRegistry.load(manifest, ig_batch_size=settings.ig_batch_size)
+    from facexai.analysis import IGOptions
+
+    defaults = IGOptions(steps=settings.ig_steps, rule=settings.ig_rule, output=settings.ig_output)
+    results = []
+    for name in args.models:
+        m = registry.get(name)
+        chips = load_chips(args.fairface, args.n, m.input_size)
+        results.append(bench_model(m, chips, defaults, args.sweep, args.sweep_n))
+    service = bench_service(manifest, args.photo, args.repeats)
+
+    print()
+    print(
+        f"IG on {args.n} FairFace val chips; ours = {defaults.rule}, {defaults.steps} steps, {defaults.output}, "
+        f"batch {settings.ig_batch_size}, tf.function; seed = left Riemann, 50 points, one eager batch, probability"
+    )
+    print(
+        f"{'model':14s} {'seed median s':>14s} {'ours median s':>14s} {'speed-up':>9s} "
+        f"{'seed p90 err':>13s} {'ours p90 err':>13s}"
+    )
+    for r in results:
+        print(
+            f"{r['model']:14s} {r['seed_median_s']:14.3f} {r['ig_median_s']:14.3f} {r['speedup']:8.2f}x "
+            f"{r['seed_p90_completeness_error']:13.4f} {r['ig_p90_completeness_error']:13.4f}"
+        )
+    print(
+        f"service, one face ({args.photo.name}): first results p50 {service['analyze_first_results_p50_s']:.3f} s, "
+        f"full analysis p50 {service['analyze_full_p50_s']:.3f} s"
+    )
+    summary = {
+        "ig_speedup_vs_seed": min(r["speedup"] for r in results),
+        "ig_p90_completeness_error": max(r["ig_p90_completeness_error"] for r in results),
+        "seed_p90_completeness_error": max(r["seed_p90_completeness_error"] for r in results),
+        **service,
+        "ig_rule": defaults.rule,
+        "ig_steps": defaults.steps,
+        "ig_output": defaults.output,
+        "n_chips": args.n,
+        "models": note,
+        "per_model": [{k: v for k, v in r.items() if k != "sweep"} for r in results],
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {sys.version.split()[0]}",
+    }
+    if args.sweep:
+        summary["sweep"] = {r["model"]: r["sweep"] for r in results}
+    print(json.dumps(summary))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,138 @@
+"""Integrated Gradients and Grad-CAM checked against their axioms and hand-computed values."""
+
+import keras
+import numpy as np
+import pytest
+
+from facexai.explain import render
+from facexai.explain.gradcam import GradCam
+from facexai.explain.integrated_gradients import IntegratedGradients
+
+
+def small_cnn(seed: int = 0, size: int = 16, classes: int = 3) -> keras.Model:
+    keras.utils.set_random_seed(seed)
+    inputs = keras.Input((size, size, 3))
+    x = keras.layers.Conv2D(8, 3, padding="same", activation="relu", name="conv")(inputs)
+    x = keras.layers.Conv2D(8, 3, padding="same", activation="tanh", name="features")(x)
+    x = keras.layers.GlobalAveragePooling2D()(x)
+    x = keras.layers.Dense(classes, name="logits")(x)
+    return keras.Model(inputs, keras.layers.Activation("softmax", name="probabilities")(x))
+
+
+@pytest.fixture(scope="module")
+def cnn() -> keras.Model:
+    return small_cnn()
+
+
+@pytest.fixture(scope="module")
+def image() -> np.ndarray:
+    return np.random.default_rng(1).uniform(-1, 1, (16, 16, 3)).astype(np.float32)
+
+
+@pytest.mark.parametrize("output", ["logit", "probability"])
+def test_ig_completeness_on_a_small_model(cnn, image, output):
+    ig = IntegratedGradients(cnn, batch_size=16)
+    baseline = np.full_like(image, -1.0)
+    result = ig.explain(image, target=1, baseline=baseline, steps=64, rule="gauss_legendre", output=output)
+    scores = cnn(np.stack([image, baseline])).numpy()[:, 1] if output == "probability" else None
+    if scores is not None:
+        assert np.isclose(result.score_input, scores[0], atol=1e-5)
+        assert np.isclose(result.score_baseline, scores[1], atol=1e-5)
+    assert result.completeness_error < 0.01
+    assert result.attributions.shape == image.shape
+
+
+def test_ig_completeness_improves_with_steps_for_the_seed_rule(cnn, image):
+    ig = IntegratedGradients(cnn)
+    coarse = ig.explain(image, 0, steps=4, rule="left_riemann", output="probability").completeness_error
+    fine = ig.explain(image, 0, steps=256, rule="left_riemann", output="probability").completeness_error
+    assert fine < coarse
+
+
+def test_ig_batched_equals_unbatched(cnn, image):
+    one = IntegratedGradients(cnn, batch_size=1).explain(image, 2, steps=20, rule="midpoint")
+    many = IntegratedGradients(cnn, batch_size=7).explain(image, 2, steps=20, rule="midpoint")
+    np.testing.assert_allclose(one.attributions, many.attributions, rtol=1e-4, atol=1e-6)
+    assert np.isclose(one.score_input, many.score_input)
+
+
+def test_ig_is_exact_for_a_linear_model():
+    inputs = keras.Input((4, 4, 3))
+    x = keras.layers.Flatten()(inputs)
+    x = keras.layers.Dense(2, name="logits")(x)
+    model = keras.Model(inputs, keras.layers.Activation("softmax")(x))
+    x_img = np.random.default_rng(0).normal(size=(4, 4, 3)).astype(np.float32)
+    base = np.zeros_like(x_img)
+    result = IntegratedGradients(model).explain(x_img, 1, baseline=base, steps=2, rule="trapezoid", output="logit")
+    weights = model.get_layer("logits").kernel.numpy()[:, 1].reshape(4, 4, 3)
+    np.testing.assert_allclose(result.attributions, weights * x_img, rtol=1e-4, atol=1e-6)
+    assert result.completeness_error < 1e-4
+
+
+def test_ig_does_not_mutate_inputs_and_handles_x_equal_baseline(cnn, image):
+    before = image.copy()
+    result = IntegratedGradients(cnn).explain(image, 0, baseline=image, steps=8)
+    np.testing.assert_array_equal(image, before)
+    assert np.all(result.attributions == 0)
+    assert result.completeness_error == 0.0
+
+
+def test_ig_rejects_bad_targets_and_shapes(cnn, image):
+    ig = IntegratedGradients(cnn)
+    with pytest.raises(ValueError):
+        ig.explain(image, 3)
+    with pytest.raises(ValueError):
+        ig.explain(image[:8], 0)
+    with pytest.raises(ValueError):
+        ig.explain(image, 0, output="softmax")
+
+
+def hand_model(kernel: np.ndarray, dense: np.ndarray) -> keras.Model:
+    """input (4x4x2) -> 1x1 conv 'features' with a known kernel -> mean pool -> Dense 'logits' -> softmax."""
+    inputs = keras.Input((4, 4, 2))
+    features = keras.layers.Conv2D(2, 1, use_bias=False, name="features")
+    x = features(inputs)
+    x = keras.layers.GlobalAveragePooling2D()(x)
+    logits = keras.layers.Dense(2, use_bias=False, name="logits")
+    x = logits(x)
+    model = keras.Model(inputs, keras.layers.Activation("softmax")(x))
+    features.set_weights([kernel.reshape(1, 1, 2, 2)])
+    logits.set_weights([dense])
+    return model
+
+
+def test_grad_cam_matches_the_hand_computed_map():
+    kernel = np.eye(2, dtype=np.float32)  # the feature maps are the input channels
+    dense = np.array([[2.0, -1.0], [-3.0, 0.5]], np.float32)  # logit_c = sum_k mean(A_k) * dense[k, c]
+    x = np.random.default_rng(3).uniform(0, 1, (1, 4, 4, 2)).astype(np.float32)
+    gc = GradCam(hand_model(kernel, dense), "features")
+    probs, cams, chosen = gc.explain(x, [0])
+    # d logit_0 / d A_k(i, j) = dense[k, 0] / 16, so the channel weights are dense[k, 0] / 16
+    expected = np.maximum((x[0] * dense[:, 0] / 16).sum(axis=-1), 0)
+    np.testing.assert_allclose(cams[0], expected, rtol=1e-5, atol=1e-7)
+    assert chosen[0] == 0
+    assert np.isclose(probs.sum(), 1.0)
+    _, _cams_top, chosen_top = gc.explain(x)  # -1: the top class
+    assert chosen_top[0] == int(np.argmax(probs[0]))
+
+
+def test_grad_cam_of_zero_gradients_is_zero_not_nan():
+    gc = GradCam(hand_model(np.eye(2, dtype=np.float32), np.zeros((2, 2), np.float32)), "features")
+    _, cams, _ = gc.explain(np.ones((2, 4, 4, 2), np.float32))
+    assert np.all(cams == 0) and not np.isnan(cams).any()
+    unit, peak = render.gradcam_unit(cams[0], (8, 8))
+    assert peak == 0.0 and np.all(unit == 0) and not np.isnan(unit).any()
+    overlay = render.overlay(np.zeros((8, 8, 3), np.uint8), unit)
+    assert overlay.shape == (8, 8, 3)
+
+
+def test_render_scales():
+    m = np.array([[0.0, 1.0], [2.0, 100.0]])
+    assert render.normalize(m, 0.0).max() == 0.0
+    unit = render.ig_magnitude(m, scale=2.0)
+    assert unit.max() == 1.0 and unit[0, 1] == 0.5
+    signed = render.ig_signed(np.array([[-2.0, 1.0]]), scale=2.0)
+    np.testing.assert_allclose(signed, [[-1.0, 0.5]])
+    rgba = render.heatmap_rgba(unit)
+    assert rgba.shape == (2, 2, 4) and rgba[0, 0, 3] == 0 and rgba[1, 1, 3] == 255
+    np.testing.assert_allclose(render.pool_grid(np.arange(16.0).reshape(4, 4), 2), [[2.5, 4.5], [10.5, 12.5]])

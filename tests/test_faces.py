@@ -1,0 +1,55 @@
+import numpy as np
+import pytest
+
+from facexai.errors import NoFaceDetected
+from facexai.faces import CHIP_SIZE, FaceAligner
+from facexai.images import decode_image
+
+
+@pytest.fixture(scope="module")
+def aligner() -> FaceAligner:
+    return FaceAligner()
+
+
+def load(images_dir, name):
+    return decode_image((images_dir / name).read_bytes(), 40_000_000).pixels
+
+
+def test_astronaut_and_hopper_are_two_faces_each_boxed(aligner, images_dir):
+    pixels = load(images_dir, "multi_face_astronaut_hopper.jpg")
+    search = aligner.find_faces(pixels)
+    assert search.found == 2 and search.skipped == 0
+    left, right = search.faces  # returned left to right
+    width = pixels.shape[1]
+    # the astronaut's face is in the left half, Hopper's in the right half, each at least 80 px
+    # wide and not a whole-photo box; the 5 landmarks (eye corners, nose) lie inside each box
+    assert left.box.right < width / 2 < right.box.left
+    for face in (left, right):
+        b = face.box
+        assert 80 <= b.right - b.left <= 300 and 80 <= b.bottom - b.top <= 300
+        assert np.all((face.landmarks[:, 0] > b.left) & (face.landmarks[:, 0] < b.right))
+        assert np.all((face.landmarks[:, 1] > b.top) & (face.landmarks[:, 1] < b.bottom))
+        assert face.chip.shape == (CHIP_SIZE, CHIP_SIZE, 3)
+
+
+def test_boxes_are_in_original_pixels(aligner, images_dir):
+    """The 24-megapixel photo is detected at 800 px; its box must come back in full-size pixels."""
+    pixels = load(images_dir, "large_astronaut_6000x4000_face_small.jpg")
+    (face,) = aligner.find_faces(pixels).faces
+    h, w = pixels.shape[:2]
+    assert face.box.right - face.box.left > 300  # about 660 px at full size, 88 at 800
+    cx, cy = (face.box.left + face.box.right) / 2, (face.box.top + face.box.bottom) / 2
+    assert 0.3 * w < cx < 0.7 * w and 0.1 * h < cy < 0.4 * h
+
+
+def test_the_cap_keeps_the_largest_faces(images_dir):
+    pixels = load(images_dir, "multi_face_astronaut_hopper.jpg")
+    search = FaceAligner(max_faces=1).find_faces(pixels)
+    assert search.found == 2 and search.skipped == 1
+    assert search.faces[0].box.left > pixels.shape[1] / 2  # Hopper's face is the larger one
+
+
+@pytest.mark.parametrize("name", ["skimage__chelsea.png", "gen__noise_512.png", "gen__1x1.png"])
+def test_no_face(aligner, images_dir, name):
+    with pytest.raises(NoFaceDetected):
+        aligner.find_faces(load(images_dir, name))

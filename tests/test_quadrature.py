@@ -1,0 +1,51 @@
+import numpy as np
+import pytest
+
+from facexai.explain.quadrature import RULES, gauss_legendre, left_riemann, midpoint, quadrature, trapezoid
+
+R3 = np.sqrt(3.0)
+R35 = np.sqrt(3.0 / 5.0)
+
+
+@pytest.mark.parametrize(
+    ("rule", "n", "alphas", "weights"),
+    [
+        (left_riemann, 2, [0.0, 0.5], [0.5, 0.5]),
+        (left_riemann, 3, [0.0, 1 / 3, 2 / 3], [1 / 3] * 3),
+        (midpoint, 2, [0.25, 0.75], [0.5, 0.5]),
+        (midpoint, 3, [1 / 6, 0.5, 5 / 6], [1 / 3] * 3),
+        (trapezoid, 2, [0.0, 1.0], [0.5, 0.5]),
+        (trapezoid, 3, [0.0, 0.5, 1.0], [0.25, 0.5, 0.25]),
+        (gauss_legendre, 2, [0.5 - 0.5 / R3, 0.5 + 0.5 / R3], [0.5, 0.5]),
+        (gauss_legendre, 3, [0.5 - 0.5 * R35, 0.5, 0.5 + 0.5 * R35], [5 / 18, 8 / 18, 5 / 18]),
+    ],
+)
+def test_exact_points_and_weights(rule, n, alphas, weights):
+    a, w = rule(n)
+    np.testing.assert_allclose(a, alphas, atol=1e-12)
+    np.testing.assert_allclose(w, weights, atol=1e-12)
+
+
+@pytest.mark.parametrize("name", sorted(RULES))
+@pytest.mark.parametrize("n", [2, 5, 64])
+def test_weights_sum_to_one_inside_the_interval(name, n):
+    a, w = quadrature(name, n)
+    assert a.shape == w.shape == (n,)
+    assert np.isclose(w.sum(), 1.0)
+    assert a.min() >= 0.0 and a.max() <= 1.0
+
+
+def test_gauss_legendre_is_exact_to_degree_2n_minus_1():
+    a, w = gauss_legendre(4)
+    for degree in range(8):
+        assert np.isclose((w * a**degree).sum(), 1 / (degree + 1)), degree
+    assert not np.isclose((w * a**8).sum(), 1 / 9)
+
+
+def test_bad_arguments():
+    with pytest.raises(ValueError, match="unknown quadrature rule"):
+        quadrature("simpson", 4)
+    with pytest.raises(ValueError):
+        trapezoid(1)
+    with pytest.raises(ValueError):
+        midpoint(0)
