@@ -7,7 +7,7 @@ PORT ?= 8000
 FAIRFACE ?= ../shared/fairface
 export FACEXAI_FAIRFACE_DIR ?= $(abspath $(FAIRFACE))
 
-.PHONY: install install-backend run test test-backend lint bench
+.PHONY: install install-backend run run-untrained test test-backend lint bench
 
 install: install-backend
 
@@ -22,6 +22,12 @@ install-backend: $(VENV)/.installed
 
 run: install
 	$(VENV)/bin/facexai serve --host $(HOST) --port $(PORT)
+
+# The app with small UNTRAINED models (random predictions), for trying it before models/ has a bundle.
+UNTRAINED := runs/untrained
+run-untrained: install
+	test -f $(UNTRAINED)/manifest.json || $(PY) scripts/make_test_bundle.py $(UNTRAINED) --input-size 224
+	FACEXAI_MODELS_MANIFEST=$(abspath $(UNTRAINED))/manifest.json $(VENV)/bin/facexai serve --host $(HOST) --port $(PORT)
 
 lint: install-backend
 	$(VENV)/bin/ruff check backend scripts tests

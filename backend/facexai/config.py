@@ -9,7 +9,7 @@ from typing import Literal
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from facexai.explain.integrated_gradients import DEFAULT_OUTPUT, DEFAULT_RULE, DEFAULT_STEPS
+from facexai.explain.defaults import DEFAULT_OUTPUT, DEFAULT_RULE, DEFAULT_STEPS
 
 #: the repository root when running from a checkout (editable install)
 REPO_ROOT = Path(__file__).resolve().parents[2]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -16,17 +17,27 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     import logging
 
-    import uvicorn
+    from facexai.config import get_settings
+    from facexai.manifest import ManifestError, load_manifest
 
     logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    from facexai.errors import ModelFileMissing
-    from facexai.manifest import ManifestError
-
+    # Checked before TensorFlow is imported, so a missing model is reported at once, by name.
+    manifest_path = get_settings().models_manifest
     try:
-        uvicorn.run(
-            "facexai.api.main:app_factory", factory=True, host=args.host, port=args.port, log_level=args.log_level
+        missing = load_manifest(manifest_path).missing_files()
+    except ManifestError as exc:
+        print(f"facexai: cannot start: {exc}", file=sys.stderr)
+        print(
+            "facexai: the trained models are not in models/ yet (see README, 'Models'); "
+            "to try the app with untrained models: make run-untrained",
+            file=sys.stderr,
         )
-    except (ModelFileMissing, ManifestError) as exc:
-        print(f"facexai: cannot start: {exc}")
         return 2
+    if missing:
+        print(f"facexai: cannot start: model file(s) missing: {', '.join(map(str, missing))}", file=sys.stderr)
+        return 2
+
+    import uvicorn
+
+    uvicorn.run("facexai.api.main:app_factory", factory=True, host=args.host, port=args.port, log_level=args.log_level)
     return 0

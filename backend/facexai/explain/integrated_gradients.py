@@ -15,11 +15,9 @@ import numpy as np
 import tensorflow as tf
 
 from facexai.explain.base import Explainer
+from facexai.explain.defaults import DEFAULT_OUTPUT, DEFAULT_RULE, DEFAULT_STEPS
 from facexai.explain.quadrature import quadrature
 
-DEFAULT_STEPS = 32
-DEFAULT_RULE = "midpoint"
-DEFAULT_OUTPUT = "probability"
 OUTPUTS = ("logit", "probability")
 
 
