@@ -207,7 +207,8 @@ def parse_override(item: str) -> tuple[str, str, Any]:
 
 
 def apply(config: Config, section: str, key: str, value: Any) -> None:
-    setattr(getattr(config, section), key, _coerce(section, key, value))
+    value = _coerce(section, key, value)  # rejects unknown sections and keys first
+    setattr(getattr(config, section), key, value)
 
 
 def load_config(path: Path | str | None = None, overrides: list[str] | tuple[str, ...] = ()) -> Config:
