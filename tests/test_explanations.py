@@ -42,6 +42,12 @@ def test_ig_completeness_on_a_small_model(cnn, image, output):
     assert result.attributions.shape == image.shape
 
 
+def test_guided_rule_is_complete_on_a_small_model(cnn, image):
+    result = IntegratedGradients(cnn).explain(image, 1, steps=32, rule="guided", output="probability")
+    assert result.steps == 32 and result.rule == "guided"
+    assert result.completeness_error < 0.01
+
+
 def test_ig_completeness_improves_with_steps_for_the_seed_rule(cnn, image):
     ig = IntegratedGradients(cnn)
     coarse = ig.explain(image, 0, steps=4, rule="left_riemann", output="probability").completeness_error

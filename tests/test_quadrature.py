@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from facexai.explain.quadrature import RULES, gauss_legendre, left_riemann, midpoint, quadrature, trapezoid
+from facexai.explain.quadrature import RULES, gauss_legendre, guided, left_riemann, midpoint, quadrature, trapezoid
 
 R3 = np.sqrt(3.0)
 R35 = np.sqrt(3.0 / 5.0)
@@ -49,3 +49,15 @@ def test_bad_arguments():
         trapezoid(1)
     with pytest.raises(ValueError):
         midpoint(0)
+
+
+def test_guided_rule_puts_points_where_the_output_changes():
+    flat = np.zeros(17)
+    np.testing.assert_allclose(guided(32, flat)[0], midpoint(32)[0])  # no change: evenly spaced
+    step = np.r_[np.zeros(8), np.ones(9)]  # the output jumps between alpha 7/16 and 8/16
+    a, w = guided(32, step)
+    assert len(a) == 32 and np.isclose(w.sum(), 1.0)
+    inside = (a > 7 / 16) & (a < 8 / 16)
+    assert inside.sum() == 17  # one point for each of the 16 intervals, the other 16 in the jump
+    np.testing.assert_allclose(w[inside], (1 / 16) / 17)
+    assert np.allclose(guided(8, step)[0], midpoint(8)[0])  # fewer points than intervals: midpoint

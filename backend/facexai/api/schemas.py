@@ -28,6 +28,7 @@ class QuadratureRule(str, Enum):
     midpoint = "midpoint"
     trapezoid = "trapezoid"
     gauss_legendre = "gauss_legendre"
+    guided = "guided"
 
 
 class ExplainedOutput(str, Enum):

@@ -16,7 +16,7 @@ import tensorflow as tf
 
 from facexai.explain.base import Explainer
 from facexai.explain.defaults import DEFAULT_OUTPUT, DEFAULT_RULE, DEFAULT_STEPS
-from facexai.explain.quadrature import quadrature
+from facexai.explain.quadrature import GUIDED_PROBE_POINTS, guided, quadrature
 
 OUTPUTS = ("logit", "probability")
 
@@ -59,6 +59,13 @@ class IntegratedGradients(Explainer):
         self._integrate = tf.function(
             self._integrate_impl, input_signature=[image, image, vector, vector, scalar_int, scalar_bool]
         )
+        self._probe = tf.function(self._probe_impl, input_signature=[image, image, vector, scalar_int, scalar_bool])
+
+    def _probe_impl(self, x, baseline, alphas, target, use_logit):  # noqa: ANN001 - traced
+        """The explained output along the path, forward passes only."""
+        points = baseline[None] + alphas[:, None, None, None] * (x - baseline)[None]
+        _, logits, probs = self.forward(points)
+        return tf.where(use_logit, logits, probs)[:, target]
 
     def _integrate_impl(self, x, baseline, alphas, weights, target, use_logit):
         delta = x - baseline
@@ -99,8 +106,19 @@ class IntegratedGradients(Explainer):
         if x.shape != self.input_shape:
             raise ValueError(f"expected one image of shape {self.input_shape}, got {x.shape}")
         b = np.zeros_like(x) if baseline is None else np.asarray(baseline, dtype=np.float32)
-        alphas, weights = quadrature(rule, steps)
         started = time.perf_counter()
+        if rule == "guided":
+            grid = np.linspace(0.0, 1.0, GUIDED_PROBE_POINTS, dtype=np.float32)
+            probe = self._probe(
+                tf.constant(x),
+                tf.constant(b),
+                tf.constant(grid),
+                tf.constant(target, tf.int32),
+                tf.constant(output == "logit"),
+            )
+            alphas, weights = guided(steps, probe.numpy())
+        else:
+            alphas, weights = quadrature(rule, steps)
         attributions, ends = self._integrate(
             tf.constant(x),
             tf.constant(b),
