@@ -61,7 +61,7 @@ class IntegratedGradients(Explainer):
         )
         self._probe = tf.function(self._probe_impl, input_signature=[image, image, vector, scalar_int, scalar_bool])
 
-    def _probe_impl(self, x, baseline, alphas, target, use_logit):  # noqa: ANN001 - traced
+    def _probe_impl(self, x, baseline, alphas, target, use_logit):
         """The explained output along the path, forward passes only."""
         points = baseline[None] + alphas[:, None, None, None] * (x - baseline)[None]
         _, logits, probs = self.forward(points)
