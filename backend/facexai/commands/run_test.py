@@ -1,0 +1,85 @@
+"""``facexai run-test``: explain one test chip with every model (IG and Grad-CAM for the top
+class, and an IG grid over all classes) and write the figures and a JSON summary."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    from facexai.training.config import default_fairface_dir
+
+    fairface = default_fairface_dir()
+    p = subparsers.add_parser("run-test", help="explain one labelled test chip with every model", description=__doc__)
+    p.add_argument("--manifest", type=Path, default=Path("models/manifest.json"), help="model manifest")
+    p.add_argument("--images", type=Path, default=fairface, help="image root the CSV's file column is relative to")
+    p.add_argument("--labels", type=Path, default=fairface / "fairface_label_val.csv", help="label CSV")
+    which = p.add_mutually_exclusive_group()
+    which.add_argument("--index", type=int, help="row of the label CSV (default: drawn with --seed)")
+    which.add_argument("--file", help="the CSV's file value, e.g. val/12.jpg")
+    p.add_argument("--seed", type=int, default=0, help="random seed of the drawn row")
+    p.add_argument("--models", nargs="+", metavar="NAME", help="only these manifest models")
+    p.add_argument("--steps", type=int, default=32, help="IG interpolation points")
+    p.add_argument("--rule", default="gauss_legendre", help="IG quadrature rule")
+    p.add_argument("--output", choices=("logit", "probability"), default="logit", help="IG explains this score")
+    p.add_argument("--out", type=Path, default=Path("results/run_test"), help="folder for the figures (ignored by git)")
+    p.add_argument("--json", action="store_true", help="print the summary JSON to stdout")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    import numpy as np
+
+    from facexai.evaluation.metrics import json_safe
+    from facexai.evaluation.run_test import Sample, explain_sample
+    from facexai.manifest import load_manifest
+    from facexai.training.data import read_labels
+
+    def log(msg: str) -> None:
+        print(msg, file=sys.stderr if args.json else sys.stdout, flush=True)
+
+    manifest = load_manifest(args.manifest)
+    unknown = sorted(set(args.models or ()) - set(manifest.names))
+    if unknown:
+        log(f"error: {args.manifest} has no model(s) {unknown}; it has {manifest.names}")
+        return 2
+    table = read_labels(args.labels)
+    if args.file is not None:
+        rows = [r for r in table.rows if r["file"] == args.file]
+        if not rows:
+            log(f"error: {args.file!r} is not in {args.labels}")
+            return 2
+        row = rows[0]
+    else:
+        index = args.index if args.index is not None else int(np.random.default_rng(args.seed).integers(len(table)))
+        if not 0 <= index < len(table):
+            log(f"error: --index {index} outside 0..{len(table) - 1}")
+            return 2
+        row = table.rows[index]
+    sample = Sample(row["file"], {k: row[k] for k in ("age", "gender", "race")}, args.images / row["file"])
+    if not sample.path.is_file():
+        log(f"error: image not found: {sample.path}")
+        return 2
+
+    args.out.mkdir(parents=True, exist_ok=True)
+    specs = [manifest.get(n) for n in args.models] if args.models else manifest.models
+    results = []
+    for spec in specs:
+        result = explain_sample(manifest, spec, sample, args.out, args.steps, args.rule, args.output)
+        results.append(result)
+        top_prob = result["probabilities"][result["predicted"]]
+        log(
+            f"{spec.name}: predicted {result['predicted']} ({100 * top_prob:.1f}%), labelled {result['true_label']}; "
+            f"IG completeness error {100 * result['ig']['completeness_error_top']:.1f}%, "
+            f"{result['ig']['ms_per_class']:.0f} ms per class; wrote {', '.join(result['figures'])}"
+        )
+    summary = json_safe({"sample": {"file": sample.file, "labels": sample.labels}, "models": results})
+    text = json.dumps(summary, indent=2, allow_nan=False)
+    (args.out / "run_test.json").write_text(text + "\n")
+    log(f"wrote {args.out / 'run_test.json'}")
+    if args.json:
+        print(text)
+    return 0
