@@ -87,14 +87,14 @@ class FaceAligner:
     """dlib detector + 5-point landmarks, built once and reused (they are not thread-safe: one call at a time)."""
 
     def __init__(self, detector: str = "hog", upsample: int = 1, max_faces: int = 10, threshold: float = 0.1) -> None:
-        if detector == "hog":
-            self._hog = dlib.get_frontal_face_detector()
-            self._cnn = None
-        elif detector == "cnn":
-            self._hog = None
-            self._cnn = dlib.cnn_face_detection_model_v1(str(dlib_model_path("mmod_human_face_detector.dat")))
-        else:
+        if detector not in ("hog", "cnn"):
             raise ValueError(f"detector must be 'hog' or 'cnn', not {detector!r}")
+        self._hog = dlib.get_frontal_face_detector() if detector == "hog" else None
+        self._cnn = (
+            dlib.cnn_face_detection_model_v1(str(dlib_model_path("mmod_human_face_detector.dat")))
+            if detector == "cnn"
+            else None
+        )
         self.detector = detector
         self.upsample = upsample
         self.max_faces = max_faces
@@ -107,7 +107,10 @@ class FaceAligner:
         if self._hog is not None:
             rects, scores, _ = self._hog.run(img, self.upsample, self.threshold)
             return [(r, float(s)) for r, s in zip(rects, scores, strict=True) if s > self.threshold]
-        return [(d.rect, float(d.confidence)) for d in self._cnn(img, self.upsample) if d.confidence > self.threshold]
+        if self._cnn is not None:
+            found = self._cnn(img, self.upsample)
+            return [(d.rect, float(d.confidence)) for d in found if d.confidence > self.threshold]
+        return []
 
     def find_faces(self, pixels: np.ndarray) -> FaceSearch:
         """Every face, largest first up to ``max_faces``, returned left to right. Raises NoFaceDetected."""

@@ -114,8 +114,8 @@ def decode_image(data: bytes, max_pixels: int) -> DecodedImage:
             warnings.simplefilter("ignore")
             img.seek(0)  # first frame of an animated GIF or multi-page TIFF
             img.load()
-            img = ImageOps.exif_transpose(img) or img
-            rgb = _to_rgb(img)
+            upright: Image.Image = ImageOps.exif_transpose(img) or img
+            rgb = _to_rgb(upright)
             pixels = np.asarray(rgb, dtype=np.uint8)
     except (OSError, ValueError, SyntaxError, EOFError) as exc:
         raise InvalidImage(f"cannot decode the {fmt.upper()} image: {exc}") from None

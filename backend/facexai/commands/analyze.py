@@ -30,7 +30,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 def _save_images(node: object, out: Path, stem: str) -> object:
     """Replace every base64 PNG in the response with the name of the file it is written to."""
     if isinstance(node, dict):
-        result = {}
+        result: dict[str, object] = {}
         for key, value in node.items():
             name = f"{stem}_{key}" if stem else str(key)
             if key in ("image", "heatmap", "signed_image", "aligned_image") and isinstance(value, str):

@@ -3,6 +3,8 @@
 Chosen by measurement (scripts/bench_ig.py --sweep; docs/benchmarks.md).
 """
 
-DEFAULT_STEPS = 32
-DEFAULT_RULE = "midpoint"
-DEFAULT_OUTPUT = "probability"
+from typing import Final, Literal
+
+DEFAULT_STEPS: Final = 32
+DEFAULT_RULE: Final[Literal["midpoint"]] = "midpoint"
+DEFAULT_OUTPUT: Final[Literal["probability"]] = "probability"
