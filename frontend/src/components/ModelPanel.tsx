@@ -100,8 +100,9 @@ export function ModelPanel({ face, model, target, slot, method, opacity, fileSte
                 className={ig.completeness_error > COMPLETENESS_WARNING ? 'warn' : undefined}
                 title="|Σ attributions − (F(x) − F(baseline))| / |F(x) − F(baseline)|"
               >
-                {percent(ig.completeness_error, 2)} with {ig.steps} steps ({ig.rule.replace('_', ' ')}, {ig.output})
-                {ig.completeness_error > COMPLETENESS_WARNING && ' — more steps may be needed'}
+                {percent(ig.completeness_error, 2)} with {ig.steps} steps
+                <span className="muted"> ({ig.rule.replace('_', ' ')}, {ig.output})</span>
+                {ig.completeness_error > COMPLETENESS_WARNING && <span className="hint">more steps may be needed</span>}
               </dd>
             </>
           )}

@@ -1,0 +1,163 @@
+import { readFileSync } from 'node:fs'
+import { dirname, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { expect, test, type Locator, type Page } from '@playwright/test'
+
+const frontend = resolve(dirname(fileURLToPath(import.meta.url)), '..')
+const images = process.env.FACEXAI_SHARED_IMAGES ?? resolve(frontend, '../../shared/images')
+const screenshots = resolve(frontend, '../docs/screenshots')
+const MODELS = ['age', 'gender', 'race', 'race_biased']
+
+function baseUrl(): string {
+  const url = process.env.FACEXAI_E2E_URL
+  if (!url) throw new Error('FACEXAI_E2E_URL unset: the global setup did not start the service')
+  return url
+}
+
+/** Every <img> under `scope` matching `selector` has decoded pixels (not just a src). */
+async function expectRendered(scope: Locator) {
+  await expect(scope).toBeVisible()
+  await expect
+    .poll(() => scope.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth > 0), { timeout: 60_000 })
+    .toBe(true)
+}
+
+async function upload(page: Page, file: string) {
+  await page.goto(`${baseUrl()}/#/`)
+  await page.getByTestId('file-input').setInputFiles(resolve(images, file))
+}
+
+test('astronaut and Hopper: two faces, four models, overlays, comparison and a class switch', async ({ page }) => {
+  await upload(page, 'multi_face_astronaut_hopper.jpg')
+
+  // Two numbered boxes on the photo, two face chips.
+  const boxes = page.getByTestId('face-box')
+  await expect(boxes).toHaveCount(2)
+  await expect(page.getByRole('button', { name: 'Face 1', exact: true })).toHaveAttribute('aria-pressed', 'true')
+  await expect(page.getByTestId('face-chip')).toHaveCount(2)
+  await expectRendered(page.getByRole('img', { name: 'Aligned face 2' }))
+
+  // A prediction and a bar per class for each of the four models, from the service's own labels.
+  const models = (await (await page.request.get(`${baseUrl()}/models`)).json()) as {
+    models: { name: string; labels: string[] }[]
+  }
+  expect(models.models.map((m) => m.name).sort()).toEqual([...MODELS].sort())
+  for (const model of models.models) {
+    const panel = page.getByTestId(`model-${model.name}`)
+    await expect(panel.getByTestId('class-row')).toHaveCount(model.labels.length)
+    const predicted = (await panel.getByTestId('predicted-label').textContent())?.trim()
+    expect(model.labels).toContain(predicted)
+  }
+
+  // Integrated Gradients arrives model by model; each overlay is a decoded image with its completeness error.
+  for (const model of MODELS) {
+    const panel = page.getByTestId(`model-${model}`)
+    await expectRendered(panel.getByTestId('heatmap'))
+    await expect(panel.getByTestId('completeness')).toContainText(/\d+\.\d+% with \d+ steps/)
+  }
+  await expect(page.getByTestId('progress')).toContainText('All explanations ready')
+
+  // The opacity slider drives the heatmap's CSS opacity.
+  const raceHeat = page.getByTestId('model-race').getByTestId('heatmap')
+  await page.getByRole('slider', { name: /Heatmap opacity/ }).fill('30')
+  await expect(raceHeat).toHaveCSS('opacity', '0.3')
+
+  // Grad-CAM overlays too, after the method toggle.
+  const igSrc = await raceHeat.getAttribute('src')
+  await page.getByRole('radio', { name: 'Grad-CAM' }).check()
+  for (const model of MODELS) await expectRendered(page.getByTestId(`model-${model}`).getByTestId('heatmap'))
+  expect(await raceHeat.getAttribute('src')).not.toEqual(igSrc)
+  await page.getByRole('radio', { name: 'Integrated Gradients' }).check()
+
+  // Balanced vs biased race model, on one shared scale, with a difference map and a sentence.
+  const compare = page.getByTestId('compare')
+  await expect(compare.getByTestId('compare-summary')).not.toBeEmpty()
+  await expectRendered(compare.getByTestId('compare-race').getByTestId('heatmap'))
+  await expectRendered(compare.getByTestId('compare-race_biased').getByTestId('heatmap'))
+  await expectRendered(compare.getByTestId('difference-image'))
+  await expect(compare.getByTestId('compare-correlation')).toHaveText(/^-?\d\.\d\d$/)
+  await page.screenshot({ path: resolve(screenshots, 'analysis-desktop.png'), fullPage: true })
+  await compare.screenshot({ path: resolve(screenshots, 'race-vs-race-biased.png') })
+
+  // Class switch: explain a class the race model did not predict.
+  const race = page.getByTestId('model-race')
+  const predicted = (await race.getByTestId('predicted-label').textContent())!.trim()
+  const other = models.models.find((m) => m.name === 'race')!.labels.find((label) => label !== predicted)!
+  const before = await race.getByTestId('heatmap').getAttribute('src')
+  await race.getByRole('button', { name: new RegExp(`^${other}:`) }).click()
+  await expect(race.getByRole('button', { name: new RegExp(`^${other}:`) })).toHaveAttribute('aria-pressed', 'true')
+  await expect(race.getByTestId('explained-target')).toContainText(other)
+  await expectRendered(race.getByTestId('heatmap'))
+  expect(await race.getByTestId('heatmap').getAttribute('src')).not.toEqual(before)
+  await expect(race.getByRole('combobox', { name: 'Explain class' })).toHaveValue(other)
+
+  // Save: the overlay as a PNG, the analysis as JSON.
+  const [png] = await Promise.all([page.waitForEvent('download'), race.getByRole('button', { name: 'Save overlay PNG' }).click()])
+  expect(png.suggestedFilename()).toMatch(/_face1_race_.*_integrated_gradients\.png$/)
+  const pngBytes = readFileSync((await png.path())!)
+  expect([...pngBytes.subarray(0, 8)]).toEqual([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])
+  const [json] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Save analysis JSON' }).click()])
+  const saved = JSON.parse(readFileSync((await json.path())!, 'utf8'))
+  expect(saved.analysis.faces).toHaveLength(2)
+  expect(saved.explanations.some((e: { model: string; target: string }) => e.model === 'race' && e.target === other)).toBe(true)
+  expect(saved.comparisons.length).toBeGreaterThan(0)
+
+  // Keyboard: arrow keys move between faces; the second face gets its own explanations.
+  await page.getByTestId('face-chip').first().focus()
+  await page.keyboard.press('ArrowRight')
+  await expect(page.getByTestId('face-chip').nth(1)).toHaveAttribute('aria-pressed', 'true')
+  await expect(page.getByTestId('face-chip').nth(1)).toBeFocused()
+  await expect(page.getByRole('heading', { name: /^Face 2:/ })).toBeVisible()
+  for (const model of MODELS) await expectRendered(page.getByTestId(`model-${model}`).getByTestId('heatmap'))
+})
+
+test('a text file named .jpg gets a clear message, not a crash', async ({ page }) => {
+  await upload(page, 'invalid_text_named.jpg')
+  const error = page.getByRole('alert')
+  await expect(error).toBeVisible()
+  await expect(error).toHaveAttribute('data-code', /^(unsupported_type|invalid_image)$/)
+  await expect(error).toContainText(/not (supported|an image)/)
+  await expect(page.getByTestId('face-box')).toHaveCount(0)
+})
+
+test('a photo with no face says so', async ({ page }) => {
+  await upload(page, 'gen__noise_512.png')
+  await expect(page.getByRole('alert')).toHaveAttribute('data-code', 'no_face')
+  await expect(page.getByRole('alert')).toContainText('No face was found')
+})
+
+test('models page: a card per model and the per-race accuracy of both race models', async ({ page }) => {
+  const response = await page.request.get(`${baseUrl()}/models`)
+  const { models } = (await response.json()) as { models: { name: string; metrics: Record<string, unknown> }[] }
+  await page.goto(`${baseUrl()}/#/models`)
+  await expect(page.getByTestId('model-card')).toHaveCount(models.length)
+  await expect(page.getByRole('link', { name: 'Models' })).toHaveAttribute('aria-current', 'page')
+  const hasByRace = models.some((m) => m.name.startsWith('race') && m.metrics.accuracy_by_race)
+  if (hasByRace) {
+    const race = models.find((m) => m.name === 'race')!.metrics.accuracy_by_race as Record<string, number>
+    const bars = page.getByTestId('chart-bar')
+    await expect(bars.first()).toBeVisible()
+    for (const [label, accuracy] of Object.entries(race)) {
+      const bar = page.locator(`[data-testid="chart-bar"][data-category="${label}"]`).first()
+      expect(Number(await bar.getAttribute('data-value'))).toBeCloseTo(accuracy, 6)
+    }
+  } else {
+    await expect(page.getByTestId('no-chart')).toBeVisible()
+  }
+  await page.screenshot({ path: resolve(screenshots, 'models-page.png'), fullPage: true })
+})
+
+test.describe('on a phone-sized screen', () => {
+  test.use({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true })
+
+  test('the analysis fits the width and stays usable', async ({ page }) => {
+    await upload(page, 'multi_face_astronaut_hopper.jpg')
+    await expect(page.getByTestId('face-box')).toHaveCount(2)
+    await expectRendered(page.getByTestId('model-race_biased').getByTestId('heatmap'))
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)
+    expect(overflow).toBeLessThanOrEqual(0)
+    await page.getByTestId('face-box').nth(1).tap()
+    await expect(page.getByRole('heading', { name: /^Face 2:/ })).toBeVisible()
+    await page.screenshot({ path: resolve(screenshots, 'analysis-phone.png'), fullPage: false })
+  })
+})
