@@ -1,0 +1,42 @@
+import json
+
+from PIL import Image
+
+from facexai.cli import main
+
+
+def test_analyze_writes_json_and_overlays(untrained_bundle, images_dir, tmp_path, capsys):
+    out = tmp_path / "results"
+    photo = images_dir / "multi_face_astronaut_hopper.jpg"
+    code = main(["analyze", str(photo), "--out", str(out), "--manifest", str(untrained_bundle), "--ig-steps", "4"])
+    assert code == 0
+    result = json.loads((out / "analysis.json").read_text())
+    assert len(result["faces"]) == 2
+    face = result["faces"][1]
+    for name in ("age", "gender", "race", "race_biased"):
+        ex = face["explanations"][name]
+        for png in (ex["integrated_gradients"]["image"], ex["grad_cam"]["image"], face["aligned_image"]):
+            with Image.open(out / png) as img:
+                assert img.size == (64, 64)
+    assert ex["integrated_gradients"]["steps"] == 4
+    assert "face 1 at" in capsys.readouterr().out
+
+
+def test_analyze_reports_bad_input(untrained_bundle, images_dir, tmp_path, capsys):
+    args = ["--out", str(tmp_path / "r"), "--manifest", str(untrained_bundle)]
+    assert main(["analyze", str(images_dir / "skimage__chelsea.png"), *args]) == 1
+    assert "no_face" in capsys.readouterr().out
+    assert main(["analyze", str(tmp_path / "missing.jpg"), *args]) == 2
+    assert not (tmp_path / "r").exists()
+
+
+def test_serve_refuses_without_a_manifest(tmp_path, monkeypatch, capsys):
+    from facexai.config import get_settings
+
+    monkeypatch.setenv("FACEXAI_MODELS_MANIFEST", str(tmp_path / "none.json"))
+    get_settings.cache_clear()
+    try:
+        assert main(["serve"]) == 2
+    finally:
+        get_settings.cache_clear()
+    assert "none.json" in capsys.readouterr().err
