@@ -16,9 +16,12 @@ import type {
 
 export type Client = ReturnType<typeof createClient<paths>>
 
-/** Same origin by default: the service serves the built app at `/` and the API beside it. */
-export function makeClient(baseUrl = '', fetchImpl?: typeof fetch): Client {
-  return createClient<paths>({ baseUrl, ...(fetchImpl ? { fetch: fetchImpl } : {}) })
+/**
+ * Same origin by default: the service serves the built app at `/` and the API beside it.
+ * `fetch` is looked up at call time, so tests (and polyfills) can replace it.
+ */
+export function makeClient(baseUrl = globalThis.location?.origin ?? '', fetchImpl?: typeof fetch): Client {
+  return createClient<paths>({ baseUrl, fetch: fetchImpl ?? ((request: Request) => globalThis.fetch(request)) })
 }
 
 let defaultClient: Client | undefined

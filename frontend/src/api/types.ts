@@ -1,5 +1,7 @@
-// Short names for the generated OpenAPI types (src/api/schema.d.ts is generated, never edited).
+// Short names for the generated OpenAPI types (src/api/schema.ts is generated, never edited).
 import type { components } from './schema'
+
+export { compareMethodValues, explainedOutputValues, quadratureRuleValues } from './schema'
 
 type Schemas = components['schemas']
 
@@ -22,7 +24,7 @@ export type ErrorResponse = Schemas['ErrorResponse']
 
 /** The two explanation methods the service offers, in the order the app shows them. */
 export type Method = CompareMethod
-export const METHODS: readonly Method[] = ['integrated_gradients', 'grad_cam']
+export const METHODS: readonly Method[] = ['integrated_gradients', 'grad_cam'] // display order
 export const METHOD_NAMES: Record<Method, string> = {
   integrated_gradients: 'Integrated Gradients',
   grad_cam: 'Grad-CAM',

@@ -1,3 +1,4 @@
+import { useId } from 'react'
 import { percent } from '../lib/format'
 
 export interface Series {
@@ -17,6 +18,7 @@ const COLOURS = ['#2f6db5', '#d0642b', '#4a9a5b', '#8b5fb0']
  * balanced and the biased model). Plain SVG: it scales with the page and needs no chart library.
  */
 export function AccuracyChart({ series, title }: Props) {
+  const id = useId()
   const categories = Array.from(new Set(series.flatMap((s) => Object.keys(s.values))))
   const barHeight = 14
   const gap = 10
@@ -28,9 +30,9 @@ export function AccuracyChart({ series, title }: Props) {
   const width = labelWidth + plotWidth + valueWidth
   return (
     <figure className="chart" data-testid="accuracy-chart">
-      <svg viewBox={`0 0 ${width} ${height}`} role="img" aria-labelledby="chart-title chart-desc" width="100%">
-        <title id="chart-title">{title}</title>
-        <desc id="chart-desc">
+      <svg viewBox={`0 0 ${width} ${height}`} role="img" aria-labelledby={`${id}-title`} aria-describedby={`${id}-desc`} width="100%">
+        <title id={`${id}-title`}>{title}</title>
+        <desc id={`${id}-desc`}>
           {categories
             .map((category) => `${category}: ${series.map((s) => `${s.name} ${category in s.values ? percent(s.values[category]) : 'n/a'}`).join(', ')}`)
             .join('; ')}

@@ -1,5 +1,5 @@
 import { useEffect, useId, useRef, useState, type DragEvent } from 'react'
-import type { QuadratureRule } from '../api/types'
+import { explainedOutputValues, quadratureRuleValues, type ExplainedOutput, type QuadratureRule } from '../api/types'
 import type { Settings } from '../hooks/useAnalysis'
 import { pickFile } from '../lib/files'
 import { CameraCapture } from './CameraCapture'
@@ -11,7 +11,6 @@ interface Props {
   busy: boolean
 }
 
-const RULES: QuadratureRule[] = ['midpoint', 'gauss_legendre', 'trapezoid', 'left_riemann']
 
 export function UploadPanel({ onFile, settings, onSettings, busy }: Props) {
   const input = useRef<HTMLInputElement>(null)
@@ -123,9 +122,26 @@ export function UploadPanel({ onFile, settings, onSettings, busy }: Props) {
             }}
           >
             <option value="">server default</option>
-            {RULES.map((rule) => (
+            {quadratureRuleValues.map((rule) => (
               <option key={rule} value={rule}>
                 {rule.replace('_', ' ')}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Explained output
+          <select
+            value={settings.ig_output ?? ''}
+            onChange={(event) => {
+              const value = event.currentTarget.value
+              onSettings({ ...settings, ig_output: value ? (value as ExplainedOutput) : undefined })
+            }}
+          >
+            <option value="">server default</option>
+            {explainedOutputValues.map((output) => (
+              <option key={output} value={output}>
+                {output}
               </option>
             ))}
           </select>

@@ -436,7 +436,7 @@ export interface components {
          * QuadratureRule
          * @enum {string}
          */
-        QuadratureRule: "left_riemann" | "midpoint" | "trapezoid" | "gauss_legendre";
+        QuadratureRule: "left_riemann" | "midpoint" | "trapezoid" | "gauss_legendre" | "guided";
         /** RegionShare */
         RegionShare: {
             /** Region */
@@ -693,3 +693,15 @@ export interface operations {
         };
     };
 }
+type FlattenedDeepRequired<T> = {
+    [K in keyof T]-?: FlattenedDeepRequired<T[K] extends unknown[] | undefined | null ? Extract<T[K], unknown[]>[number] : T[K]>;
+};
+type ReadonlyArray<T> = [
+    Exclude<T, undefined>
+] extends [
+    unknown[]
+] ? Readonly<Exclude<T, undefined>> : Readonly<Exclude<T, undefined>[]>;
+export const compareMethodValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["CompareMethod"]> = ["integrated_gradients", "grad_cam"];
+export const explainModeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ExplainMode"]> = ["both", "integrated_gradients", "grad_cam", "none"];
+export const explainedOutputValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ExplainedOutput"]> = ["logit", "probability"];
+export const quadratureRuleValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["QuadratureRule"]> = ["left_riemann", "midpoint", "trapezoid", "gauss_legendre", "guided"];

@@ -1,0 +1,63 @@
+import { render, screen } from '@testing-library/react'
+import userEvent from '@testing-library/user-event'
+import { describe, expect, it, vi } from 'vitest'
+import { ApiError } from '../api/errors'
+import { comparison, face } from '../test/fixtures'
+import { ComparePanel } from './ComparePanel'
+
+const props = {
+  face: face(0),
+  models: ['race', 'race_biased'] as [string, string],
+  method: 'integrated_gradients' as const,
+  opacity: 0.5,
+  target: 'White',
+  onTarget: () => {},
+  onRequest: () => {},
+  enabled: true,
+  fileStem: 'p',
+}
+
+describe('ComparePanel', () => {
+  it('shows both heatmaps on the shared scale, the difference map and the sentence', () => {
+    render(<ComparePanel {...props} slot={{ status: 'done', comparison: comparison('White') }} />)
+    expect(screen.getByTestId('compare-summary')).toHaveTextContent("For 'White' race_biased looks 25 points more")
+    expect(screen.getByRole('img', { name: /race for White, shared scale/ })).toHaveAttribute(
+      'src',
+      'data:image/png;base64,CMP-race-White',
+    )
+    expect(screen.getByRole('img', { name: /race_biased for White, shared scale/ })).toHaveAttribute(
+      'src',
+      'data:image/png;base64,CMP-race_biased-White',
+    )
+    expect(screen.getByTestId('difference-image')).toHaveAttribute('src', 'data:image/png;base64,DIFF-White')
+    expect(screen.getByTestId('compare-correlation')).toHaveTextContent('-0.42')
+    const row = screen.getByRole('row', { name: /hair, ears and background/ })
+    expect(row).toHaveTextContent('10.0%35.0%')
+    expect(screen.getByText('P(White) = 22.0%')).toBeInTheDocument()
+  })
+
+  it('asks for its comparison only once the explanations it reuses are ready', () => {
+    const onRequest = vi.fn()
+    const { rerender } = render(<ComparePanel {...props} enabled={false} onRequest={onRequest} />)
+    expect(onRequest).not.toHaveBeenCalled()
+    expect(screen.getByRole('status')).toHaveTextContent('starts when both race models are explained')
+    rerender(<ComparePanel {...props} enabled onRequest={onRequest} />)
+    expect(onRequest).toHaveBeenCalledWith('White')
+    rerender(<ComparePanel {...props} enabled onRequest={onRequest} target="Indian" />)
+    expect(onRequest).toHaveBeenLastCalledWith('Indian')
+  })
+
+  it('offers every race class and reports a failure', async () => {
+    const onTarget = vi.fn()
+    render(
+      <ComparePanel
+        {...props}
+        onTarget={onTarget}
+        slot={{ status: 'error', error: new ApiError(404, 'analysis_not_found', 'gone') }}
+      />,
+    )
+    expect(screen.getByRole('status')).toHaveTextContent('expired')
+    await userEvent.selectOptions(screen.getByRole('combobox', { name: 'Class' }), 'Southeast Asian')
+    expect(onTarget).toHaveBeenCalledWith('Southeast Asian')
+  })
+})

@@ -1,0 +1,158 @@
+import { render, screen, waitFor, within } from '@testing-library/react'
+import userEvent from '@testing-library/user-event'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import type { ExplainMode } from '../api/types'
+import { analyzeResponse, comparison, gradCam, integratedGradients, jsonResponse } from '../test/fixtures'
+import { AnalyzePage } from './AnalyzePage'
+
+/** A stand-in for the service: answers like it, records every request and how many ran at once. */
+class FakeService {
+  requests: URL[] = []
+  inFlight = 0
+  maxInFlight = 0
+  /** while set, explanation requests wait until release() */
+  private held: (() => void)[] = []
+  holdExplanations = false
+  analyzeStatus = 200
+  analyzeBody: unknown = analyzeResponse()
+
+  fetch = async (request: Request): Promise<Response> => {
+    const url = new URL(request.url)
+    this.requests.push(url)
+    this.inFlight += 1
+    this.maxInFlight = Math.max(this.maxInFlight, this.inFlight)
+    try {
+      if (this.holdExplanations && url.pathname.includes('/explanations/'))
+        await new Promise<void>((resolve) => this.held.push(resolve))
+      await new Promise((r) => setTimeout(r, 1))
+      return this.answer(url)
+    } finally {
+      this.inFlight -= 1
+    }
+  }
+
+  release() {
+    this.holdExplanations = false
+    this.held.splice(0).forEach((resolve) => resolve())
+  }
+
+  private answer(url: URL): Response {
+    const path = url.pathname.split('/').filter(Boolean)
+    if (url.pathname === '/analyze') return jsonResponse(this.analyzeBody, this.analyzeStatus)
+    if (path[0] === 'analyses' && path[4] === 'explanations') {
+      const face = Number(path[3])
+      const model = path[5]
+      const target = url.searchParams.get('target')!
+      const explain = url.searchParams.get('explain') as ExplainMode
+      return jsonResponse({
+        target,
+        target_probability: 0.2,
+        integrated_gradients: explain === 'grad_cam' ? null : integratedGradients(face, model, target),
+        grad_cam: explain === 'integrated_gradients' ? null : gradCam(face, model, target),
+      })
+    }
+    if (path[0] === 'analyses' && path[4] === 'compare') return jsonResponse(comparison(url.searchParams.get('target')!))
+    if (url.pathname === '/health') return jsonResponse({ status: 'ok', models_loaded: 4, models: [] })
+    return jsonResponse({ code: 'not_found', detail: url.pathname }, 404)
+  }
+
+  paths(): string[] {
+    return this.requests.map((url) => {
+      const query = [...url.searchParams.entries()].map(([k, v]) => `${k}=${v}`).join('&')
+      return `${url.pathname}?${query}`
+    })
+  }
+}
+
+let service: FakeService
+beforeEach(() => {
+  service = new FakeService()
+  vi.stubGlobal('fetch', vi.fn(service.fetch))
+})
+afterEach(() => vi.unstubAllGlobals())
+
+const photo = () => new File([new Uint8Array([0xff, 0xd8])], 'team photo.jpg', { type: 'image/jpeg' })
+
+describe('AnalyzePage', () => {
+  it('shows predictions and Grad-CAM first, then Integrated Gradients one model at a time, then the comparison', async () => {
+    const user = userEvent.setup()
+    render(<AnalyzePage />)
+    await user.upload(screen.getByLabelText('Photo to analyse'), photo())
+
+    expect(await screen.findAllByTestId('face-box')).toHaveLength(2)
+    expect(service.paths()[0]).toBe('/analyze?align=true&explain=grad_cam')
+    for (const model of ['age', 'gender', 'race', 'race_biased'])
+      expect(within(screen.getByTestId(`model-${model}`)).getAllByTestId('class-row').length).toBeGreaterThan(1)
+
+    await waitFor(() => expect(screen.getByTestId('compare-summary')).toHaveTextContent("For 'White'"))
+    expect(screen.getByTestId('progress')).toHaveTextContent('All explanations ready')
+    expect(service.paths().slice(1)).toEqual([
+      '/analyses/abc123/faces/0/explanations/age?target=30-39&explain=integrated_gradients',
+      '/analyses/abc123/faces/0/explanations/gender?target=Female&explain=integrated_gradients',
+      '/analyses/abc123/faces/0/explanations/race?target=White&explain=integrated_gradients',
+      '/analyses/abc123/faces/0/explanations/race_biased?target=White&explain=integrated_gradients',
+      '/analyses/abc123/faces/0/compare?models=race&models=race_biased&method=integrated_gradients&target=White',
+    ])
+    expect(service.maxInFlight).toBe(1)
+    const heat = within(screen.getByTestId('model-race_biased')).getByTestId('heatmap')
+    expect(heat).toHaveAttribute('src', 'data:image/png;base64,IG-0-race_biased-White')
+
+    // The method toggle switches every overlay to Grad-CAM, which came with the first answer.
+    await user.click(screen.getByRole('radio', { name: 'Grad-CAM' }))
+    expect(within(screen.getByTestId('model-age')).getByTestId('heatmap')).toHaveAttribute(
+      'src',
+      'data:image/png;base64,GC-0-age-30-39',
+    )
+  })
+
+  it('puts a class switch ahead of the explanations still waiting', async () => {
+    const user = userEvent.setup()
+    service.holdExplanations = true
+    render(<AnalyzePage />)
+    await user.upload(screen.getByLabelText('Photo to analyse'), photo())
+    await screen.findAllByTestId('face-box')
+    // The queue is held at its first IG request (age); now ask for another race class.
+    await waitFor(() => expect(service.requests).toHaveLength(2))
+    const race = screen.getByTestId('model-race')
+    await user.click(within(race).getByRole('button', { name: /^Indian:/ }))
+    expect(within(race).getByRole('button', { name: /^Indian:/ })).toHaveAttribute('aria-pressed', 'true')
+    service.release()
+    await waitFor(() => expect(within(race).getByTestId('explained-target')).toHaveTextContent('Indian'))
+    expect(service.paths()[2]).toBe('/analyses/abc123/faces/0/explanations/race?target=Indian&explain=both')
+    expect(within(race).getByTestId('heatmap')).toHaveAttribute('src', 'data:image/png;base64,IG-0-race-Indian')
+    expect(within(race).getByRole('combobox', { name: 'Explain class' })).toHaveValue('Indian')
+  })
+
+  it('explains the second face once it is chosen', async () => {
+    const user = userEvent.setup()
+    render(<AnalyzePage />)
+    await user.upload(screen.getByLabelText('Photo to analyse'), photo())
+    await waitFor(() => expect(screen.getByTestId('compare-summary')).toBeInTheDocument())
+    await user.click(screen.getByRole('button', { name: 'Face 2' }))
+    expect(screen.getByRole('heading', { name: /^Face 2:/ })).toBeInTheDocument()
+    await waitFor(() =>
+      expect(within(screen.getByTestId('model-race_biased')).getByTestId('heatmap')).toHaveAttribute(
+        'src',
+        'data:image/png;base64,IG-1-race_biased-Black',
+      ),
+    )
+    expect(service.paths()).toContain('/analyses/abc123/faces/1/explanations/age?target=60-69&explain=integrated_gradients')
+  })
+
+  it.each([
+    [415, 'unsupported_type', 'not an image: expected JPEG, PNG', /type of file is not supported/],
+    [422, 'no_face', 'no face was found in the photo', /No face was found/],
+    [413, 'upload_too_large', 'the upload exceeds 10 MiB', /too large to upload/],
+  ])('says clearly what went wrong: %i %s', async (status, code, detail, message) => {
+    service.analyzeStatus = status
+    service.analyzeBody = { code, detail }
+    render(<AnalyzePage />)
+    await userEvent.upload(screen.getByLabelText('Photo to analyse'), photo())
+    const alert = await screen.findByRole('alert')
+    expect(alert).toHaveTextContent(message)
+    expect(alert).toHaveTextContent(detail)
+    expect(alert).toHaveAttribute('data-code', code)
+    expect(screen.queryByTestId('face-box')).toBeNull()
+    expect(service.requests).toHaveLength(1)
+  })
+})
