@@ -40,3 +40,40 @@ test: lint test-backend
 
 bench: install-backend
 	$(PY) scripts/bench_ig.py --fairface $(FAIRFACE)
+
+# ---- web app and docker compose (frontend/; owned by the web app, wired into install/run/test) ----
+NPM ?= npm
+CHROMIUM ?= /usr/bin/chromium
+.PHONY: frontend-install frontend-build frontend-test frontend-check-api chromium compose-check
+
+# A stamp file: `npm ci` again only when the dependencies change.
+frontend/node_modules/.installed: frontend/package.json frontend/package-lock.json
+	cd frontend && $(NPM) ci --no-audit --no-fund
+	touch $@
+
+frontend-install: frontend/node_modules/.installed
+
+# Type-checks, then writes frontend/dist, which `facexai serve` serves at /.
+frontend-build: frontend-install
+	cd frontend && $(NPM) run build
+
+# The typed client is generated from the backend's OpenAPI schema: fail when it is stale.
+frontend-check-api: frontend-install install-backend
+	cd frontend && FACEXAI_PYTHON=$(abspath $(PY)) $(NPM) run check:api
+
+# Browser tests drive Debian's chromium (a test tool's own browser download fails here).
+chromium:
+	@test -x $(CHROMIUM) || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium)
+
+# Unit tests, then end-to-end tests against the real service started by the test run.
+frontend-test: frontend-check-api chromium
+	cd frontend && $(NPM) run typecheck
+	cd frontend && $(NPM) run lint
+	cd frontend && $(NPM) test
+	cd frontend && FACEXAI_VENV=$(abspath $(VENV)) CHROMIUM_PATH=$(CHROMIUM) $(NPM) run e2e
+
+# No Docker engine here: validate the compose file with Debian's docker-compose.
+compose-check:
+	@command -v docker-compose >/dev/null || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y docker-compose)
+	docker-compose -f docker-compose.yml config -q
+# ---- end of web app block ----
