@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import AxeBuilder from '@axe-core/playwright'
 import { expect, test, type Locator, type Page } from '@playwright/test'
 
 const frontend = resolve(dirname(fileURLToPath(import.meta.url)), '..')
@@ -12,6 +13,13 @@ function baseUrl(): string {
   const url = process.env.FACEXAI_E2E_URL
   if (!url) throw new Error('FACEXAI_E2E_URL unset: the global setup did not start the service')
   return url
+}
+
+/** No serious or critical accessibility violations (WCAG 2 A/AA rules of axe-core). */
+async function expectAccessible(page: Page) {
+  const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa']).analyze()
+  const serious = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')
+  expect(serious.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)).toEqual([])
 }
 
 /** Every <img> under `scope` matching `selector` has decoded pixels (not just a src). */
@@ -56,6 +64,7 @@ test('astronaut and Hopper: two faces, four models, overlays, comparison and a c
     await expect(panel.getByTestId('completeness')).toContainText(/\d+\.\d+% with \d+ steps/)
   }
   await expect(page.getByTestId('progress')).toContainText('All explanations ready')
+  await expectAccessible(page)
 
   // The opacity slider drives the heatmap's CSS opacity.
   const raceHeat = page.getByTestId('model-race').getByTestId('heatmap')
@@ -118,6 +127,7 @@ test('a text file named .jpg gets a clear message, not a crash', async ({ page }
   await expect(error).toHaveAttribute('data-code', /^(unsupported_type|invalid_image)$/)
   await expect(error).toContainText(/not (supported|an image)/)
   await expect(page.getByTestId('face-box')).toHaveCount(0)
+  await expectAccessible(page)
 })
 
 test('a photo with no face says so', async ({ page }) => {
@@ -144,6 +154,7 @@ test('models page: a card per model and the per-race accuracy of both race model
   } else {
     await expect(page.getByTestId('no-chart')).toBeVisible()
   }
+  await expectAccessible(page)
   await page.screenshot({ path: resolve(screenshots, 'models-page.png'), fullPage: true })
 })
 

@@ -6,10 +6,12 @@ interface Props {
   onMethod: (method: Method) => void
   opacity: number
   onOpacity: (opacity: number) => void
+  signed: boolean
+  onSigned: (signed: boolean) => void
 }
 
 /** Which explanation to draw, and how strongly, for every overlay on the page. */
-export function MethodControls({ method, onMethod, opacity, onOpacity }: Props) {
+export function MethodControls({ method, onMethod, opacity, onOpacity, signed, onSigned }: Props) {
   const name = useId()
   return (
     <div className="method-controls">
@@ -22,6 +24,12 @@ export function MethodControls({ method, onMethod, opacity, onOpacity }: Props) 
           </label>
         ))}
       </fieldset>
+      {method === 'integrated_gradients' && (
+        <label className="check" title="Red: evidence for the class; blue: evidence against it">
+          <input type="checkbox" checked={signed} onChange={(event) => onSigned(event.currentTarget.checked)} />
+          Signed (red for, blue against)
+        </label>
+      )}
       <label className="opacity">
         Heatmap opacity
         <input

@@ -32,6 +32,12 @@ describe('ModelPanel', () => {
     expect(screen.queryByTestId('completeness')).toBeNull()
   })
 
+  it('shows the signed attribution on request', () => {
+    render(<ModelPanel {...base} slot={slot()} method="integrated_gradients" signed />)
+    expect(screen.getByTestId('heatmap')).toHaveAttribute('src', 'data:image/png;base64,IGS-0-race-White')
+    expect(screen.getByTestId('heatmap')).toHaveAccessibleName('Signed Integrated Gradients heatmap of race for class White')
+  })
+
   it('shows the completeness error and warns when it is large', () => {
     const { rerender } = render(<ModelPanel {...base} slot={slot(0.012)} method="integrated_gradients" />)
     expect(screen.getByTestId('completeness')).toHaveTextContent('1.20% with 32 steps')

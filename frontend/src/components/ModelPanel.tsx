@@ -14,6 +14,8 @@ interface Props {
   slot?: ExplanationSlot
   method: Method
   opacity: number
+  /** for Integrated Gradients: show the signed attribution (red for, blue against) instead of |attribution| */
+  signed?: boolean
   fileStem: string
   onTarget: (label: string) => void
 }
@@ -30,13 +32,15 @@ function statusText(slot: ExplanationSlot | undefined, method: Method): string {
 }
 
 /** One model: its prediction, every class's probability, and the chosen class's explanation. */
-export function ModelPanel({ face, model, target, slot, method, opacity, fileStem, onTarget }: Props) {
+export function ModelPanel({ face, model, target, slot, method, opacity, signed = false, fileStem, onTarget }: Props) {
   const prediction = face.predictions[model]
   const explanation = slot?.explanation
   const ig = explanation?.integrated_gradients
   const gradCam = explanation?.grad_cam
-  const heatmap = method === 'integrated_gradients' ? ig?.heatmap : gradCam?.heatmap
-  const fallback = method === 'integrated_gradients' ? ig?.image : gradCam?.image
+  const showSigned = method === 'integrated_gradients' && signed
+  const heatmap = method === 'integrated_gradients' ? (showSigned ? ig?.signed_image : ig?.heatmap) : gradCam?.heatmap
+  const fallback = method === 'integrated_gradients' ? (showSigned ? ig?.signed_image : ig?.image) : gradCam?.image
+  const methodName = showSigned ? 'Signed Integrated Gradients' : METHOD_NAMES[method]
   const [saving, setSaving] = useState(false)
   const titleId = `model-${face.index}-${model}`
 
@@ -45,7 +49,8 @@ export function ModelPanel({ face, model, target, slot, method, opacity, fileSte
     setSaving(true)
     try {
       const blob = await composeOverlayPng(face.aligned_image, heatmap, opacity, fallback)
-      saveBlob(blob, `${fileStem}_face${face.index + 1}_${model}_${target}_${method}.png`.replace(/\s+/g, '_'))
+      const suffix = showSigned ? `${method}_signed` : method
+      saveBlob(blob, `${fileStem}_face${face.index + 1}_${model}_${target}_${suffix}.png`.replace(/\s+/g, '_'))
     } finally {
       setSaving(false)
     }
@@ -79,7 +84,7 @@ export function ModelPanel({ face, model, target, slot, method, opacity, fileSte
           chip={face.aligned_image}
           heatmap={heatmap}
           opacity={opacity}
-          alt={`${METHOD_NAMES[method]} heatmap of ${model} for class ${target}`}
+          alt={`${methodName} heatmap of ${model} for class ${target}`}
           status={statusText(slot, method)}
           testId={`overlay-${model}`}
         />

@@ -1,3 +1,4 @@
+import { useState } from 'react'
 import type { AnalyzeResponse } from '../api/types'
 
 interface Props {
@@ -12,13 +13,15 @@ const pct = (value: number, whole: number) => `${((value / whole) * 100).toFixed
 /** The photo with a numbered, clickable box on every face (boxes are in the oriented photo's pixels). */
 export function PhotoView({ photoUrl, result, selected, onSelect }: Props) {
   const { width, height } = result.image
+  // The service reads formats a browser may not show (TIFF, say): keep the boxes, drop the picture.
+  const [broken, setBroken] = useState<string>()
   return (
     <figure className="photo" aria-label="Photo with detected faces">
       <div className="photo-frame" style={{ aspectRatio: `${width} / ${height}` }}>
-        {photoUrl ? (
-          <img src={photoUrl} alt="The uploaded photo" />
+        {photoUrl && broken !== photoUrl ? (
+          <img src={photoUrl} alt="The uploaded photo" onError={() => setBroken(photoUrl)} />
         ) : (
-          <div className="photo-missing">photo preview unavailable</div>
+          <div className="photo-missing">this browser cannot show the photo; the boxes are where the faces are</div>
         )}
         {result.faces.map((face) => {
           const { left, top, right, bottom } = face.box

@@ -14,10 +14,14 @@ interface Props {
 
 export function UploadPanel({ onFile, settings, onSettings, busy }: Props) {
   const input = useRef<HTMLInputElement>(null)
+  const captureInput = useRef<HTMLInputElement>(null)
   const [dragging, setDragging] = useState(false)
   const [camera, setCamera] = useState(false)
   const hintId = useId()
-  const cameraAvailable = typeof navigator !== 'undefined' && !!navigator.mediaDevices?.getUserMedia
+  // A live camera needs getUserMedia (https or localhost); on a phone over plain http, the
+  // file input's `capture` attribute still opens the camera app.
+  const cameraStream = typeof navigator !== 'undefined' && !!navigator.mediaDevices?.getUserMedia
+  const cameraCapture = !cameraStream && typeof matchMedia === 'function' && matchMedia('(pointer: coarse)').matches
 
   // Paste a photo anywhere on the page (Ctrl+V / Cmd+V).
   useEffect(() => {
@@ -57,8 +61,12 @@ export function UploadPanel({ onFile, settings, onSettings, busy }: Props) {
           <button type="button" className="primary" onClick={() => input.current?.click()} disabled={busy}>
             Choose a photo…
           </button>
-          {cameraAvailable && (
-            <button type="button" onClick={() => setCamera(true)} disabled={busy}>
+          {(cameraStream || cameraCapture) && (
+            <button
+              type="button"
+              onClick={() => (cameraStream ? setCamera(true) : captureInput.current?.click())}
+              disabled={busy}
+            >
               Use the camera
             </button>
           )}
@@ -78,6 +86,22 @@ export function UploadPanel({ onFile, settings, onSettings, busy }: Props) {
             if (file) onFile(file)
           }}
         />
+        {cameraCapture && (
+          <input
+            ref={captureInput}
+            type="file"
+            accept="image/*"
+            capture="user"
+            className="visually-hidden"
+            aria-label="Photo from the camera"
+            tabIndex={-1}
+            onChange={(event) => {
+              const file = pickFile(event.currentTarget.files)
+              event.currentTarget.value = ''
+              if (file) onFile(file)
+            }}
+          />
+        )}
       </div>
       {camera && (
         <CameraCapture

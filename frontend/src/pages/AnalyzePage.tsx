@@ -20,6 +20,7 @@ export function AnalyzePage() {
   const { state, settings, setSettings, upload, selectFace, setTarget, requestComparison } = analysis
   const [method, setMethod] = useState<Method>('integrated_gradients')
   const [opacity, setOpacity] = useState(0.6)
+  const [signed, setSigned] = useState(false)
   const result = state.result
   const face = result?.faces[state.face]
   const stem = fileStem(state.fileName ?? 'photo')
@@ -72,7 +73,14 @@ export function AnalyzePage() {
           <section aria-labelledby="models-title">
             <div className="section-head">
               <h2 id="models-title">Face {face.index + 1}: predictions and explanations</h2>
-              <MethodControls method={method} onMethod={setMethod} opacity={opacity} onOpacity={setOpacity} />
+              <MethodControls
+                method={method}
+                onMethod={setMethod}
+                opacity={opacity}
+                onOpacity={setOpacity}
+                signed={signed}
+                onSigned={setSigned}
+              />
             </div>
             <ProgressNote {...progress(state, BOTH_METHODS)} />
             <div className="model-grid">
@@ -89,6 +97,7 @@ export function AnalyzePage() {
                       slot={state.explanations[explanationKey(face.index, model, target)]}
                       method={method}
                       opacity={opacity}
+                      signed={signed}
                       fileStem={stem}
                       onTarget={(label) => setTarget(face.index, model, label)}
                     />
