@@ -9,7 +9,7 @@ export FACEXAI_FAIRFACE_DIR ?= $(abspath $(FAIRFACE))
 
 .PHONY: install install-backend run run-untrained test test-backend lint bench
 
-install: install-backend
+install: install-backend frontend-build
 
 # A stamp file: reinstall only when the package's dependencies change.
 $(VENV)/.installed: backend/pyproject.toml
@@ -36,7 +36,7 @@ lint: install-backend
 test-backend: install-backend
 	$(VENV)/bin/python -m pytest -q tests
 
-test: lint test-backend
+test: lint test-backend frontend-test compose-check
 
 bench: install-backend
 	$(PY) scripts/bench_ig.py --fairface $(FAIRFACE)
