@@ -1,9 +1,11 @@
 #!/usr/bin/env python
-"""Train one facexai model from a TOML config.
+"""Train facexai models from TOML configs.
 
     python scripts/train.py --config scripts/configs/default.toml --set training.epochs=3 --set data.limit=256
 
 Works under KERAS_BACKEND=tensorflow (the default here) and KERAS_BACKEND=jax (the GPU machine).
+Several --config files train one after another in one process, decoding each image once; the
+--set overrides apply to every one of them.
 """
 
 from __future__ import annotations
@@ -19,7 +21,13 @@ from facexai.training.config import ConfigError, load_config, to_toml
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--config", type=Path, help="TOML config (defaults to the built-in seed values)")
+    parser.add_argument(
+        "--config",
+        dest="configs",
+        type=Path,
+        action="append",
+        help="TOML config (repeatable; without one, the built-in seed values)",
+    )
     parser.add_argument(
         "--set",
         dest="overrides",
@@ -31,16 +39,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--print-config", action="store_true", help="print the resolved config and exit")
     args = parser.parse_args(argv)
     try:
-        config = load_config(args.config, args.overrides)
+        configs = [load_config(path, args.overrides) for path in (args.configs or [None])]
     except ConfigError as exc:
         parser.error(str(exc))
+    names = [c.name for c in configs]
+    if len(set(names)) != len(names):
+        parser.error(f"two configs train the same model name: {names}")
     if args.print_config:
-        print(to_toml(config), end="")
+        print("\n".join(to_toml(c) for c in configs), end="")
         return 0
 
+    from facexai.training.data import ImageCache
     from facexai.training.train import run_training  # imports Keras: after argument checks
 
-    run_training(config, log=lambda msg: print(msg, flush=True))
+    cache = ImageCache()
+    for config in configs:
+        run_training(config, log=lambda msg: print(msg, flush=True), cache=cache)
     return 0
 
 

@@ -63,3 +63,57 @@ def test_missing_column_is_an_error(tmp_path: Path) -> None:
     (tmp_path / "bad.csv").write_text("file,age,gender\ntrain/1.jpg,3-9,Male\n")
     with pytest.raises(DataError, match="race"):
         read_labels(tmp_path / "bad.csv")
+
+
+def test_image_cache_decodes_each_file_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from facexai.training import data
+
+    for i, colour in enumerate([(250, 0, 0), (0, 250, 0), (0, 0, 250)]):
+        write_chip(tmp_path / f"{i}.jpg", colour)
+    decoded: list[str] = []
+    real = data.load_image
+
+    def counting(path: Path, size: int) -> np.ndarray:
+        decoded.append(Path(path).name)
+        return real(path, size)
+
+    monkeypatch.setattr(data, "load_image", counting)
+    cache = data.ImageCache()
+    first = cache.get(tmp_path, ["0.jpg", "1.jpg"], 16, workers=1)
+    second = cache.get(tmp_path, ["2.jpg", "0.jpg", "0.jpg"], 16, workers=1)
+    assert sorted(decoded) == ["0.jpg", "1.jpg", "2.jpg"]  # 0.jpg decoded once
+    np.testing.assert_array_equal(second[1], first[0])
+    np.testing.assert_array_equal(second[2], first[0])
+    assert second[0, 0, 0].argmax() == 2 and first[1, 0, 0].argmax() == 1  # order kept
+    # another input size is another entry
+    assert cache.get(tmp_path, ["1.jpg"], 8, workers=1).shape == (1, 8, 8, 3)
+
+
+def test_time_limit_stops_before_an_epoch_would_overrun(monkeypatch: pytest.MonkeyPatch) -> None:
+    from types import SimpleNamespace
+
+    from facexai.training import train
+
+    now = [0.0]
+    monkeypatch.setattr(train, "time", SimpleNamespace(perf_counter=lambda: now[0]))
+
+    def run(limit: float, epoch_s: list[float]) -> tuple[int | None, int]:
+        callback, model = train.TimeLimit(limit), SimpleNamespace(stop_training=False)
+        callback.set_model(model)
+        now[0] = 0.0
+        callback.on_train_begin()
+        ran = 0
+        for epoch, seconds in enumerate(epoch_s):
+            callback.on_epoch_begin(epoch)
+            now[0] += seconds
+            callback.on_epoch_end(epoch)
+            ran += 1
+            if model.stop_training:
+                break
+        return callback.stopped_after, ran
+
+    # 10 s epochs, 35 s limit: after 3 epochs (30 s) a 4th would end at 40 s
+    assert run(35, [10] * 10) == (3, 3)
+    # the slowest epoch so far is the estimate: a 20 s first epoch (compilation) stops it after 2
+    assert run(45, [20, 10, 10, 10]) == (2, 2)
+    assert run(100, [10, 10, 10]) == (None, 3)

@@ -87,6 +87,12 @@ class TrainingConfig:
     #: the seed also flipped faces upside down; off until measured to help
     vertical_flip: bool = False
     seed: int = 42
+    #: stop after the epoch that would overrun this many seconds of fitting (0 = no limit); the best
+    #: epoch's weights are still restored and everything is written, so a time-boxed run (the GPU
+    #: machine kills a command after 10 minutes) always leaves a usable model
+    time_limit_s: float = 0.0
+    #: train steps per compiled call (Keras steps_per_execution); >1 cuts per-step Python overhead
+    steps_per_execution: int = 1
     #: Keras fit verbosity: 0 silent, 1 progress bar, 2 one line per epoch
     verbose: int = 2
 

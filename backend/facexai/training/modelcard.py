@@ -67,7 +67,8 @@ def render_model_card(spec: ModelSpec) -> str:
         f"after {t['lr_schedule']['patience']} epochs without a better {t.get('monitor')}; final "
         f"{t.get('final_learning_rate'):.3g}), batch {t.get('batch_size')}",
         f"- epochs: {t.get('epochs_run')} run of at most {t.get('max_epochs')}; early stopping patience "
-        f"{t.get('early_stopping_patience')} on {t.get('monitor')}, best epoch {t.get('best_epoch')} kept",
+        f"{t.get('early_stopping_patience')} on {t.get('monitor')}, best epoch {t.get('best_epoch')} kept"
+        + (" (stopped by the time limit)" if t.get("stopped_by_time_limit") else ""),
         f"- augmentation (training only): rotation ±{t['augmentation']['rotation_degrees']}°, horizontal flip "
         f"{t['augmentation']['horizontal_flip']}, vertical flip {t['augmentation']['vertical_flip']}; "
         f"seed {t.get('seed')}",

@@ -29,7 +29,7 @@ from facexai.manifest import ModelSpec, load_or_new_manifest
 from facexai.preprocessing import get_preprocessor
 from facexai.training.biased import make_biased_subset
 from facexai.training.config import Config, to_toml
-from facexai.training.data import LabelTable, Split, load_split, read_labels
+from facexai.training.data import ImageCache, LabelTable, Split, load_split, read_labels
 from facexai.training.modelcard import render_model_card
 
 Log = Callable[[str], None]
@@ -85,6 +85,31 @@ def make_optimizer(config: Config) -> keras.optimizers.Optimizer:
         "rmsprop": keras.optimizers.RMSprop,
     }
     return classes[t.optimizer](learning_rate=t.learning_rate)
+
+
+class TimeLimit(keras.callbacks.Callback):
+    """Stop after an epoch when the next one (as long as the slowest so far) would overrun the limit."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__()
+        self.seconds = seconds
+        self.stopped_after: int | None = None
+        self._start = 0.0
+        self._epoch_start = 0.0
+        self._longest = 0.0
+
+    def on_train_begin(self, logs: dict | None = None) -> None:
+        self._start = time.perf_counter()
+
+    def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
+        self._epoch_start = time.perf_counter()
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        now = time.perf_counter()
+        self._longest = max(self._longest, now - self._epoch_start)
+        if now - self._start + self._longest > self.seconds:
+            self.model.stop_training = True
+            self.stopped_after = epoch + 1
 
 
 class EpochTimer(keras.callbacks.Callback):
@@ -167,7 +192,11 @@ def _counts(split: Split, task: str) -> dict[str, Any]:
     }
 
 
-def run_training(config: Config, log: Log = print) -> TrainResult:
+def run_training(config: Config, log: Log = print, cache: ImageCache | None = None) -> TrainResult:
+    """Train one model as ``config`` says and write its file, log, card and manifest entry.
+
+    ``cache`` shares decoded images between runs in one process (e.g. the four models of a bundle).
+    """
     started = datetime.now(timezone.utc)
     t0 = time.perf_counter()
     task, name, size = config.data.task, config.name, config.model.input_size
@@ -180,8 +209,8 @@ def run_training(config: Config, log: Log = print) -> TrainResult:
         f"images under {config.image_root}"
     )
     t = time.perf_counter()
-    train = load_split(train_table, config.image_root, task, size, config.data.workers, log)
-    val = load_split(val_table, config.image_root, task, size, config.data.workers, log)
+    train = load_split(train_table, config.image_root, task, size, config.data.workers, log, cache)
+    val = load_split(val_table, config.image_root, task, size, config.data.workers, log, cache)
     decode_s = time.perf_counter() - t
     log(f"decoded {len(train.images)} + {len(val.images)} images at {size}px in {decode_s:.1f}s")
 
@@ -197,12 +226,14 @@ def run_training(config: Config, log: Log = print) -> TrainResult:
         optimizer=make_optimizer(config),
         loss=keras.losses.SparseCategoricalCrossentropy(),
         metrics=[keras.metrics.SparseCategoricalAccuracy(name="accuracy")],
+        steps_per_execution=config.training.steps_per_execution,
     )
     out_dir = config.outputs_dir
     out_dir.mkdir(parents=True, exist_ok=True)
     log_path = out_dir / f"{name}.log.csv"
     tc = config.training
     timer = EpochTimer()
+    time_limit = TimeLimit(tc.time_limit_s) if tc.time_limit_s > 0 else None
     callbacks = [
         # with patience 0 it never stops, but still restores the best epoch's weights
         keras.callbacks.EarlyStopping(
@@ -216,6 +247,7 @@ def run_training(config: Config, log: Log = print) -> TrainResult:
         ),
         keras.callbacks.TerminateOnNaN(),
         timer,
+        *([time_limit] if time_limit else []),
         keras.callbacks.CSVLogger(str(log_path)),  # last, so it sees the learning rate set above
     ]
     log(f"{model.name}: {model.count_params():,} parameters; training up to {tc.epochs} epochs, batch {tc.batch_size}")
@@ -231,6 +263,8 @@ def run_training(config: Config, log: Log = print) -> TrainResult:
         verbose=tc.verbose,
     ).history
     fit_s = time.perf_counter() - t
+    if time_limit and time_limit.stopped_after:
+        log(f"time limit {tc.time_limit_s:.0f}s: stopped after epoch {time_limit.stopped_after}")
 
     # the inner model holds the restored best weights; evaluate it on val through the wrapper
     probs = trainer.predict(val.images, batch_size=tc.batch_size, verbose=0)
@@ -253,6 +287,7 @@ def run_training(config: Config, log: Log = print) -> TrainResult:
         "epochs_run": epochs_run,
         "best_epoch": metrics.pop("best_epoch"),
         "early_stopping_patience": tc.early_stopping_patience,
+        "stopped_by_time_limit": bool(time_limit and time_limit.stopped_after),
         "monitor": tc.monitor,
         "lr_schedule": {"factor": tc.lr_factor, "patience": tc.lr_patience, "min_lr": tc.min_lr},
         "final_learning_rate": timer.learning_rates[-1] if timer.learning_rates else tc.learning_rate,
