@@ -91,7 +91,7 @@ export function fetchExplanation(request: ExplanationRequest, api: Client = clie
   )
 }
 
-export interface CompareRequest {
+export interface CompareRequest extends IgOptions {
   analysisId: string
   face: number
   models: [string, string]
@@ -101,10 +101,10 @@ export interface CompareRequest {
 }
 
 export function fetchComparison(request: CompareRequest, api: Client = client()): Promise<Comparison> {
-  const { analysisId, face, models, method, target, signal } = request
+  const { analysisId, face, signal, ...query } = request
   return unwrap(
     api.GET('/analyses/{analysis_id}/faces/{face_index}/compare', {
-      params: { path: { analysis_id: analysisId, face_index: face }, query: { models, method, target } },
+      params: { path: { analysis_id: analysisId, face_index: face }, query },
       signal,
     }),
   )

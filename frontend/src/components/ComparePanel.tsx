@@ -30,9 +30,10 @@ export function ComparePanel({ face, models, method, opacity, slot, target, onTa
   const comparison = slot?.comparison
   const [saving, setSaving] = useState(false)
 
+  const requested = slot !== undefined
   useEffect(() => {
-    if (enabled) onRequest(target)
-  }, [enabled, onRequest, target])
+    if (enabled && !requested) onRequest(target)
+  }, [enabled, onRequest, target, requested])
 
   const status =
     slot?.status === 'error' && slot.error

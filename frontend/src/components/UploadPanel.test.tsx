@@ -8,8 +8,9 @@ const photo = () => new File([new Uint8Array([1, 2, 3])], 'face.png', { type: 'i
 function setup() {
   const onFile = vi.fn()
   const onSettings = vi.fn()
-  render(<UploadPanel onFile={onFile} settings={{ align: true }} onSettings={onSettings} busy={false} />)
-  return { onFile, onSettings }
+  const onApplyIg = vi.fn()
+  render(<UploadPanel onFile={onFile} settings={{ align: true }} onSettings={onSettings} onApplyIg={onApplyIg} busy={false} />)
+  return { onFile, onSettings, onApplyIg }
 }
 
 describe('UploadPanel', () => {
@@ -41,5 +42,20 @@ describe('UploadPanel', () => {
     await userEvent.click(screen.getByText('Options'))
     await userEvent.click(screen.getByRole('checkbox', { name: /Align faces/ }))
     expect(onSettings).toHaveBeenCalledWith({ align: false })
+  })
+
+  it('applies new Integrated Gradients options together, from the schema’s own rule names', async () => {
+    const user = userEvent.setup()
+    const { onApplyIg } = setup()
+    await user.click(screen.getByText('Options'))
+    const rule = screen.getByRole('combobox', { name: 'Quadrature rule' })
+    expect(Array.from((rule as HTMLSelectElement).options).map((o) => o.value)).toEqual(
+      expect.arrayContaining(['', 'midpoint', 'gauss_legendre', 'trapezoid', 'left_riemann']),
+    )
+    await user.type(screen.getByRole('spinbutton', { name: 'Integrated Gradients steps' }), '128')
+    await user.selectOptions(rule, 'trapezoid')
+    expect(onApplyIg).not.toHaveBeenCalled()
+    await user.click(screen.getByRole('button', { name: 'Apply and recompute' }))
+    expect(onApplyIg).toHaveBeenCalledWith({ ig_steps: 128, ig_rule: 'trapezoid' })
   })
 })

@@ -1,5 +1,11 @@
 import { useEffect, useId, useRef, useState, type DragEvent } from 'react'
-import { explainedOutputValues, quadratureRuleValues, type ExplainedOutput, type QuadratureRule } from '../api/types'
+import {
+  explainedOutputValues,
+  quadratureRuleValues,
+  type ExplainedOutput,
+  type IgOptions,
+  type QuadratureRule,
+} from '../api/types'
 import type { Settings } from '../hooks/useAnalysis'
 import { pickFile } from '../lib/files'
 import { CameraCapture } from './CameraCapture'
@@ -8,11 +14,14 @@ interface Props {
   onFile: (file: File) => void
   settings: Settings
   onSettings: (settings: Settings) => void
+  /** new Integrated Gradients options: recompute what is shown with them */
+  onApplyIg: (options: IgOptions) => void
   busy: boolean
 }
 
 
-export function UploadPanel({ onFile, settings, onSettings, busy }: Props) {
+export function UploadPanel({ onFile, settings, onSettings, onApplyIg, busy }: Props) {
+  const [draft, setDraft] = useState<IgOptions>({})
   const input = useRef<HTMLInputElement>(null)
   const captureInput = useRef<HTMLInputElement>(null)
   const [dragging, setDragging] = useState(false)
@@ -122,54 +131,64 @@ export function UploadPanel({ onFile, settings, onSettings, busy }: Props) {
           />
           Align faces (turn off for a photo that is already a cropped, aligned face)
         </label>
-        <label>
-          Integrated Gradients steps
-          <input
-            type="number"
-            min={2}
-            max={512}
-            placeholder="server default"
-            value={settings.ig_steps ?? ''}
-            onChange={(event) => {
-              const value = event.currentTarget.valueAsNumber
-              onSettings({ ...settings, ig_steps: Number.isFinite(value) ? value : undefined })
-            }}
-          />
-        </label>
-        <label>
-          Quadrature rule
-          <select
-            value={settings.ig_rule ?? ''}
-            onChange={(event) => {
-              const value = event.currentTarget.value
-              onSettings({ ...settings, ig_rule: value ? (value as QuadratureRule) : undefined })
-            }}
-          >
-            <option value="">server default</option>
-            {quadratureRuleValues.map((rule) => (
-              <option key={rule} value={rule}>
-                {rule.replace('_', ' ')}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Explained output
-          <select
-            value={settings.ig_output ?? ''}
-            onChange={(event) => {
-              const value = event.currentTarget.value
-              onSettings({ ...settings, ig_output: value ? (value as ExplainedOutput) : undefined })
-            }}
-          >
-            <option value="">server default</option>
-            {explainedOutputValues.map((output) => (
-              <option key={output} value={output}>
-                {output}
-              </option>
-            ))}
-          </select>
-        </label>
+        <form
+          className="ig-options"
+          aria-label="Integrated Gradients options"
+          onSubmit={(event) => {
+            event.preventDefault()
+            onApplyIg(draft)
+          }}
+        >
+          <label>
+            Integrated Gradients steps
+            <input
+              type="number"
+              min={2}
+              max={512}
+              placeholder="server default"
+              value={draft.ig_steps ?? ''}
+              onChange={(event) => {
+                const value = event.currentTarget.valueAsNumber
+                setDraft({ ...draft, ig_steps: Number.isFinite(value) ? value : undefined })
+              }}
+            />
+          </label>
+          <label>
+            Quadrature rule
+            <select
+              value={draft.ig_rule ?? ''}
+              onChange={(event) => {
+                const value = event.currentTarget.value
+                setDraft({ ...draft, ig_rule: value ? (value as QuadratureRule) : undefined })
+              }}
+            >
+              <option value="">server default</option>
+              {quadratureRuleValues.map((rule) => (
+                <option key={rule} value={rule}>
+                  {rule.replace('_', ' ')}
+                </option>
+              ))}
+            </select>
+          </label>
+          <label>
+            Explained output
+            <select
+              value={draft.ig_output ?? ''}
+              onChange={(event) => {
+                const value = event.currentTarget.value
+                setDraft({ ...draft, ig_output: value ? (value as ExplainedOutput) : undefined })
+              }}
+            >
+              <option value="">server default</option>
+              {explainedOutputValues.map((output) => (
+                <option key={output} value={output}>
+                  {output}
+                </option>
+              ))}
+            </select>
+          </label>
+          <button type="submit">Apply and recompute</button>
+        </form>
       </details>
     </section>
   )

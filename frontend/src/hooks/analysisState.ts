@@ -49,6 +49,8 @@ export type Action =
   | { type: 'explanationLoaded'; key: string; methods: Method[]; explanation: Explanation }
   | { type: 'comparisonStatus'; key: string; status: SlotStatus; error?: ApiError }
   | { type: 'comparisonLoaded'; key: string; comparison: Comparison }
+  /** Integrated Gradients options changed: forget every IG result and every request in flight */
+  | { type: 'resetIntegratedGradients' }
 
 /** The explanation the service gave for the predicted (or explained) class of every model of every face. */
 function seed(result: AnalyzeResponse): Pick<AnalysisState, 'targets' | 'explanations'> {
@@ -118,6 +120,19 @@ export function reducer(state: AnalysisState, action: Action): AnalysisState {
         ...state,
         comparisons: { ...state.comparisons, [action.key]: { ...slot, status: action.status, error: action.error } },
       }
+    }
+    case 'resetIntegratedGradients': {
+      const explanations: Record<string, ExplanationSlot> = {}
+      for (const [key, slot] of Object.entries(state.explanations)) {
+        // Requests in flight were dropped with the queue: only finished Grad-CAM survives.
+        const status: ExplanationSlot['status'] = slot.status.grad_cam === 'done' ? { grad_cam: 'done' } : {}
+        const explanation = slot.explanation && { ...slot.explanation, integrated_gradients: null }
+        explanations[key] = { status, explanation }
+      }
+      const comparisons = Object.fromEntries(
+        Object.entries(state.comparisons).filter(([key, slot]) => !key.includes('/integrated_gradients/') && slot.status === 'done'),
+      )
+      return { ...state, explanations, comparisons }
     }
     case 'comparisonLoaded':
       return {

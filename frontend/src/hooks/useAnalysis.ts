@@ -43,6 +43,9 @@ export function useAnalysis() {
     stateRef.current = state
   }, [state])
   const photoUrl = useRef<string | undefined>(undefined)
+  /** bumped when the IG options change: answers to requests made before are dropped */
+  const igVersion = useRef(0)
+  const [igGeneration, setIgGeneration] = useState(0)
 
   const upload = useCallback(
     async (file: File) => {
@@ -82,10 +85,12 @@ export function useAnalysis() {
       const analysisId = result.analysis_id
       const signal = controller.current?.signal
       const ig: IgOptions = { ig_steps: settings.ig_steps, ig_rule: settings.ig_rule, ig_output: settings.ig_output }
+      const version = igVersion.current
+      const stillWanted = () => stateRef.current.result?.analysis_id === analysisId && igVersion.current === version
       const queued = queue.current.push(
-        `${analysisId}/${key}/${methods.join('+')}`,
+        `${analysisId}/${version}/${key}/${methods.join('+')}`,
         async () => {
-          if (stateRef.current.result?.analysis_id !== analysisId) return
+          if (!stillWanted()) return
           dispatch({ type: 'explanationStatus', key, methods, status: 'loading' })
           try {
             const explanation = await fetchExplanation({
@@ -97,10 +102,9 @@ export function useAnalysis() {
               ...(methods.includes('integrated_gradients') ? ig : {}),
               signal,
             })
-            if (stateRef.current.result?.analysis_id === analysisId)
-              dispatch({ type: 'explanationLoaded', key, methods, explanation })
+            if (stillWanted()) dispatch({ type: 'explanationLoaded', key, methods, explanation })
           } catch (error) {
-            if (signal?.aborted || stateRef.current.result?.analysis_id !== analysisId) return
+            if (signal?.aborted || !stillWanted()) return
             dispatch({ type: 'explanationStatus', key, methods, status: 'error', error: asApiError(error) })
           }
         },
@@ -120,22 +124,48 @@ export function useAnalysis() {
     if (status && status !== 'error') return
     const analysisId = result.analysis_id
     const signal = controller.current?.signal
+    const version = igVersion.current
+    const stillWanted = () => stateRef.current.result?.analysis_id === analysisId && igVersion.current === version
     const queued = queue.current.push(
-      `${analysisId}/compare/${key}`,
+      `${analysisId}/${version}/compare/${key}`,
       async () => {
-        if (stateRef.current.result?.analysis_id !== analysisId) return
+        if (!stillWanted()) return
         dispatch({ type: 'comparisonStatus', key, status: 'loading' })
         try {
-          const comparison = await fetchComparison({ analysisId, face, models: COMPARED_MODELS, method, target, signal })
-          if (stateRef.current.result?.analysis_id === analysisId) dispatch({ type: 'comparisonLoaded', key, comparison })
+          const ig: IgOptions =
+            method === 'integrated_gradients'
+              ? { ig_steps: settings.ig_steps, ig_rule: settings.ig_rule, ig_output: settings.ig_output }
+              : {}
+          const comparison = await fetchComparison({
+            analysisId,
+            face,
+            models: COMPARED_MODELS,
+            method,
+            target,
+            ...ig,
+            signal,
+          })
+          if (stillWanted()) dispatch({ type: 'comparisonLoaded', key, comparison })
         } catch (error) {
-          if (signal?.aborted || stateRef.current.result?.analysis_id !== analysisId) return
+          if (signal?.aborted || !stillWanted()) return
           dispatch({ type: 'comparisonStatus', key, status: 'error', error: asApiError(error) })
         }
       },
       urgent,
     )
     if (queued) dispatch({ type: 'comparisonStatus', key, status: 'queued' })
+  }, [settings.ig_steps, settings.ig_rule, settings.ig_output])
+
+  /**
+   * New Integrated Gradients options (steps, rule, explained output): the explanations shown were
+   * computed with the old ones, so they are dropped and computed again, current face first.
+   */
+  const applyIgOptions = useCallback((options: IgOptions) => {
+    setSettings((old) => ({ ...old, ...options }))
+    igVersion.current += 1
+    setIgGeneration(igVersion.current)
+    queue.current.clear()
+    dispatch({ type: 'resetIntegratedGradients' })
   }, [])
 
   /** The class the race comparison explains, kept per face beside the models' own targets. */
@@ -168,7 +198,7 @@ export function useAnalysis() {
       const target = stateRef.current.targets[targetKey(face.index, model)] ?? face.predictions[model].label
       requestExplanation(face.index, model, target, ['grad_cam', 'integrated_gradients'])
     }
-  }, [analysisId, state.face, requestExplanation])
+  }, [analysisId, state.face, requestExplanation, igGeneration])
 
   useEffect(
     () => () => {
@@ -182,6 +212,7 @@ export function useAnalysis() {
     state,
     settings,
     setSettings,
+    applyIgOptions,
     upload,
     reset,
     selectFace,

@@ -139,6 +139,31 @@ describe('AnalyzePage', () => {
     expect(service.paths()).toContain('/analyses/abc123/faces/1/explanations/age?target=60-69&explain=integrated_gradients')
   })
 
+  it('recomputes Integrated Gradients, and the comparison, with new options', async () => {
+    const user = userEvent.setup()
+    render(<AnalyzePage />)
+    await user.upload(screen.getByLabelText('Photo to analyse'), photo())
+    await waitFor(() => expect(screen.getByTestId('compare-summary')).toBeInTheDocument())
+    const before = service.requests.length
+    await user.click(screen.getByText('Options'))
+    await user.type(screen.getByRole('spinbutton', { name: 'Integrated Gradients steps' }), '64')
+    await user.click(screen.getByRole('button', { name: 'Apply and recompute' }))
+    await waitFor(() => expect(screen.getByTestId('compare-summary')).toBeInTheDocument())
+    await waitFor(() => expect(screen.getByTestId('progress')).toHaveTextContent('All explanations ready'))
+    const again = service.paths().slice(before)
+    expect(again).toEqual([
+      '/analyses/abc123/faces/0/explanations/age?target=30-39&explain=integrated_gradients&ig_steps=64',
+      '/analyses/abc123/faces/0/explanations/gender?target=Female&explain=integrated_gradients&ig_steps=64',
+      '/analyses/abc123/faces/0/explanations/race?target=White&explain=integrated_gradients&ig_steps=64',
+      '/analyses/abc123/faces/0/explanations/race_biased?target=White&explain=integrated_gradients&ig_steps=64',
+      '/analyses/abc123/faces/0/compare?models=race&models=race_biased&method=integrated_gradients&target=White&ig_steps=64',
+    ])
+    expect(within(screen.getByTestId('model-gender')).getByTestId('heatmap')).toHaveAttribute(
+      'src',
+      'data:image/png;base64,IG-0-gender-Female',
+    )
+  })
+
   it.each([
     [415, 'unsupported_type', 'not an image: expected JPEG, PNG', /type of file is not supported/],
     [422, 'no_face', 'no face was found in the photo', /No face was found/],

@@ -17,7 +17,7 @@ const BOTH_METHODS: readonly Method[] = ['grad_cam', 'integrated_gradients']
 
 export function AnalyzePage() {
   const analysis = useAnalysis()
-  const { state, settings, setSettings, upload, selectFace, setTarget, requestComparison } = analysis
+  const { state, settings, setSettings, applyIgOptions, upload, selectFace, setTarget, requestComparison } = analysis
   const [method, setMethod] = useState<Method>('integrated_gradients')
   const [opacity, setOpacity] = useState(0.6)
   const [signed, setSigned] = useState(false)
@@ -49,7 +49,13 @@ export function AnalyzePage() {
   return (
     <div className="analyze">
       <div className="column-left">
-        <UploadPanel onFile={upload} settings={settings} onSettings={setSettings} busy={state.phase === 'analyzing'} />
+        <UploadPanel
+          onFile={upload}
+          settings={settings}
+          onSettings={setSettings}
+          onApplyIg={applyIgOptions}
+          busy={state.phase === 'analyzing'}
+        />
         {state.phase === 'analyzing' && (
           <p className="progress" role="status" aria-live="polite" data-testid="analyzing">
             <span className="spinner" aria-hidden="true" /> Finding faces and predicting…
