@@ -73,7 +73,7 @@ def test_analyze_response_contract(two_faces):
     assert left["box"]["right"] < 550 < right["box"]["left"]
     for face in body["faces"]:
         assert set(face["box"]) == {"left", "top", "right", "bottom"}
-        assert png_of(face["aligned_image"]).size == (64, 64)
+        assert png_of(face["aligned_image"]).size == (224, 224)
         assert set(face["predictions"]) == set(MODELS) == set(face["explanations"])
         for name, pred in face["predictions"].items():
             probs = pred["probabilities"]
@@ -84,9 +84,9 @@ def test_analyze_response_contract(two_faces):
             ig = ex["integrated_gradients"]
             assert ig["steps"] == 8 and ig["completeness_error"] >= 0 and ig["baseline"] == "black"
             for key in ("image", "signed_image"):
-                assert png_of(ig[key]).size == (64, 64)
+                assert png_of(ig[key]).size == (224, 224)
             assert png_of(ig["heatmap"]).mode == "RGBA"
-            assert png_of(ex["grad_cam"]["image"]).size == (64, 64)
+            assert png_of(ex["grad_cam"]["image"]).size == (224, 224)
             assert ex["grad_cam"]["layer"] == "block4_relu"
 
 
@@ -141,7 +141,7 @@ def test_compare_race_models_on_a_shared_scale(client, two_faces):
     for model in c["models"]:
         assert abs(sum(r["shares"][model] for r in c["regions"]) - 1) < 1e-4
     assert "race_biased" in c["summary"] and "Black" in c["summary"]
-    assert png_of(c["difference_image"]).size == (64, 64)
+    assert png_of(c["difference_image"]).size == (224, 224)
     cam = client.get(f"/analyses/{aid}/faces/0/compare", params={"method": "grad_cam"}).json()
     assert cam["method"] == "grad_cam" and cam["target"] == two_faces["faces"][0]["predictions"]["race"]["label"]
     bad = client.get(f"/analyses/{aid}/faces/0/compare", params={"models": ["race", "age"], "target": "Black"})

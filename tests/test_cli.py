@@ -17,7 +17,7 @@ def test_analyze_writes_json_and_overlays(untrained_bundle, images_dir, tmp_path
         ex = face["explanations"][name]
         for png in (ex["integrated_gradients"]["image"], ex["grad_cam"]["image"], face["aligned_image"]):
             with Image.open(out / png) as img:
-                assert img.size == (64, 64)
+                assert img.size == (224, 224)
     assert ex["integrated_gradients"]["steps"] == 4
     assert "face 1 at" in capsys.readouterr().out
 

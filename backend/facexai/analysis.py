@@ -154,7 +154,7 @@ class Analyzer:
         stored = [StoredFace(chip=f.chip) for f in search.faces]
         record = self.store.add(stored)
 
-        largest = max(m.input_size for m in self.registry.models.values())
+        largest = render.display_size(max(m.input_size for m in self.registry.models.values()))
         faces = [
             Face(
                 index=i,
@@ -249,7 +249,7 @@ class Analyzer:
         if target is None:
             probs, _, chosen = a.gradcam.explain(a.prepare(face.at(a.input_size))[None])
             target = a.spec.labels[int(chosen[0])]
-        size = max(a.input_size, b.input_size)
+        size = render.display_size(max(a.input_size, b.input_size))
         maps: dict[str, np.ndarray] = {}
         probabilities: dict[str, float] = {}
         for m in (a, b):
@@ -261,7 +261,7 @@ class Analyzer:
                 attribution = m.ig.explain(
                     x, idx, baseline=m.baseline(), steps=ig.steps, rule=ig.rule, output=ig.output
                 )
-                values = np.abs(attribution.heatmap())
+                values = np.abs(render.smooth(attribution.heatmap()))
                 # IG is in units of the explained output: put both models on a per-unit-of-output
                 # footing so a model with larger logits does not look "more attentive" everywhere
                 delta = abs(attribution.score_input - attribution.score_baseline)
@@ -305,8 +305,9 @@ class Analyzer:
     # --- rendering ---------------------------------------------------------------------------
     def _render_gradcam(self, m: LoadedModel, face: StoredFace, cam: np.ndarray) -> GradCamResult:
         t = time.perf_counter()
-        chip = face.at(m.input_size)
-        unit, peak = render.gradcam_unit(cam, (m.input_size, m.input_size))
+        size = render.display_size(m.input_size)
+        chip = face.at(size)
+        unit, peak = render.gradcam_unit(cam, (size, size))
         return GradCamResult(
             image=render.to_base64_png(render.overlay(chip, unit, "jet")),
             heatmap=render.to_base64_png(render.heatmap_rgba(unit, "jet")),
@@ -318,11 +319,17 @@ class Analyzer:
     def _integrated_gradients(
         self, m: LoadedModel, face: StoredFace, target: int, ig: IGOptions
     ) -> IntegratedGradientsResult:
-        chip = face.at(m.input_size)
         result = m.ig.explain(
-            m.prepare(chip), target, baseline=m.baseline(), steps=ig.steps, rule=ig.rule, output=ig.output
+            m.prepare(face.at(m.input_size)),
+            target,
+            baseline=m.baseline(),
+            steps=ig.steps,
+            rule=ig.rule,
+            output=ig.output,
         )
-        heat = result.heatmap()
+        size = render.display_size(m.input_size)
+        chip = face.at(size)
+        heat = render.resize_map(render.smooth(result.heatmap()), (size, size))
         magnitude = render.ig_magnitude(heat)
         return IntegratedGradientsResult(
             image=render.to_base64_png(render.overlay(chip, magnitude, "inferno")),
