@@ -44,7 +44,7 @@ bench: install-backend
 # ---- web app and docker compose (frontend/; owned by the web app, wired into install/run/test) ----
 NPM ?= npm
 CHROMIUM ?= /usr/bin/chromium
-.PHONY: frontend-install frontend-build frontend-test frontend-check-api chromium compose-check
+.PHONY: frontend-install frontend-build frontend-test frontend-check-api frontend-screenshots chromium compose-check
 
 # A stamp file: `npm ci` again only when the dependencies change.
 frontend/node_modules/.installed: frontend/package.json frontend/package-lock.json
@@ -71,6 +71,10 @@ frontend-test: frontend-check-api chromium
 	cd frontend && $(NPM) run lint
 	cd frontend && $(NPM) test
 	cd frontend && FACEXAI_VENV=$(abspath $(VENV)) CHROMIUM_PATH=$(CHROMIUM) $(NPM) run e2e
+
+# The screenshots in docs/screenshots, from the end-to-end run (public-domain astronaut and Hopper photos only).
+frontend-screenshots: frontend-install install-backend chromium
+	cd frontend && FACEXAI_VENV=$(abspath $(VENV)) CHROMIUM_PATH=$(CHROMIUM) FACEXAI_SCREENSHOTS_DIR=$(abspath docs/screenshots) $(NPM) run e2e
 
 # No Docker engine here: validate the compose file with Debian's docker-compose.
 compose-check:

@@ -6,7 +6,8 @@ import { expect, test, type Locator, type Page } from '@playwright/test'
 
 const frontend = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 const images = process.env.FACEXAI_SHARED_IMAGES ?? resolve(frontend, '../../shared/images')
-const screenshots = resolve(frontend, '../docs/screenshots')
+// `make frontend-screenshots` writes them to docs/screenshots; an ordinary run keeps the tree clean.
+const screenshots = resolve(process.env.FACEXAI_SCREENSHOTS_DIR ?? resolve(frontend, 'test-results/screenshots'))
 const MODELS = ['age', 'gender', 'race', 'race_biased']
 
 function baseUrl(): string {
@@ -85,7 +86,7 @@ test('astronaut and Hopper: two faces, four models, overlays, comparison and a c
   await expectRendered(compare.getByTestId('compare-race_biased').getByTestId('heatmap'))
   await expectRendered(compare.getByTestId('difference-image'))
   await expect(compare.getByTestId('compare-correlation')).toHaveText(/^-?\d\.\d\d$/)
-  await page.screenshot({ path: resolve(screenshots, 'analysis-desktop.png'), fullPage: true })
+  await page.screenshot({ path: resolve(screenshots, 'analysis-desktop.jpg'), fullPage: true, type: 'jpeg', quality: 85 })
   await compare.screenshot({ path: resolve(screenshots, 'race-vs-race-biased.png') })
 
   // Class switch: explain a class the race model did not predict.
