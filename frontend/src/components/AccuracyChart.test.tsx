@@ -30,4 +30,22 @@ describe('AccuracyChart', () => {
     expect(screen.getAllByTestId('chart-bar')).toHaveLength(2)
     expect(screen.getAllByTestId('chart-group')).toHaveLength(2)
   })
+
+  it('draws an interval as a whisker from its low to its high end', () => {
+    const { container } = render(
+      <AccuracyChart
+        title="t"
+        series={[{ name: 'biased', values: { Black: 0.5 }, intervals: { Black: { low: 0.25, high: 0.75, n: 40 } } }]}
+      />,
+    )
+    const bar = screen.getByTestId('chart-bar')
+    const x0 = Number(bar.getAttribute('x'))
+    const full = Number(bar.getAttribute('width')) / 0.5
+    const [span] = Array.from(container.querySelectorAll('[data-testid="chart-interval"] line'))
+    expect((Number(span.getAttribute('x1')) - x0) / full).toBeCloseTo(0.25, 6)
+    expect((Number(span.getAttribute('x2')) - x0) / full).toBeCloseTo(0.75, 6)
+    expect(screen.getByRole('img', { name: 't' })).toHaveAccessibleDescription(
+      'Black: biased 50.0% (interval 25.0%–75.0%, n=40)',
+    )
+  })
 })

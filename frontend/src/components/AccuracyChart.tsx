@@ -1,9 +1,21 @@
 import { useId } from 'react'
 import { percent } from '../lib/format'
+import type { Interval } from '../lib/metrics'
 
 export interface Series {
   name: string
   values: Record<string, number>
+  /** the uncertainty of each value, drawn as a whisker */
+  intervals?: Record<string, Interval>
+}
+
+function describe(s: Series, category: string): string {
+  if (!(category in s.values)) return `${s.name} n/a`
+  const interval = s.intervals?.[category]
+  const extra = interval
+    ? ` (interval ${percent(interval.low)}–${percent(interval.high)}${interval.n !== undefined ? `, n=${interval.n}` : ''})`
+    : ''
+  return `${s.name} ${percent(s.values[category])}${extra}`
 }
 
 interface Props {
@@ -34,7 +46,7 @@ export function AccuracyChart({ series, title }: Props) {
         <title id={`${id}-title`}>{title}</title>
         <desc id={`${id}-desc`}>
           {categories
-            .map((category) => `${category}: ${series.map((s) => `${s.name} ${category in s.values ? percent(s.values[category]) : 'n/a'}`).join(', ')}`)
+            .map((category) => `${category}: ${series.map((s) => describe(s, category)).join(', ')}`)
             .join('; ')}
         </desc>
         {[0, 0.25, 0.5, 0.75, 1].map((tick) => (
@@ -62,6 +74,9 @@ export function AccuracyChart({ series, title }: Props) {
                 const value = s.values[category]
                 if (value === undefined) return null
                 const y = y0 + i * barHeight
+                const interval = s.intervals?.[category]
+                const x = (v: number) => labelWidth + Math.max(0, Math.min(1, v)) * plotWidth
+                const mid = y + (barHeight - 2) / 2
                 return (
                   <g key={s.name}>
                     <rect
@@ -75,8 +90,15 @@ export function AccuracyChart({ series, title }: Props) {
                       data-category={category}
                       data-value={value}
                     >
-                      <title>{`${s.name}, ${category}: ${percent(value)}`}</title>
+                      <title>{describe(s, category)}</title>
                     </rect>
+                    {interval && (
+                      <g className="whisker" data-testid="chart-interval" aria-hidden="true">
+                        <line x1={x(interval.low)} x2={x(interval.high)} y1={mid} y2={mid} />
+                        <line x1={x(interval.low)} x2={x(interval.low)} y1={mid - 4} y2={mid + 4} />
+                        <line x1={x(interval.high)} x2={x(interval.high)} y1={mid - 4} y2={mid + 4} />
+                      </g>
+                    )}
                     <text x={labelWidth + plotWidth + 4} y={y + barHeight - 4} className="value">
                       {percent(value)}
                     </text>

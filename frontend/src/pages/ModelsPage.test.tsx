@@ -19,7 +19,7 @@ describe('ModelsPage', () => {
     serve({
       models: [
         modelInfo('age', { accuracy: 0.55 }),
-        modelInfo('gender', { accuracy: 0.91 }),
+        modelInfo('gender', { accuracy: 0.91, val_loss: 0.68852, val_n: 400 }),
         modelInfo('race', { accuracy: 0.7, accuracy_by_race: { White: 0.75, Black: 0.72, Indian: 0.69 } }),
         modelInfo('race_biased', { accuracy: 0.6, accuracy_by_race: { White: 0.83, Black: 0.41, Indian: 0.52 } }),
       ],
@@ -28,6 +28,8 @@ describe('ModelsPage', () => {
     const cards = await screen.findAllByTestId('model-card')
     expect(cards).toHaveLength(4)
     expect(within(cards[1]).getByText('91.0%')).toBeInTheDocument()
+    expect(within(cards[1]).getByText('0.6885')).toBeInTheDocument() // a loss is not a percentage
+    expect(within(cards[1]).getByText('400')).toBeInTheDocument()
     expect(within(cards[3]).getByText('trained on race-imbalanced data')).toBeInTheDocument()
     expect(within(cards[0]).queryByText('trained on race-imbalanced data')).toBeNull()
     const bars = screen.getAllByTestId('chart-bar')

@@ -2,14 +2,18 @@ import { useEffect, useState } from 'react'
 import { fetchModels } from '../api/client'
 import { ApiError } from '../api/errors'
 import type { ModelInfo } from '../api/types'
-import { accuracyByRace } from '../lib/metrics'
+import { accuracyByRace, accuracyIntervals, isRate } from '../lib/metrics'
 import { AccuracyChart, type Series } from '../components/AccuracyChart'
 import { ErrorBanner } from '../components/ErrorBanner'
 import { Markdown } from '../components/Markdown'
 import { modelTitle, percent } from '../lib/format'
 
-function scalar(value: unknown): string | undefined {
-  if (typeof value === 'number') return Number.isInteger(value) ? String(value) : value <= 1 && value >= 0 ? percent(value) : value.toPrecision(4)
+function scalar(key: string, value: unknown): string | undefined {
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value)) return undefined
+    if (isRate(key) && value >= 0 && value <= 1) return percent(value)
+    return Number.isInteger(value) ? value.toLocaleString('en') : value.toPrecision(4)
+  }
   if (typeof value === 'string') return value
   if (typeof value === 'boolean') return value ? 'yes' : 'no'
   return undefined
@@ -17,7 +21,7 @@ function scalar(value: unknown): string | undefined {
 
 function Facts({ values, label }: { values: Record<string, unknown>; label: string }) {
   const rows = Object.entries(values)
-    .map(([key, value]) => [key, scalar(value)] as const)
+    .map(([key, value]) => [key, scalar(key, value)] as const)
     .filter((row): row is readonly [string, string] => row[1] !== undefined)
   if (!rows.length) return null
   return (
@@ -58,6 +62,14 @@ export function ModelCard({ model }: { model: ModelInfo }) {
         <details>
           <summary>Training</summary>
           <Facts values={model.training} label={`${model.name} training`} />
+          {Object.entries(model.training)
+            .filter(([, value]) => value !== null && typeof value === 'object')
+            .map(([key, value]) => (
+              <details key={key} className="nested">
+                <summary>{key.replace(/_/g, ' ')}</summary>
+                <pre>{JSON.stringify(value, null, 2)}</pre>
+              </details>
+            ))}
         </details>
       )}
       {model.card_markdown && (
@@ -93,8 +105,10 @@ export function ModelsPage() {
     { model: race, name: 'race (balanced training)' },
     { model: biased, name: 'race_biased (imbalanced training)' },
   ]
-    .map(({ model, name }) => ({ name, values: accuracyByRace(model) }))
-    .filter((s): s is Series => s.values !== undefined)
+    .flatMap(({ model, name }): Series[] => {
+      const values = accuracyByRace(model)
+      return values ? [{ name, values, intervals: accuracyIntervals(model) }] : []
+    })
 
   return (
     <div className="models-page">
@@ -102,10 +116,16 @@ export function ModelsPage() {
         <h2 id="fairness-title">Accuracy of the race models, by race</h2>
         <p>
           Both race models share an architecture; <code>race_biased</code> was trained on data with some races
-          deliberately under-represented. On the balanced test set, the gap between the bars shows whom that hurts.
+          deliberately under-represented. Both are measured on the same faces, balanced across races: the gap between
+          their bars shows whom the imbalance hurts.
         </p>
         {series.length ? (
-          <AccuracyChart series={series} title="Test accuracy per race: balanced vs biased race model" />
+          <>
+            <AccuracyChart series={series} title="Accuracy per race: balanced vs biased race model" />
+            {series.some((s) => s.intervals) && (
+              <p className="muted">Whiskers: bootstrap interval of each accuracy (hover a bar for the number of faces).</p>
+            )}
+          </>
         ) : (
           <p className="muted" data-testid="no-chart">
             Per-race accuracy is not available for these models (they have not been evaluated; an untrained test bundle
