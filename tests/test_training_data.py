@@ -117,3 +117,12 @@ def test_time_limit_stops_before_an_epoch_would_overrun(monkeypatch: pytest.Monk
     # the slowest epoch so far is the estimate: a 20 s first epoch (compilation) stops it after 2
     assert run(45, [20, 10, 10, 10]) == (2, 2)
     assert run(100, [10, 10, 10]) == (None, 3)
+
+
+@pytest.mark.parametrize(("source", "size"), [(224, 64), (224, 160), (50, 64), (64, 64)])
+def test_training_resizes_chips_as_the_service_does(source: int, size: int) -> None:
+    faces = pytest.importorskip("facexai.faces", reason="the service's face module needs dlib")
+    from facexai.training.data import resize_square
+
+    chip = np.random.default_rng(source + size).integers(0, 256, (source, source, 3), dtype=np.uint8)
+    np.testing.assert_array_equal(resize_square(chip, size), faces.resize_chip(chip, size))

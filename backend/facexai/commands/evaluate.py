@@ -9,7 +9,7 @@ from pathlib import Path
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
-    from facexai.training.config import default_fairface_dir
+    from facexai.training.config import REPO_ROOT, default_fairface_dir
 
     fairface = default_fairface_dir()
     p = subparsers.add_parser(
@@ -17,7 +17,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         help="evaluate manifest models on a labelled FairFace-layout set",
         description=__doc__,
     )
-    p.add_argument("--manifest", type=Path, default=Path("models/manifest.json"), help="model manifest")
+    p.add_argument("--manifest", type=Path, default=REPO_ROOT / "models" / "manifest.json", help="model manifest")
     p.add_argument("--images", type=Path, default=fairface, help="image root the CSV's file column is relative to")
     p.add_argument(
         "--labels", type=Path, default=fairface / "fairface_label_val.csv", help="label CSV (file,age,gender,race)"

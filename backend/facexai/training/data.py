@@ -15,6 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import cv2
 import numpy as np
 from PIL import Image
 
@@ -91,19 +92,27 @@ class Present:
 
 def keep_present(table: LabelTable, image_root: Path | str) -> Present:
     root = Path(image_root)
-    kept, missing = [], []
+    kept: list[dict[str, str]] = []
+    missing: list[dict[str, str]] = []
     for row in table.rows:
         (kept if (root / row["file"]).is_file() else missing).append(row)
     return Present(LabelTable(kept, table.source), [row["file"] for row in missing])
 
 
+def resize_square(pixels: np.ndarray, size: int) -> np.ndarray:
+    """Resize a chip exactly as the service does (facexai.faces.resize_chip: area averaging when
+    shrinking, bilinear when enlarging), without importing dlib, which the GPU machine lacks."""
+    if pixels.shape[0] == size and pixels.shape[1] == size:
+        return pixels
+    interpolation = cv2.INTER_AREA if pixels.shape[0] > size else cv2.INTER_LINEAR
+    return cv2.resize(pixels, (size, size), interpolation=interpolation)
+
+
 def load_image(path: Path | str, size: int) -> np.ndarray:
-    """One RGB chip as uint8 (size, size, 3); resized with bilinear filtering when needed."""
-    with Image.open(path) as img:
-        img = img.convert("RGB")
-        if img.size != (size, size):
-            img = img.resize((size, size), Image.Resampling.BILINEAR)
-        return np.asarray(img, dtype=np.uint8)
+    """One RGB chip as uint8 (size, size, 3), resized the service's way when needed."""
+    with Image.open(path) as file:
+        pixels = np.asarray(file.convert("RGB"), dtype=np.uint8)
+    return resize_square(pixels, size)
 
 
 def decode_images(paths: Iterable[Path | str], size: int, workers: int = 8) -> np.ndarray:
