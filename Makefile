@@ -72,9 +72,11 @@ frontend-test: frontend-check-api chromium
 	cd frontend && $(NPM) test
 	cd frontend && FACEXAI_VENV=$(abspath $(VENV)) CHROMIUM_PATH=$(CHROMIUM) $(NPM) run e2e
 
-# The screenshots in docs/screenshots, from the end-to-end run (public-domain astronaut and Hopper photos only).
+# The screenshots in docs/screenshots, from the end-to-end run (public-domain astronaut and Hopper photos only;
+# models/manifest.json when trained models exist, else untrained ones at full input size).
 frontend-screenshots: frontend-install install-backend chromium
-	cd frontend && FACEXAI_VENV=$(abspath $(VENV)) CHROMIUM_PATH=$(CHROMIUM) FACEXAI_SCREENSHOTS_DIR=$(abspath docs/screenshots) $(NPM) run e2e
+	cd frontend && FACEXAI_VENV=$(abspath $(VENV)) CHROMIUM_PATH=$(CHROMIUM) FACEXAI_SCREENSHOTS_DIR=$(abspath docs/screenshots) \
+		FACEXAI_E2E_INPUT_SIZE=224 FACEXAI_E2E_ARCHITECTURE=seed $(NPM) run e2e
 
 # No Docker engine here: validate the compose file with Debian's docker-compose.
 compose-check:

@@ -71,6 +71,8 @@ test('astronaut and Hopper: two faces, four models, overlays, comparison and a c
   const raceHeat = page.getByTestId('model-race').getByTestId('heatmap')
   await page.getByRole('slider', { name: /Heatmap opacity/ }).fill('30')
   await expect(raceHeat).toHaveCSS('opacity', '0.3')
+  await page.getByRole('slider', { name: /Heatmap opacity/ }).fill('75')
+  await expect(raceHeat).toHaveCSS('opacity', '0.75')
 
   // Grad-CAM overlays too, after the method toggle.
   const igSrc = await raceHeat.getAttribute('src')

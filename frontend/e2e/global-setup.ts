@@ -1,6 +1,7 @@
 // Starts the real facexai service for the end-to-end run: a free port, the model bundle
-// (FACEXAI_MODELS_MANIFEST, else models/manifest.json, else a small untrained bundle written by
-// scripts/make_test_bundle.py), the freshly built app from frontend/dist; waits for /health.
+// (FACEXAI_MODELS_MANIFEST, else models/manifest.json, else an untrained bundle written by
+// scripts/make_test_bundle.py into frontend/.e2e-bundle), the freshly built app from frontend/dist;
+// waits for /health.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { createWriteStream, existsSync, mkdirSync } from 'node:fs'
 import { createServer } from 'node:net'
@@ -27,10 +28,14 @@ function modelsManifest(python: string): string {
   if (process.env.FACEXAI_MODELS_MANIFEST) return resolve(process.env.FACEXAI_MODELS_MANIFEST)
   const trained = resolve(repo, 'models/manifest.json')
   if (existsSync(trained)) return trained
-  const bundle = resolve(frontend, '.e2e-bundle')
+  // Small and fast by default; `make frontend-screenshots` asks for full-size chips (224, seed architecture).
+  const size = process.env.FACEXAI_E2E_INPUT_SIZE ?? '64'
+  const architecture = process.env.FACEXAI_E2E_ARCHITECTURE ?? 'lean'
+  const bundle = resolve(frontend, `.e2e-bundle/${architecture}-${size}`)
   const manifest = resolve(bundle, 'manifest.json')
   if (!existsSync(manifest)) {
-    const made = spawnSync(python, [resolve(repo, 'scripts/make_test_bundle.py'), bundle], {
+    const script = resolve(repo, 'scripts/make_test_bundle.py')
+    const made = spawnSync(python, [script, bundle, '--input-size', size, '--architecture', architecture], {
       cwd: repo,
       stdio: ['ignore', 'inherit', 'inherit'],
       env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '3' },

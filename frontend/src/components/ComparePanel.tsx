@@ -113,7 +113,9 @@ export function ComparePanel({ face, models, method, opacity, slot, target, onTa
               <figcaption>
                 Difference
                 <br />
-                <span className="muted">red: {second} attends more</span>
+                <span className="muted">
+                  red: {second} attends more, blue: {first}
+                </span>
               </figcaption>
             </figure>
           </div>
