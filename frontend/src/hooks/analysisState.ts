@@ -170,6 +170,15 @@ export function progress(state: AnalysisState, methods: readonly Method[]): { do
   return { done, total, pending }
 }
 
+/** True once the server has forgotten this analysis (it keeps them about 10 minutes). */
+export function expired(state: AnalysisState): boolean {
+  const gone = (error?: ApiError) => error?.code === 'analysis_not_found'
+  return (
+    Object.values(state.explanations).some((slot) => gone(slot.error)) ||
+    Object.values(state.comparisons).some((slot) => gone(slot.error))
+  )
+}
+
 /** The analysis as saved by "Save analysis (JSON)": the service's answer plus everything fetched since. */
 export function analysisExport(state: AnalysisState): unknown {
   if (!state.result) return null

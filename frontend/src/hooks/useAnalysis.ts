@@ -47,8 +47,11 @@ export function useAnalysis() {
   const igVersion = useRef(0)
   const [igGeneration, setIgGeneration] = useState(0)
 
+  const lastFile = useRef<File | undefined>(undefined)
+
   const upload = useCallback(
     async (file: File) => {
+      lastFile.current = file
       queue.current.clear()
       controller.current?.abort()
       const abort = new AbortController()
@@ -66,6 +69,11 @@ export function useAnalysis() {
     },
     [settings.align],
   )
+
+  /** Uploads the last photo again: analyses expire on the server after about 10 minutes. */
+  const reanalyze = useCallback(() => {
+    if (lastFile.current) void upload(lastFile.current)
+  }, [upload])
 
   const reset = useCallback(() => {
     queue.current.clear()
@@ -214,6 +222,7 @@ export function useAnalysis() {
     setSettings,
     applyIgOptions,
     upload,
+    reanalyze,
     reset,
     selectFace,
     setTarget,

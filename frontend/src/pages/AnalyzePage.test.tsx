@@ -14,6 +14,8 @@ class FakeService {
   private held: (() => void)[] = []
   holdExplanations = false
   analyzeStatus = 200
+  /** answer every follow-up request with 404 analysis_not_found, as after the server's 10 minutes */
+  forgotten = false
   analyzeBody: unknown = analyzeResponse()
 
   fetch = async (request: Request): Promise<Response> => {
@@ -39,6 +41,8 @@ class FakeService {
   private answer(url: URL): Response {
     const path = url.pathname.split('/').filter(Boolean)
     if (url.pathname === '/analyze') return jsonResponse(this.analyzeBody, this.analyzeStatus)
+    if (this.forgotten && path[0] === 'analyses')
+      return jsonResponse({ code: 'analysis_not_found', detail: 'unknown or expired analysis' }, 404)
     if (path[0] === 'analyses' && path[4] === 'explanations') {
       const face = Number(path[3])
       const model = path[5]
@@ -162,6 +166,22 @@ describe('AnalyzePage', () => {
       'src',
       'data:image/png;base64,IG-0-gender-Female',
     )
+  })
+
+  it('offers to analyse the photo again once the server has forgotten the analysis', async () => {
+    const user = userEvent.setup()
+    service.forgotten = true
+    render(<AnalyzePage />)
+    await user.upload(screen.getByLabelText('Photo to analyse'), photo())
+    const note = await screen.findByTestId('expired')
+    expect(within(screen.getByTestId('model-age')).getByRole('status')).toHaveTextContent('expired')
+    service.forgotten = false
+    const analyses = () => service.requests.filter((url) => url.pathname === '/analyze').length
+    expect(analyses()).toBe(1)
+    await user.click(within(note).getByRole('button', { name: 'Analyse the photo again' }))
+    await waitFor(() => expect(screen.getByTestId('progress')).toHaveTextContent('All explanations ready'))
+    expect(analyses()).toBe(2)
+    expect(screen.queryByTestId('expired')).toBeNull()
   })
 
   it.each([

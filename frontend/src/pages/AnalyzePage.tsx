@@ -8,7 +8,7 @@ import { ModelPanel } from '../components/ModelPanel'
 import { PhotoView } from '../components/PhotoView'
 import { ProgressNote } from '../components/ProgressNote'
 import { UploadPanel } from '../components/UploadPanel'
-import { analysisExport, comparisonKey, explanationKey, progress, targetKey } from '../hooks/analysisState'
+import { analysisExport, comparisonKey, expired, explanationKey, progress, targetKey } from '../hooks/analysisState'
 import { COMPARED_MODELS, useAnalysis } from '../hooks/useAnalysis'
 import { isBiasedPair } from '../lib/format'
 import { fileStem, saveJson } from '../lib/images'
@@ -88,7 +88,19 @@ export function AnalyzePage() {
                 onSigned={setSigned}
               />
             </div>
-            <ProgressNote {...progress(state, BOTH_METHODS)} />
+            {expired(state) ? (
+              <div className="note" role="alert" data-testid="expired">
+                <p>
+                  The server no longer holds this analysis (they are kept for about 10 minutes), so no more
+                  explanations can be fetched for it.
+                </p>
+                <button type="button" className="primary" onClick={analysis.reanalyze}>
+                  Analyse the photo again
+                </button>
+              </div>
+            ) : (
+              <ProgressNote {...progress(state, BOTH_METHODS)} />
+            )}
             <div className="model-grid">
               {result.models
                 .filter((model) => face.predictions[model])
