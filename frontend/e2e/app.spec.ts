@@ -133,6 +133,18 @@ test('a text file named .jpg gets a clear message, not a crash', async ({ page }
   await expectAccessible(page)
 })
 
+test('an upload over the service’s size limit says it is too large', async ({ page }) => {
+  await page.goto(`${baseUrl()}/#/`)
+  // 11 MiB: over the service's default 10 MiB limit, refused before it is decoded.
+  await page.getByTestId('file-input').setInputFiles({
+    name: 'huge.jpg',
+    mimeType: 'image/jpeg',
+    buffer: Buffer.alloc(11 * 1024 * 1024, 0xff),
+  })
+  await expect(page.getByRole('alert')).toHaveAttribute('data-code', 'upload_too_large')
+  await expect(page.getByRole('alert')).toContainText('too large')
+})
+
 test('a photo with no face says so', async ({ page }) => {
   await upload(page, 'gen__noise_512.png')
   await expect(page.getByRole('alert')).toHaveAttribute('data-code', 'no_face')
@@ -147,10 +159,11 @@ test('models page: a card per model and the per-race accuracy of both race model
   await expect(page.getByRole('link', { name: 'Models' })).toHaveAttribute('aria-current', 'page')
   const hasByRace = models.some((m) => m.name.startsWith('race') && m.metrics.accuracy_by_race)
   if (hasByRace) {
-    const race = models.find((m) => m.name === 'race')!.metrics.accuracy_by_race as Record<string, number>
+    const race = models.find((m) => m.name === 'race')!.metrics.accuracy_by_race as Record<string, number | null>
     const bars = page.getByTestId('chart-bar')
     await expect(bars.first()).toBeVisible()
-    for (const [label, accuracy] of Object.entries(race)) {
+    const measured = Object.entries(race).filter((entry): entry is [string, number] => Number.isFinite(entry[1]))
+    for (const [label, accuracy] of measured) {
       const bar = page.locator(`[data-testid="chart-bar"][data-category="${label}"]`).first()
       expect(Number(await bar.getAttribute('data-value'))).toBeCloseTo(accuracy, 6)
     }
