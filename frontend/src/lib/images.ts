@@ -67,8 +67,12 @@ export async function composeOverlayPng(
   }
 }
 
-/** A file-name-safe stem: letters, digits, dots, dashes. */
+/** A file-name-safe stem of a photo's name: its base name without extension; letters, digits, dots, dashes. */
 export function fileStem(name: string): string {
-  const stem = name.replace(/\.[^.]*$/, '').replace(/[^A-Za-z0-9.-]+/g, '_').replace(/^_+|_+$/g, '')
+  const base = name.split(/[\\/]/).pop() ?? ''
+  const stem = base
+    .replace(/\.[^.]*$/, '')
+    .replace(/[^A-Za-z0-9.-]+/g, '_')
+    .replace(/^[._]+|_+$/g, '')
   return stem || 'photo'
 }
