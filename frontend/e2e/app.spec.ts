@@ -123,6 +123,26 @@ test('astronaut and Hopper: two faces, four models, overlays, comparison and a c
   for (const model of MODELS) await expectRendered(page.getByTestId(`model-${model}`).getByTestId('heatmap'))
 })
 
+test('a photo with EXIF rotation: the boxes are drawn on the photo as the service oriented it', async ({ page }) => {
+  await page.goto(`${baseUrl()}/#/`)
+  const [response] = await Promise.all([
+    page.waitForResponse((r) => new URL(r.url()).pathname === '/analyze'),
+    page.getByTestId('file-input').setInputFiles(resolve(images, 'exif_orientation_6_astronaut.jpg')),
+  ])
+  const result = (await response.json()) as { image: { width: number; height: number }; faces: { box: Record<string, number> }[] }
+  await expect(page.getByTestId('face-box')).toHaveCount(result.faces.length)
+  const photo = page.getByRole('img', { name: 'The uploaded photo' })
+  await expectRendered(photo)
+  const natural = await photo.evaluate((img: HTMLImageElement) => [img.naturalWidth, img.naturalHeight])
+  expect(natural).toEqual([result.image.width, result.image.height])
+  // The box sits where the service says, relative to the photo as displayed.
+  const frame = (await photo.boundingBox())!
+  const box = (await page.getByTestId('face-box').first().boundingBox())!
+  const scale = frame.width / result.image.width
+  expect(Math.abs(box.x - frame.x - result.faces[0].box.left * scale)).toBeLessThan(2)
+  expect(Math.abs(box.y - frame.y - result.faces[0].box.top * scale)).toBeLessThan(2)
+})
+
 test('a text file named .jpg gets a clear message, not a crash', async ({ page }) => {
   await upload(page, 'invalid_text_named.jpg')
   const error = page.getByRole('alert')
