@@ -34,6 +34,7 @@ describe('ComparePanel', () => {
     const row = screen.getByRole('row', { name: /hair, ears and background/ })
     expect(row).toHaveTextContent('10.0%35.0%')
     expect(screen.getByText('P(White) = 22.0%')).toBeInTheDocument()
+    expect(screen.getByRole('figure', { name: 'Colour scale shared by race and race_biased: from 0 to 0.0421' })).toBeInTheDocument()
   })
 
   it('asks for its comparison only once the explanations it reuses are ready', () => {

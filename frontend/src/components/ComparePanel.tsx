@@ -4,6 +4,7 @@ import { METHOD_NAMES, type Face, type Method } from '../api/types'
 import type { ComparisonSlot } from '../hooks/analysisState'
 import { modelTitle, percent } from '../lib/format'
 import { base64ToBlob, composeOverlayPng, pngDataUrl, saveBlob } from '../lib/images'
+import { ColourScale } from './ColourScale'
 import { Overlay } from './Overlay'
 
 interface Props {
@@ -123,7 +124,14 @@ export function ComparePanel({ face, models, method, opacity, slot, target, onTa
             <dt>Correlation of the two maps</dt>
             <dd data-testid="compare-correlation">{comparison.correlation.toFixed(2)}</dd>
             <dt>Shared scale</dt>
-            <dd>0 to {comparison.scale_max.toPrecision(3)}</dd>
+            <dd>
+              <ColourScale
+                map={comparison.method === 'grad_cam' ? 'jet' : 'inferno'}
+                low="0"
+                high={comparison.scale_max.toPrecision(3)}
+                label={`Colour scale shared by ${first} and ${second}`}
+              />
+            </dd>
           </dl>
           {comparison.regions.length > 0 && (
             <table className="regions">

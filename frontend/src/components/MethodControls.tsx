@@ -1,5 +1,6 @@
 import { useId } from 'react'
 import { METHOD_NAMES, METHODS, type Method } from '../api/types'
+import { ColourScale } from './ColourScale'
 
 interface Props {
   method: Method
@@ -43,6 +44,13 @@ export function MethodControls({ method, onMethod, opacity, onOpacity, signed, o
         />
         <output>{Math.round(opacity * 100)}%</output>
       </label>
+      {method === 'grad_cam' ? (
+        <ColourScale map="jet" low="none" high="most" label="Grad-CAM colour scale" />
+      ) : signed ? (
+        <ColourScale map="RdBu_r" low="against" high="for the class" label="Signed attribution colour scale" />
+      ) : (
+        <ColourScale map="inferno" low="0" high="largest |attribution|" label="Integrated Gradients colour scale" />
+      )}
     </div>
   )
 }
