@@ -2,7 +2,7 @@ import { useEffect, useState } from 'react'
 import { errorMessage } from '../api/errors'
 import { METHOD_NAMES, type Face, type Method } from '../api/types'
 import type { ComparisonSlot } from '../hooks/analysisState'
-import { modelTitle, percent } from '../lib/format'
+import { decimal, modelTitle, percent } from '../lib/format'
 import { base64ToBlob, composeOverlayPng, pngDataUrl, saveBlob } from '../lib/images'
 import { ColourScale } from './ColourScale'
 import { Overlay } from './Overlay'
@@ -122,7 +122,7 @@ export function ComparePanel({ face, models, method, opacity, slot, target, onTa
           </div>
           <dl className="facts">
             <dt>Correlation of the two maps</dt>
-            <dd data-testid="compare-correlation">{comparison.correlation.toFixed(2)}</dd>
+            <dd data-testid="compare-correlation">{decimal(comparison.correlation)}</dd>
             <dt>Shared scale</dt>
             <dd>
               <ColourScale

@@ -1,5 +1,10 @@
-export function percent(p: number, digits = 1): string {
-  return `${(p * 100).toFixed(digits)}%`
+/** A fraction as a percentage; 'n/a' for what is not a finite number (JSON turns NaN into null). */
+export function percent(p: number | null | undefined, digits = 1): string {
+  return typeof p === 'number' && Number.isFinite(p) ? `${(p * 100).toFixed(digits)}%` : 'n/a'
+}
+
+export function decimal(value: number | null | undefined, digits = 2): string {
+  return typeof value === 'number' && Number.isFinite(value) ? value.toFixed(digits) : 'n/a'
 }
 
 /** Labels come from the manifest as written (e.g. "East Asian", "20-29"); model names as identifiers. */
