@@ -1,5 +1,6 @@
-"""The same tiny training run under KERAS_BACKEND=jax (as on the GPU machine), in a subprocess;
-the model it saves loads and predicts under TensorFlow, as the service does."""
+"""The same tiny training run under KERAS_BACKEND=jax with TensorFlow made unimportable, as on
+the GPU machine, in a subprocess; the model it saves loads and predicts under TensorFlow, as the
+service does."""
 
 from __future__ import annotations
 
@@ -14,6 +15,23 @@ import numpy as np
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
+#: run a script with every ``tensorflow`` import failing, as if it were not installed
+WITHOUT_TENSORFLOW = """
+import importlib.abc, runpy, sys
+
+class NoTensorFlow(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        if name == "tensorflow" or name.startswith("tensorflow."):
+            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+        return None
+
+sys.meta_path.insert(0, NoTensorFlow())
+sys.argv = sys.argv[1:]
+try:
+    runpy.run_path(sys.argv[0], run_name="__main__")
+finally:
+    print("tensorflow imported:", "tensorflow" in sys.modules, file=sys.stderr)
+"""
 
 
 @pytest.mark.skipif(importlib.util.find_spec("jax") is None, reason="jax is not installed")
@@ -24,6 +42,8 @@ def test_train_script_under_jax(fairface_dir: Path, tmp_path: Path) -> None:
     run = subprocess.run(
         [
             sys.executable,
+            "-c",
+            WITHOUT_TENSORFLOW,
             str(REPO / "scripts" / "train.py"),
             "--config",
             str(REPO / "scripts" / "configs" / "gender.toml"),
@@ -37,6 +57,7 @@ def test_train_script_under_jax(fairface_dir: Path, tmp_path: Path) -> None:
         timeout=240,
     )
     assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-3000:]
+    assert "tensorflow imported: False" in run.stderr
     entry = json.loads((tmp_path / "manifest.json").read_text())["models"][0]
     assert entry["name"] == "gender" and entry["training"]["backend"] == "jax"
     assert entry["training"]["hardware"]["jax"]
