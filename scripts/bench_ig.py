@@ -69,7 +69,7 @@ def completeness(attributions: np.ndarray, f_x: float, f_b: float) -> float:
     return gap / abs(delta) if delta else 0.0
 
 
-def bench_model(loaded, chips: list[np.ndarray], ig_defaults, sweep: bool, sweep_n: int) -> dict:
+def bench_model(loaded, chips, ig_defaults, sweep: bool, sweep_n: int, candidates=()) -> dict:
     m = loaded
     baseline = m.baseline()
     inputs = [m.prepare(c) for c in chips]
@@ -100,10 +100,31 @@ def bench_model(loaded, chips: list[np.ndarray], ig_defaults, sweep: bool, sweep
         "ig_median_completeness_error": p(our_errors, 50),
     }
     result["speedup"] = result["seed_median_s"] / result["ig_median_s"]
+    for rule, steps, output in candidates:
+        times, errors = [], []
+        for x, t in zip(inputs, targets, strict=True):
+            r = m.ig.explain(x, t, baseline=baseline, steps=steps, rule=rule, output=output)
+            times.append(r.elapsed_ms / 1000)
+            errors.append(r.completeness_error)
+        row = {
+            "rule": rule,
+            "steps": steps,
+            "output": output,
+            "median_s": statistics.median(times),
+            "p50_error": p(errors, 50),
+            "p90_error": p(errors, 90),
+        }
+        row["speedup"] = result["seed_median_s"] / row["median_s"]
+        result.setdefault("candidates", []).append(row)
+        print(
+            f"  candidate {m.name:12s} {output:11s} {rule:14s} {steps:3d}: speed-up {row['speedup']:.2f}x "
+            f"p50 {row['p50_error']:.4f} p90 {row['p90_error']:.4f}",
+            flush=True,
+        )
     if sweep:
         rows = []
         for output in ("logit", "probability"):
-            for rule in ("left_riemann", "midpoint", "trapezoid", "gauss_legendre"):
+            for rule in ("left_riemann", "midpoint", "trapezoid", "gauss_legendre", "guided", "adaptive"):
                 for steps in (8, 16, 24, 32, 48, 64):
                     errors, times = [], []
                     for x, t in list(zip(inputs, targets, strict=True))[:sweep_n]:
@@ -163,6 +184,13 @@ def main() -> None:
     parser.add_argument("-n", type=int, default=50, help="val chips")
     parser.add_argument("--sweep", action="store_true", help="also sweep rules, steps and outputs")
     parser.add_argument("--sweep-n", type=int, default=20)
+    parser.add_argument(
+        "--candidates",
+        nargs="*",
+        default=[],
+        metavar="RULE:STEPS:OUTPUT",
+        help="other IG settings to time against the seed on all N chips, e.g. adaptive:48:probability",
+    )
     parser.add_argument("--repeats", type=int, default=5, help="service calls per mode")
     parser.add_argument("--photo", type=Path, default=REPO.parent / "shared" / "images" / PHOTO)
     args = parser.parse_args()
@@ -191,7 +219,8 @@ def main() -> None:
     for name in args.models:
         m = registry.get(name)
         chips = load_chips(args.fairface, args.n, m.input_size)
-        results.append(bench_model(m, chips, defaults, args.sweep, args.sweep_n))
+        candidates = [(c.split(":")[0], int(c.split(":")[1]), c.split(":")[2]) for c in args.candidates]
+        results.append(bench_model(m, chips, defaults, args.sweep, args.sweep_n, candidates))
     service = bench_service(manifest, args.photo, args.repeats)
 
     print()
@@ -222,7 +251,8 @@ def main() -> None:
         "ig_output": defaults.output,
         "n_chips": args.n,
         "models": note,
-        "per_model": [{k: v for k, v in r.items() if k != "sweep"} for r in results],
+        "per_model": [{k: v for k, v in r.items() if k not in ("sweep", "candidates")} for r in results],
+        "candidates": {r["model"]: r.get("candidates", []) for r in results},
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {sys.version.split()[0]}",
     }
     if args.sweep:

@@ -42,9 +42,10 @@ def test_ig_completeness_on_a_small_model(cnn, image, output):
     assert result.attributions.shape == image.shape
 
 
-def test_guided_rule_is_complete_on_a_small_model(cnn, image):
-    result = IntegratedGradients(cnn).explain(image, 1, steps=32, rule="guided", output="probability")
-    assert result.steps == 32 and result.rule == "guided"
+@pytest.mark.parametrize("rule", ["guided", "adaptive"])
+def test_probing_rules_are_complete_on_a_small_model(cnn, image, rule):
+    result = IntegratedGradients(cnn, batch_size=5).explain(image, 1, steps=32, rule=rule, output="probability")
+    assert result.steps == 32 and result.rule == rule
     assert result.completeness_error < 0.01
 
 

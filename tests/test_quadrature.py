@@ -1,7 +1,16 @@
 import numpy as np
 import pytest
 
-from facexai.explain.quadrature import RULES, gauss_legendre, guided, left_riemann, midpoint, quadrature, trapezoid
+from facexai.explain.quadrature import (
+    RULES,
+    adaptive,
+    gauss_legendre,
+    guided,
+    left_riemann,
+    midpoint,
+    quadrature,
+    trapezoid,
+)
 
 R3 = np.sqrt(3.0)
 R35 = np.sqrt(3.0 / 5.0)
@@ -61,3 +70,41 @@ def test_guided_rule_puts_points_where_the_output_changes():
     assert inside.sum() == 17  # one point for each of the 16 intervals, the other 16 in the jump
     np.testing.assert_allclose(w[inside], (1 / 16) / 17)
     assert np.allclose(guided(8, step)[0], midpoint(8)[0])  # fewer points than intervals: midpoint
+
+
+class CountingPath:
+    """F(alpha) = a smooth ramp plus a jump at 0.3, with dF/dalpha; counts gradient evaluations."""
+
+    def __init__(self) -> None:
+        self.gradients = 0
+
+    @staticmethod
+    def f(a: np.ndarray) -> np.ndarray:
+        return 0.2 * a + (np.asarray(a) > 0.3)
+
+    def forward(self, a: np.ndarray) -> np.ndarray:
+        return self.f(a)
+
+    def slope(self, a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        self.gradients += len(a)
+        return np.full(len(a), 0.2), self.f(a)
+
+
+@pytest.mark.parametrize("steps", [2, 7, 32, 64])
+def test_adaptive_rule_spends_exactly_its_budget(steps):
+    path = CountingPath()
+    a, w = adaptive(steps, path.forward, path.slope)
+    assert path.gradients == steps
+    assert np.isclose(w.sum(), 1.0) and np.all(np.diff(a) > 0)
+
+
+def test_adaptive_rule_refines_the_interval_with_the_error():
+    path = CountingPath()
+    a, w = adaptive(32, path.forward, path.slope)
+    even = midpoint(16)[1][0]
+    # the interval holding the jump at 0.3 has the largest error in each of the two rounds,
+    # so it is halved twice; the other intervals have no error
+    holding = np.abs(a - 0.3) <= w / 2
+    assert holding.sum() == 1 and np.isclose(w[holding][0], even / 4)
+    linear = adaptive(32, lambda x: 0.5 * x, lambda x: (np.full(len(x), 0.5), 0.5 * x))
+    assert np.isclose((linear[1] * 0.5).sum(), 0.5)  # exact on a smooth path

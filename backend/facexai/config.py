@@ -28,7 +28,7 @@ class Settings(BaseSettings):
     detection_threshold: float = Field(0.1, description="dlib HOG score a detection must exceed")
     ig_steps: int = Field(DEFAULT_STEPS, ge=2, le=512)
     ig_max_steps: int = Field(256, ge=2, le=1024, description="the most steps a request may ask for")
-    ig_rule: Literal["left_riemann", "midpoint", "trapezoid", "gauss_legendre", "guided"] = DEFAULT_RULE
+    ig_rule: Literal["left_riemann", "midpoint", "trapezoid", "gauss_legendre", "guided", "adaptive"] = DEFAULT_RULE
     ig_output: Literal["logit", "probability"] = DEFAULT_OUTPUT
     ig_batch_size: int = Field(16, ge=1, le=256)
     analysis_ttl_s: int = Field(600, ge=10, description="how long aligned faces stay in memory for follow-ups")

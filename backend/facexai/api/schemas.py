@@ -29,6 +29,7 @@ class QuadratureRule(str, Enum):
     trapezoid = "trapezoid"
     gauss_legendre = "gauss_legendre"
     guided = "guided"
+    adaptive = "adaptive"
 
 
 class ExplainedOutput(str, Enum):

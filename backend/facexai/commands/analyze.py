@@ -22,7 +22,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--no-align", action="store_true", help="the photo already is an aligned face chip")
     p.add_argument("--explain", choices=["both", "integrated_gradients", "grad_cam", "none"], default="both")
     p.add_argument("--ig-steps", type=int)
-    p.add_argument("--ig-rule", choices=["left_riemann", "midpoint", "trapezoid", "gauss_legendre", "guided"])
+    p.add_argument(
+        "--ig-rule", choices=["left_riemann", "midpoint", "trapezoid", "gauss_legendre", "guided", "adaptive"]
+    )
     p.add_argument("--ig-output", choices=["logit", "probability"])
     p.set_defaults(func=run)
 

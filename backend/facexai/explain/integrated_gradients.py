@@ -16,7 +16,7 @@ import tensorflow as tf
 
 from facexai.explain.base import Explainer
 from facexai.explain.defaults import DEFAULT_OUTPUT, DEFAULT_RULE, DEFAULT_STEPS
-from facexai.explain.quadrature import GUIDED_PROBE_POINTS, guided, quadrature
+from facexai.explain.quadrature import GUIDED_PROBE_POINTS, adaptive, guided, quadrature
 
 OUTPUTS = ("logit", "probability")
 
@@ -60,6 +60,18 @@ class IntegratedGradients(Explainer):
             self._integrate_impl, input_signature=[image, image, vector, vector, scalar_int, scalar_bool]
         )
         self._probe = tf.function(self._probe_impl, input_signature=[image, image, vector, scalar_int, scalar_bool])
+        self._gradients = tf.function(
+            self._gradients_impl, input_signature=[image, image, vector, scalar_int, scalar_bool]
+        )
+
+    def _gradients_impl(self, x, baseline, alphas, target, use_logit):
+        """Per-point gradients (n, H, W, C) and outputs (n,) along the path, one batch."""
+        points = baseline[None] + alphas[:, None, None, None] * (x - baseline)[None]
+        with tf.GradientTape() as tape:
+            tape.watch(points)
+            _, logits, probs = self.forward(points)
+            scores = tf.where(use_logit, logits, probs)[:, target]
+        return tape.gradient(scores, points), scores
 
     def _probe_impl(self, x, baseline, alphas, target, use_logit):
         """The explained output along the path, forward passes only."""
@@ -107,6 +119,8 @@ class IntegratedGradients(Explainer):
             raise ValueError(f"expected one image of shape {self.input_shape}, got {x.shape}")
         b = np.zeros_like(x) if baseline is None else np.asarray(baseline, dtype=np.float32)
         started = time.perf_counter()
+        if rule == "adaptive":
+            return self._explain_adaptive(x, b, target, steps, output, started)
         if rule == "guided":
             grid = np.linspace(0.0, 1.0, GUIDED_PROBE_POINTS, dtype=np.float32)
             probe = self._probe(
@@ -134,6 +148,45 @@ class IntegratedGradients(Explainer):
             output=output,
             steps=steps,
             rule=rule,
+            score_input=float(ends[0]),
+            score_baseline=float(ends[1]),
+            elapsed_ms=(time.perf_counter() - started) * 1000,
+        )
+
+    def _explain_adaptive(
+        self, x: np.ndarray, b: np.ndarray, target: int, steps: int, output: str, started: float
+    ) -> IGAttribution:
+        xt, bt = tf.constant(x), tf.constant(b)
+        tt, logit = tf.constant(target, tf.int32), tf.constant(output == "logit")
+        delta = x - b
+        grads: dict[float, np.ndarray] = {}
+
+        def forward(alphas: np.ndarray) -> np.ndarray:
+            return self._probe(xt, bt, tf.constant(alphas, tf.float32), tt, logit).numpy()
+
+        def slope(alphas: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+            slopes, values = [], []
+            for start in range(0, len(alphas), self.batch_size):
+                chunk = alphas[start : start + self.batch_size]
+                g, f = self._gradients(xt, bt, tf.constant(chunk, tf.float32), tt, logit)
+                g = g.numpy()
+                for alpha, gk in zip(chunk, g, strict=True):
+                    grads[float(alpha)] = gk
+                slopes.append(np.tensordot(g, delta, axes=3))
+                values.append(f.numpy())
+            return np.concatenate(slopes), np.concatenate(values)
+
+        alphas, weights = adaptive(steps, forward, slope)
+        total = np.zeros_like(x, dtype=np.float64)
+        for alpha, weight in zip(alphas, weights, strict=True):
+            total += weight * grads[float(alpha)]
+        ends = forward(np.array([1.0, 0.0]))
+        return IGAttribution(
+            attributions=(total * delta).astype(np.float32),
+            target=target,
+            output=output,
+            steps=steps,
+            rule="adaptive",
             score_input=float(ends[0]),
             score_baseline=float(ends[1]),
             elapsed_ms=(time.perf_counter() - started) * 1000,
