@@ -436,7 +436,7 @@ export interface components {
          * QuadratureRule
          * @enum {string}
          */
-        QuadratureRule: "left_riemann" | "midpoint" | "trapezoid" | "gauss_legendre" | "guided";
+        QuadratureRule: "left_riemann" | "midpoint" | "trapezoid" | "gauss_legendre" | "guided" | "adaptive";
         /** RegionShare */
         RegionShare: {
             /** Region */
@@ -704,4 +704,4 @@ type ReadonlyArray<T> = [
 export const compareMethodValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["CompareMethod"]> = ["integrated_gradients", "grad_cam"];
 export const explainModeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ExplainMode"]> = ["both", "integrated_gradients", "grad_cam", "none"];
 export const explainedOutputValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ExplainedOutput"]> = ["logit", "probability"];
-export const quadratureRuleValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["QuadratureRule"]> = ["left_riemann", "midpoint", "trapezoid", "gauss_legendre", "guided"];
+export const quadratureRuleValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["QuadratureRule"]> = ["left_riemann", "midpoint", "trapezoid", "gauss_legendre", "guided", "adaptive"];
