@@ -674,6 +674,12 @@ def main(argv: list[str] | None = None) -> int:
             f"  {s['name']:<14} val acc {s['val_accuracy']:.4f}  F1 {s['val_macro_f1']:.3f}  "
             f"{s['epochs']} epochs  {s['fit_s']}s  {s['images_per_s']} img/s  {s['mb']} MB"
         )
+    for s in summary:
+        if s["name"].startswith("race"):  # the bias the report must show
+            log(
+                f"  {s['name']} accuracy by race: "
+                + ", ".join(f"{k} {v:.3f}" for k, v in s["accuracy_by_race"].items() if v is not None)
+            )
     log(
         f"done in {time.perf_counter() - t0:.0f}s of {args.budget_s:.0f}s; models "
         f"{sum(s['mb'] for s in summary):.1f} MB in all; wrote {sorted(p.name for p in out.iterdir())}"
