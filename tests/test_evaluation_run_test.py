@@ -31,7 +31,19 @@ def test_run_test_writes_figures_and_summary(untrained_bundle: Path, tmp_path: P
         [
             "run-test",
             *("--manifest", str(untrained_bundle), "--images", str(tmp_path), "--labels", str(labels)),
-            *("--models", "gender", "race", "--steps", "64", "--rule", "midpoint", "--out", str(out)),
+            *(
+                "--models",
+                "gender",
+                "race",
+                "--steps",
+                "64",
+                "--rule",
+                "midpoint",
+                "--output",
+                "logit",
+                "--out",
+                str(out),
+            ),
         ]
     )
     assert code == 0

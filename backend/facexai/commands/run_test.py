@@ -10,6 +10,7 @@ from pathlib import Path
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    from facexai.explain.defaults import DEFAULT_OUTPUT, DEFAULT_RULE, DEFAULT_STEPS
     from facexai.training.config import REPO_ROOT, default_fairface_dir
 
     fairface = default_fairface_dir()
@@ -22,9 +23,15 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     which.add_argument("--file", help="the CSV's file value, e.g. val/12.jpg")
     p.add_argument("--seed", type=int, default=0, help="random seed of the drawn row")
     p.add_argument("--models", nargs="+", metavar="NAME", help="only these manifest models")
-    p.add_argument("--steps", type=int, default=32, help="IG interpolation points")
-    p.add_argument("--rule", default="gauss_legendre", help="IG quadrature rule")
-    p.add_argument("--output", choices=("logit", "probability"), default="logit", help="IG explains this score")
+    # the service's IG defaults, so the figures show what the service computes
+    p.add_argument("--steps", type=int, default=DEFAULT_STEPS, help=f"IG interpolation points ({DEFAULT_STEPS})")
+    p.add_argument("--rule", default=DEFAULT_RULE, help=f"IG quadrature rule ({DEFAULT_RULE})")
+    p.add_argument(
+        "--output",
+        choices=("logit", "probability"),
+        default=DEFAULT_OUTPUT,
+        help=f"IG explains this ({DEFAULT_OUTPUT})",
+    )
     p.add_argument("--out", type=Path, default=Path("results/run_test"), help="folder for the figures (ignored by git)")
     p.add_argument("--json", action="store_true", help="print the summary JSON to stdout")
     p.set_defaults(func=run)
