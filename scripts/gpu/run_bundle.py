@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """Train the whole default model bundle in one process, sized to a wall-clock budget (issue 4).
 
-    KERAS_BACKEND=jax python scripts/gpu/run_bundle.py --pack .gpu/pack --out "$OUT" --budget-s 480
+    KERAS_BACKEND=jax python scripts/gpu/run_bundle.py --pack .gpu/pack --out "$OUT" --budget-s 420
 
 Made for the GPU machine (JAX, no TensorFlow; see docs/gpu-run.md), and tested on the CPU here.
 Two groups of models share one trunk each (multi-task: one forward and backward pass trains
@@ -91,7 +91,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--unpack-dir", type=Path, default=Path("/tmp/facexai-fairface"))
     p.add_argument("--out", type=Path, required=True, help="models and bundle.tar go here ($OUT on the device)")
     p.add_argument("--stage", type=Path, help="working folder for the bundle (default: <out>/../facexai-stage)")
-    p.add_argument("--budget-s", type=float, default=480.0, help="wall-clock budget of this whole script")
+    p.add_argument("--budget-s", type=float, default=420.0, help="wall-clock budget of this whole script")
     p.add_argument("--epochs", type=int, default=0, help="fixed epochs (0 = as many as the budget allows)")
     p.add_argument("--max-epochs", type=int, default=60)
     p.add_argument("--min-epochs", type=int, default=1)
