@@ -7,7 +7,7 @@ PORT ?= 8000
 FAIRFACE ?= ../shared/fairface
 export FACEXAI_FAIRFACE_DIR ?= $(abspath $(FAIRFACE))
 
-.PHONY: install install-backend run run-untrained test test-backend lint bench
+.PHONY: install install-backend run run-untrained test test-backend lint bench train biased-subset evaluate
 
 install: install-backend frontend-build
 
@@ -32,6 +32,7 @@ run-untrained: install
 lint: install-backend
 	$(VENV)/bin/ruff check backend scripts tests
 	$(VENV)/bin/ruff format --check backend scripts tests
+	$(VENV)/bin/mypy
 
 test-backend: install-backend
 	$(VENV)/bin/python -m pytest -q tests
@@ -40,6 +41,19 @@ test: lint test-backend frontend-test compose-check
 
 bench: install-backend
 	$(PY) scripts/bench_ig.py --fairface $(FAIRFACE)
+
+# Training and evaluation (docs/training.md): make train MODEL=race SET="--set training.epochs=3"
+MODEL ?= race
+SET ?=
+train: install-backend
+	$(PY) scripts/train.py --config scripts/configs/$(MODEL).toml $(SET)
+
+biased-subset: install-backend
+	$(PY) scripts/make_biased_subset.py --out runs/data/fairface_label_train_race_biased.csv
+
+evaluate: install-backend
+	$(VENV)/bin/facexai evaluate --manifest models/manifest.json --images $(FAIRFACE) \
+		--labels $(FAIRFACE)/fairface_label_val.csv --out results/evaluation
 
 # ---- web app and docker compose (frontend/; owned by the web app, wired into install/run/test) ----
 NPM ?= npm
