@@ -80,8 +80,8 @@ def overlay(face: np.ndarray, unit: np.ndarray, cmap: str = "inferno", alpha: fl
     if face.shape[:2] != unit.shape:
         unit = resize_map(unit, (face.shape[1], face.shape[0]))
     rgb = colorize(unit, cmap).astype(np.float32)
-    # the square root lifts faint evidence into view while the strongest stays strongest
-    weight = (alpha * np.sqrt(np.abs(unit)))[..., None]
+    # |value| ** 0.7 lifts moderate evidence into view; near-zero stays transparent
+    weight = (alpha * np.abs(unit) ** 0.7)[..., None]
     out = face.astype(np.float32) * (1 - weight) + rgb * weight
     return np.clip(np.rint(out), 0, 255).astype(np.uint8)
 
