@@ -57,8 +57,3 @@ class Explainer:
         if self._project is not None:
             logits = self._project(logits)
         return features, tf.cast(logits, tf.float32), tf.cast(probs, tf.float32)
-
-    def score(self, x: tf.Tensor, output: str) -> tf.Tensor:
-        """The per-class scores a method explains: ``logit`` or ``probability``, shape (batch, classes)."""
-        _, logits, probs = self.forward(x)
-        return logits if output == "logit" else probs

@@ -64,38 +64,39 @@ class IntegratedGradients(Explainer):
             self._gradients_impl, input_signature=[image, image, vector, scalar_int, scalar_bool]
         )
 
-    def _gradients_impl(self, x, baseline, alphas, target, use_logit):
-        """Per-point gradients (n, H, W, C) and outputs (n,) along the path, one batch."""
-        points = baseline[None] + alphas[:, None, None, None] * (x - baseline)[None]
-        with tf.GradientTape() as tape:
-            tape.watch(points)
-            _, logits, probs = self.forward(points)
-            scores = tf.where(use_logit, logits, probs)[:, target]
-        return tape.gradient(scores, points), scores
+    @staticmethod
+    def _path(x, baseline, alphas):
+        """The points baseline + alpha (x - baseline), one per alpha."""
+        return baseline[None] + alphas[:, None, None, None] * (x - baseline)[None]
 
-    def _probe_impl(self, x, baseline, alphas, target, use_logit):
-        """The explained output along the path, forward passes only."""
-        points = baseline[None] + alphas[:, None, None, None] * (x - baseline)[None]
+    def _scores(self, points, target, use_logit):
+        """The explained output (the target's logit or probability) at each point."""
         _, logits, probs = self.forward(points)
         return tf.where(use_logit, logits, probs)[:, target]
 
+    def _gradients_at(self, points, target, use_logit):
+        with tf.GradientTape() as tape:
+            tape.watch(points)
+            scores = self._scores(points, target, use_logit)
+        return tape.gradient(scores, points), scores
+
+    def _gradients_impl(self, x, baseline, alphas, target, use_logit):
+        """Per-point gradients (n, H, W, C) and outputs (n,) along the path, one batch."""
+        return self._gradients_at(self._path(x, baseline, alphas), target, use_logit)
+
+    def _probe_impl(self, x, baseline, alphas, target, use_logit):
+        """The explained output along the path, forward passes only."""
+        return self._scores(self._path(x, baseline, alphas), target, use_logit)
+
     def _integrate_impl(self, x, baseline, alphas, weights, target, use_logit):
-        delta = x - baseline
         n = tf.shape(alphas)[0]
         total = tf.zeros_like(x)
         for start in tf.range(0, n, self.batch_size):
-            a = alphas[start : start + self.batch_size]
-            w = weights[start : start + self.batch_size]
-            points = baseline[None] + a[:, None, None, None] * delta[None]
-            with tf.GradientTape() as tape:
-                tape.watch(points)
-                _, logits, probs = self.forward(points)
-                scores = tf.where(use_logit, logits, probs)[:, target]
-            grads = tape.gradient(scores, points)
-            total += tf.tensordot(w, grads, axes=1)
-        _, logits, probs = self.forward(tf.stack([x, baseline]))
-        ends = tf.where(use_logit, logits, probs)[:, target]
-        return total * delta, ends
+            points = self._path(x, baseline, alphas[start : start + self.batch_size])
+            grads, _ = self._gradients_at(points, target, use_logit)
+            total += tf.tensordot(weights[start : start + self.batch_size], grads, axes=1)
+        ends = self._scores(tf.stack([x, baseline]), target, use_logit)
+        return total * (x - baseline), ends
 
     def explain(
         self,
