@@ -214,7 +214,7 @@ def main() -> None:
     registry = ModelRegistry.load(manifest, ig_batch_size=settings.ig_batch_size)
     from facexai.analysis import IGOptions
 
-    defaults = IGOptions(steps=settings.ig_steps, rule=settings.ig_rule, output=settings.ig_output)
+    defaults = IGOptions.from_settings(settings)
     results = []
     for name in args.models:
         m = registry.get(name)

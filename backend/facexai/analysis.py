@@ -29,6 +29,7 @@ from facexai.api.schemas import (
     Prediction,
     RegionShare,
 )
+from facexai.config import Settings
 from facexai.errors import AnalysisNotFound, FaceNotFound, UnknownLabel
 from facexai.explain import render
 from facexai.faces import FaceAligner, FaceSearch, resize_chip, whole_image_as_face
@@ -41,6 +42,13 @@ class IGOptions:
     steps: int
     rule: str
     output: str
+
+    @classmethod
+    def from_settings(
+        cls, settings: Settings, steps: int | None = None, rule: str | None = None, output: str | None = None
+    ) -> IGOptions:
+        """The settings' IG defaults, with any of them overridden."""
+        return cls(steps=steps or settings.ig_steps, rule=rule or settings.ig_rule, output=output or settings.ig_output)
 
 
 @dataclass
@@ -135,6 +143,14 @@ class Analyzer:
         self.store = store
         self.ig_defaults = ig_defaults
         self._detect_lock = threading.Lock()  # dlib's detector is not thread-safe
+
+    @classmethod
+    def from_settings(cls, registry: ModelRegistry, settings: Settings) -> Analyzer:
+        aligner = FaceAligner(
+            settings.detector, settings.detector_upsample, settings.max_faces, settings.detection_threshold
+        )
+        store = AnalysisStore(settings.analysis_ttl_s, settings.analysis_cache_size)
+        return cls(registry, aligner, store, IGOptions.from_settings(settings))
 
     # --- the photo ---------------------------------------------------------------------------
     def find_faces(self, pixels: np.ndarray, align: bool) -> FaceSearch:

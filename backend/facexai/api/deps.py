@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Query, Request
 
 from facexai.analysis import Analyzer, IGOptions
+from facexai.api.schemas import ExplainedOutput, QuadratureRule
 from facexai.config import Settings
 from facexai.errors import InvalidParameter, ModelsNotReady
 from facexai.registry import ModelRegistry
@@ -33,11 +34,20 @@ RegistryDep = Annotated[ModelRegistry, Depends(get_registry)]
 AnalyzerDep = Annotated[Analyzer, Depends(get_analyzer)]
 
 
-def ig_options(settings: Settings, steps: int | None, rule: str | None, output: str | None) -> IGOptions:
-    if steps is not None and steps > settings.ig_max_steps:
+IGSteps = Annotated[int | None, Query(ge=2, description="Integrated Gradients points (default: the service's setting)")]
+IGRule = Annotated[QuadratureRule | None, Query(description="quadrature rule (default: the service's setting)")]
+IGOutput = Annotated[ExplainedOutput | None, Query(description="explain the class logit or its probability")]
+
+
+def get_ig_options(
+    settings: SettingsDep, ig_steps: IGSteps = None, ig_rule: IGRule = None, ig_output: IGOutput = None
+) -> IGOptions:
+    """The request's IG query parameters over the service's defaults."""
+    if ig_steps is not None and ig_steps > settings.ig_max_steps:
         raise InvalidParameter(f"ig_steps must be at most {settings.ig_max_steps}")
-    return IGOptions(
-        steps=steps or settings.ig_steps,
-        rule=rule or settings.ig_rule,
-        output=output or settings.ig_output,
+    return IGOptions.from_settings(
+        settings, ig_steps, ig_rule.value if ig_rule else None, ig_output.value if ig_output else None
     )
+
+
+IGOptionsDep = Annotated[IGOptions, Depends(get_ig_options)]

@@ -20,19 +20,13 @@ log = logging.getLogger("facexai")
 
 def build_state(app: FastAPI, settings: Settings) -> None:
     """Load the models and build everything requests use (TensorFlow is imported here, not at import time)."""
-    from facexai.analysis import AnalysisStore, Analyzer, IGOptions
-    from facexai.faces import FaceAligner
+    from facexai.analysis import Analyzer
     from facexai.registry import ModelRegistry
 
     registry = ModelRegistry.load(settings.models_manifest, ig_batch_size=settings.ig_batch_size)
     if settings.warm_up:
         registry.warm_up()
-    aligner = FaceAligner(
-        settings.detector, settings.detector_upsample, settings.max_faces, settings.detection_threshold
-    )
-    store = AnalysisStore(settings.analysis_ttl_s, settings.analysis_cache_size)
-    defaults = IGOptions(steps=settings.ig_steps, rule=settings.ig_rule, output=settings.ig_output)
-    app.state.analyzer = Analyzer(registry, aligner, store, defaults)
+    app.state.analyzer = Analyzer.from_settings(registry, settings)
     app.state.registry = registry
     log.info("facexai ready: models %s", ", ".join(registry.names))
 

@@ -48,11 +48,10 @@ def _save_images(node: object, out: Path, stem: str) -> object:
 
 
 def run(args: argparse.Namespace) -> int:
-    from facexai.analysis import AnalysisStore, Analyzer, IGOptions
+    from facexai.analysis import Analyzer, IGOptions
     from facexai.api.schemas import ExplainMode
     from facexai.config import Settings
     from facexai.errors import FacexaiError
-    from facexai.faces import FaceAligner
     from facexai.images import decode_image
     from facexai.registry import ModelRegistry
 
@@ -68,15 +67,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         image = decode_image(data, settings.max_pixels)
         registry = ModelRegistry.load(settings.models_manifest, settings.ig_batch_size)
-        aligner = FaceAligner(
-            settings.detector, settings.detector_upsample, settings.max_faces, settings.detection_threshold
-        )
-        ig = IGOptions(
-            steps=args.ig_steps or settings.ig_steps,
-            rule=args.ig_rule or settings.ig_rule,
-            output=args.ig_output or settings.ig_output,
-        )
-        analyzer = Analyzer(registry, aligner, AnalysisStore(60, 1), ig)
+        ig = IGOptions.from_settings(settings, args.ig_steps, args.ig_rule, args.ig_output)
+        analyzer = Analyzer.from_settings(registry, settings)
         response = analyzer.analyze(image, align=not args.no_align, explain=ExplainMode(args.explain), ig=ig)
     except FacexaiError as exc:
         print(f"facexai: {exc.code}: {exc.detail}")

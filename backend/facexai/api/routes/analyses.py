@@ -5,8 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from starlette.concurrency import run_in_threadpool
 
-from facexai.api.deps import AnalyzerDep, SettingsDep, ig_options
-from facexai.api.routes.analyze import IGOutput, IGRule, IGSteps
+from facexai.api.deps import AnalyzerDep, IGOptionsDep
 from facexai.api.schemas import CompareMethod, Comparison, ErrorResponse, ExplainMode, Explanation
 
 router = APIRouter(prefix="/analyses", tags=["analysis"])
@@ -20,25 +19,21 @@ ERRORS: dict[int | str, dict[str, object]] = {
 @router.get("/{analysis_id}/faces/{face_index}/explanations/{model}", response_model=Explanation, responses=ERRORS)
 async def explain_face(
     analyzer: AnalyzerDep,
-    settings: SettingsDep,
+    ig: IGOptionsDep,
     analysis_id: str,
     face_index: int,
     model: str,
     target: Annotated[str | None, Query(description="the label to explain (default: the model's top class)")] = None,
     explain: Annotated[ExplainMode, Query()] = ExplainMode.both,
-    ig_steps: IGSteps = None,
-    ig_rule: IGRule = None,
-    ig_output: IGOutput = None,
 ) -> Explanation:
     """Explain any class of any model for a face of a recent analysis, without uploading again."""
-    options = ig_options(settings, ig_steps, ig_rule.value if ig_rule else None, ig_output.value if ig_output else None)
-    return await run_in_threadpool(analyzer.explain, analysis_id, face_index, model, target, explain, options)
+    return await run_in_threadpool(analyzer.explain, analysis_id, face_index, model, target, explain, ig)
 
 
 @router.get("/{analysis_id}/faces/{face_index}/compare", response_model=Comparison, responses=ERRORS)
 async def compare_models(
     analyzer: AnalyzerDep,
-    settings: SettingsDep,
+    ig: IGOptionsDep,
     analysis_id: str,
     face_index: int,
     models: Annotated[list[str], Query(description="two models with the same labels")] = ["race", "race_biased"],  # noqa: B006
@@ -46,10 +41,6 @@ async def compare_models(
         str | None, Query(description="the label to explain (default: the first model's top class)")
     ] = None,
     method: Annotated[CompareMethod, Query()] = CompareMethod.integrated_gradients,
-    ig_steps: IGSteps = None,
-    ig_rule: IGRule = None,
-    ig_output: IGOutput = None,
 ) -> Comparison:
     """Two models' explanations of one class on one shared colour scale, their difference and a summary."""
-    options = ig_options(settings, ig_steps, ig_rule.value if ig_rule else None, ig_output.value if ig_output else None)
-    return await run_in_threadpool(analyzer.compare, analysis_id, face_index, models, target, method, options)
+    return await run_in_threadpool(analyzer.compare, analysis_id, face_index, models, target, method, ig)

@@ -5,8 +5,8 @@ from typing import Annotated
 from fastapi import APIRouter, File, Query, UploadFile
 from starlette.concurrency import run_in_threadpool
 
-from facexai.api.deps import AnalyzerDep, SettingsDep, ig_options
-from facexai.api.schemas import AnalyzeResponse, ErrorResponse, ExplainedOutput, ExplainMode, QuadratureRule
+from facexai.api.deps import AnalyzerDep, IGOptionsDep, SettingsDep
+from facexai.api.schemas import AnalyzeResponse, ErrorResponse, ExplainMode
 from facexai.errors import UploadTooLarge
 from facexai.images import decode_image
 
@@ -20,21 +20,15 @@ ERRORS: dict[int | str, dict[str, object]] = {
     503: {"model": ErrorResponse, "description": "models_not_ready"},
 }
 
-IGSteps = Annotated[int | None, Query(ge=2, description="Integrated Gradients points (default: the service's setting)")]
-IGRule = Annotated[QuadratureRule | None, Query(description="quadrature rule (default: the service's setting)")]
-IGOutput = Annotated[ExplainedOutput | None, Query(description="explain the class logit or its probability")]
-
 
 @router.post("/analyze", response_model=AnalyzeResponse, responses=ERRORS)
 async def analyze(
     analyzer: AnalyzerDep,
     settings: SettingsDep,
+    ig: IGOptionsDep,
     file: Annotated[UploadFile, File(description="a photo: JPEG, PNG, WebP, BMP, TIFF or GIF")],
     align: Annotated[bool, Query(description="false: the upload is an already aligned face chip")] = True,
     explain: Annotated[ExplainMode, Query(description="which explanations to compute")] = ExplainMode.both,
-    ig_steps: IGSteps = None,
-    ig_rule: IGRule = None,
-    ig_output: IGOutput = None,
 ) -> AnalyzeResponse:
     """Every face in the photo: its box, aligned chip, every model's prediction and explanations.
 
@@ -45,7 +39,6 @@ async def analyze(
     await file.close()
     if len(data) > settings.max_upload_bytes:
         raise UploadTooLarge(f"the upload is over the {settings.max_upload_bytes / 1024 / 1024:.0f} MB limit")
-    options = ig_options(settings, ig_steps, ig_rule.value if ig_rule else None, ig_output.value if ig_output else None)
     image = await run_in_threadpool(decode_image, data, settings.max_pixels)
     del data
-    return await run_in_threadpool(analyzer.analyze, image, align, explain, options)
+    return await run_in_threadpool(analyzer.analyze, image, align, explain, ig)
