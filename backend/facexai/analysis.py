@@ -32,6 +32,7 @@ from facexai.api.schemas import (
 from facexai.config import Settings
 from facexai.errors import AnalysisNotFound, FaceNotFound, UnknownLabel
 from facexai.explain import render
+from facexai.explain.integrated_gradients import IGAttribution
 from facexai.faces import FaceAligner, FaceSearch, resize_chip, whole_image_as_face
 from facexai.images import DecodedImage
 from facexai.registry import LoadedModel, ModelRegistry
@@ -262,21 +263,18 @@ class Analyzer:
         face = self._face(analysis_id, face_index)
         a, b = (self.registry.get(n) for n in model_names)
         ig = ig or self.ig_defaults
-        if target is None:
-            probs, _, chosen = a.gradcam.explain(a.prepare(face.at(a.input_size))[None])
-            target = a.spec.labels[int(chosen[0])]
         size = render.display_size(max(a.input_size, b.input_size))
         maps: dict[str, np.ndarray] = {}
         probabilities: dict[str, float] = {}
         for m in (a, b):
-            idx = m.label_index(target)
+            # no target: the first model's top class, from the same pass as its Grad-CAM
             x = m.prepare(face.at(m.input_size))
-            probs, cams, _ = m.gradcam.explain(x[None], [idx])
+            probs, cams, chosen = m.gradcam.explain(x[None], None if target is None else [m.label_index(target)])
+            idx = int(chosen[0])
+            label = target = m.spec.labels[idx]
             probabilities[m.name] = float(probs[0][idx])
             if method == CompareMethod.integrated_gradients:
-                attribution = m.ig.explain(
-                    x, idx, baseline=m.baseline(), steps=ig.steps, rule=ig.rule, output=ig.output
-                )
+                attribution = self._attribute(m, face, idx, ig)
                 values = np.abs(render.smooth(attribution.heatmap()))
                 # IG is in units of the explained output: put both models on a per-unit-of-output
                 # footing so a model with larger logits does not look "more attentive" everywhere
@@ -303,7 +301,7 @@ class Analyzer:
         flat_a, flat_b = maps[a.name].ravel(), maps[b.name].ravel()
         corr = float(np.corrcoef(flat_a, flat_b)[0, 1]) if flat_a.std() > 0 and flat_b.std() > 0 else 0.0
         return Comparison(
-            target=target,
+            target=label,
             method=method,
             models=[a.name, b.name],
             scale_max=scale,
@@ -314,11 +312,17 @@ class Analyzer:
             grid_size=grid,
             correlation=corr,
             regions=regions,
-            summary=summarize(a.name, b.name, target, corr, regions, probabilities),
+            summary=summarize(a.name, b.name, label, corr, regions, probabilities),
             probabilities=probabilities,
         )
 
     # --- rendering ---------------------------------------------------------------------------
+    @staticmethod
+    def _attribute(m: LoadedModel, face: StoredFace, target: int, ig: IGOptions) -> IGAttribution:
+        """IG of one face for class ``target``, from the black baseline, at the model's input size."""
+        x = m.prepare(face.at(m.input_size))
+        return m.ig.explain(x, target, baseline=m.baseline(), steps=ig.steps, rule=ig.rule, output=ig.output)
+
     def _render_gradcam(self, m: LoadedModel, face: StoredFace, cam: np.ndarray) -> GradCamResult:
         t = time.perf_counter()
         size = render.display_size(m.input_size)
@@ -335,14 +339,7 @@ class Analyzer:
     def _integrated_gradients(
         self, m: LoadedModel, face: StoredFace, target: int, ig: IGOptions
     ) -> IntegratedGradientsResult:
-        result = m.ig.explain(
-            m.prepare(face.at(m.input_size)),
-            target,
-            baseline=m.baseline(),
-            steps=ig.steps,
-            rule=ig.rule,
-            output=ig.output,
-        )
+        result = self._attribute(m, face, target, ig)
         size = render.display_size(m.input_size)
         chip = face.at(size)
         heat = render.resize_map(render.smooth(result.heatmap()), (size, size))
