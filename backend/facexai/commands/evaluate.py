@@ -4,24 +4,18 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
+
+from facexai.commands._labelled import add_labelled_set_arguments, load_manifest_with, progress_log
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
-    from facexai.training.config import REPO_ROOT, default_fairface_dir
-
-    fairface = default_fairface_dir()
     p = subparsers.add_parser(
         "evaluate",
         help="evaluate manifest models on a labelled FairFace-layout set",
         description=__doc__,
     )
-    p.add_argument("--manifest", type=Path, default=REPO_ROOT / "models" / "manifest.json", help="model manifest")
-    p.add_argument("--images", type=Path, default=fairface, help="image root the CSV's file column is relative to")
-    p.add_argument(
-        "--labels", type=Path, default=fairface / "fairface_label_val.csv", help="label CSV (file,age,gender,race)"
-    )
+    add_labelled_set_arguments(p)
     p.add_argument("--out", type=Path, default=Path("results/evaluation"), help="folder for report, plots and JSON")
     p.add_argument("--models", nargs="+", metavar="NAME", help="evaluate only these manifest models")
     p.add_argument("--limit", type=int, default=0, help="only the first N rows of the labels (0 = all)")
@@ -38,15 +32,10 @@ def run(args: argparse.Namespace) -> int:
     from facexai.evaluation.evaluate import EvalData, evaluate_manifest
     from facexai.evaluation.metrics import json_safe
     from facexai.evaluation.report import render_report
-    from facexai.manifest import load_manifest
 
-    def log(msg: str) -> None:
-        print(msg, file=sys.stderr if args.json else sys.stdout, flush=True)
-
-    manifest = load_manifest(args.manifest)
-    unknown = sorted(set(args.models or ()) - set(manifest.names))
-    if unknown:
-        log(f"error: {args.manifest} has no model(s) {unknown}; it has {manifest.names}")
+    log = progress_log(args.json)
+    manifest = load_manifest_with(args.manifest, args.models, log)
+    if manifest is None:
         return 2
     data = EvalData.load(args.labels, args.images, limit=args.limit, workers=args.workers, log=log)
     result = evaluate_manifest(

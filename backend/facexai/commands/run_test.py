@@ -5,19 +5,16 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
+
+from facexai.commands._labelled import add_labelled_set_arguments, load_manifest_with, progress_log
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     from facexai.explain.defaults import DEFAULT_OUTPUT, DEFAULT_RULE, DEFAULT_STEPS
-    from facexai.training.config import REPO_ROOT, default_fairface_dir
 
-    fairface = default_fairface_dir()
     p = subparsers.add_parser("run-test", help="explain one labelled test chip with every model", description=__doc__)
-    p.add_argument("--manifest", type=Path, default=REPO_ROOT / "models" / "manifest.json", help="model manifest")
-    p.add_argument("--images", type=Path, default=fairface, help="image root the CSV's file column is relative to")
-    p.add_argument("--labels", type=Path, default=fairface / "fairface_label_val.csv", help="label CSV")
+    add_labelled_set_arguments(p)
     which = p.add_mutually_exclusive_group()
     which.add_argument("--index", type=int, help="row of the label CSV (default: drawn with --seed)")
     which.add_argument("--file", help="the CSV's file value, e.g. val/12.jpg")
@@ -42,16 +39,11 @@ def run(args: argparse.Namespace) -> int:
 
     from facexai.evaluation.metrics import json_safe
     from facexai.evaluation.run_test import Sample, explain_sample
-    from facexai.manifest import load_manifest
     from facexai.training.data import read_labels
 
-    def log(msg: str) -> None:
-        print(msg, file=sys.stderr if args.json else sys.stdout, flush=True)
-
-    manifest = load_manifest(args.manifest)
-    unknown = sorted(set(args.models or ()) - set(manifest.names))
-    if unknown:
-        log(f"error: {args.manifest} has no model(s) {unknown}; it has {manifest.names}")
+    log = progress_log(args.json)
+    manifest = load_manifest_with(args.manifest, args.models, log)
+    if manifest is None:
         return 2
     table = read_labels(args.labels)
     if args.file is not None:
