@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from facexai.manifest import ModelSpec
-from facexai.training.modelcard import _pct, render_model_card
+from facexai.training.modelcard import hardware_line, metrics_line, render_model_card
 
 TRAINING = "## Training\n"
 METRICS_TABLE = "| race | n | accuracy |"
@@ -41,16 +41,14 @@ def training_section(spec: ModelSpec) -> list[str]:
         f"- augmentation (training only): horizontal flip, rotation ±{aug['rotation_degrees']}°, zoom "
         f"±{100 * aug['zoom']:.0f}%, shift ±{100 * aug['translate']:.0f}%, contrast {aug['contrast']}, "
         f"brightness ±{100 * aug['brightness']:.0f}%; seed {t.get('seed')}",
-        f"- hardware: {hw.get('accelerator') or hw.get('cpu', '?')} ({hw.get('cpu_count', '?')} CPU cores), "
-        f"Keras {hw.get('keras')} on {hw.get('backend')}",
+        hardware_line(hw),
         f"- time: {times.get('fit')} s fitting (median epoch {times.get('median_epoch')} s, "
         f"{t.get('images_per_s')} images/s for the whole network), {times.get('compile')} s compiling, "
         f"{times.get('decode')} s decoding; {times.get('total')} s into the run when saved; started {t.get('started')}",
         "",
         "## Metrics (validation set)",
         "",
-        f"Accuracy **{_pct(m.get('val_accuracy'))}**, macro F1 {m.get('val_macro_f1', float('nan')):.3f}, "
-        f"loss {m.get('val_loss')}, on {m.get('val_n')} images.",
+        metrics_line(m),
         "",
         "**Which set chose the model:** none. The weights are the last epoch's of a schedule fixed before "
         "training; the validation set was only watched (the per-epoch curves in "

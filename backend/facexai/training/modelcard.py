@@ -7,6 +7,22 @@ from typing import Any
 from facexai.manifest import ModelSpec
 
 
+def hardware_line(hw: dict[str, Any]) -> str:
+    """The card's hardware bullet, from a manifest entry's ``training.hardware``."""
+    return (
+        f"- hardware: {hw.get('accelerator') or hw.get('cpu', '?')} ({hw.get('cpu_count', '?')} CPU cores), "
+        f"Keras {hw.get('keras')} on {hw.get('backend')}"
+    )
+
+
+def metrics_line(m: dict[str, Any]) -> str:
+    """The card's headline validation figures, from a manifest entry's ``metrics``."""
+    return (
+        f"Accuracy **{_pct(m.get('val_accuracy'))}**, macro F1 {m.get('val_macro_f1', float('nan')):.3f}, "
+        f"loss {m.get('val_loss')}, on {m.get('val_n')} images."
+    )
+
+
 def _pct(x: float | None) -> str:
     return "–" if x is None or x != x else f"{100 * x:.1f}%"
 
@@ -72,15 +88,13 @@ def render_model_card(spec: ModelSpec) -> str:
         f"- augmentation (training only): rotation ±{t['augmentation']['rotation_degrees']}°, horizontal flip "
         f"{t['augmentation']['horizontal_flip']}, vertical flip {t['augmentation']['vertical_flip']}; "
         f"seed {t.get('seed')}",
-        f"- hardware: {hw.get('accelerator') or hw.get('cpu', '?')} ({hw.get('cpu_count', '?')} CPU cores), "
-        f"Keras {hw.get('keras')} on {hw.get('backend')}",
+        hardware_line(hw),
         f"- time: {times.get('total')} s in all ({times.get('decode')} s decoding, {times.get('fit')} s fitting, "
         f"median epoch {times.get('median_epoch')} s, {t.get('images_per_s')} images/s); started {t.get('started')}",
         "",
         "## Metrics (validation set)",
         "",
-        f"Accuracy **{_pct(m.get('val_accuracy'))}**, macro F1 {m.get('val_macro_f1', float('nan')):.3f}, "
-        f"loss {m.get('val_loss')}, on {m.get('val_n')} images.",
+        metrics_line(m),
         "",
         "**Which set chose the model:** the validation set, through early stopping on "
         f"{t.get('monitor')} (and the learning-rate schedule). These figures are therefore optimistic; "
