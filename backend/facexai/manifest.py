@@ -43,6 +43,12 @@ class ModelSpec:
     card: str | None = None
     description: str = ""
     biased: bool = False
+    #: dlib_resnet models: the head of ``file`` this model serves, and the backbone it builds on
+    #: ({"package", "version", "file", "sha256", "licence"}); ``file`` then holds only the weights
+    #: training changed (facexai.dlib_models)
+    head: str = ""
+    backbone: dict[str, Any] = field(default_factory=dict)
+    mirror_average: bool = False
     metrics: dict[str, Any] = field(default_factory=dict)
     training: dict[str, Any] = field(default_factory=dict)
 
@@ -59,6 +65,8 @@ class ModelSpec:
             expected = labels_for(self.task)
         except ValueError as exc:
             raise ManifestError(f"model {self.name!r}: {exc}") from None
+        if self.architecture == "dlib_resnet" and not (self.head and self.backbone.get("sha256")):
+            raise ManifestError(f"model {self.name!r}: a dlib_resnet model needs a head and backbone.sha256")
         if tuple(self.labels) != expected:
             raise ManifestError(
                 f"model {self.name!r}: labels {self.labels} differ from task {self.task!r} {list(expected)}"

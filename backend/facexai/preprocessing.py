@@ -22,7 +22,12 @@ def unit(x: Any) -> Any:
     return x / 255.0
 
 
-PREPROCESSORS: dict[str, Callable[[Any], Any]] = {"resnet_v2": resnet_v2, "unit": unit}
+def dlib(x: Any) -> Any:
+    """0..255 as it is: dlib's face ResNet folds its normalisation into its first convolution."""
+    return x * 1.0
+
+
+PREPROCESSORS: dict[str, Callable[[Any], Any]] = {"resnet_v2": resnet_v2, "unit": unit, "dlib": dlib}
 
 
 def get_preprocessor(name: str) -> Callable[[Any], Any]:

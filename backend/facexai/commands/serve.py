@@ -19,12 +19,18 @@ def run(args: argparse.Namespace) -> int:
 
     from facexai.config import get_settings
     from facexai.manifest import ManifestError, load_manifest
+    from facexai.model_files import BackboneError, check_backbones
 
     logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     # Checked before TensorFlow is imported, so a missing model is reported at once, by name.
     manifest_path = get_settings().models_manifest
     try:
-        missing = load_manifest(manifest_path).missing_files()
+        manifest = load_manifest(manifest_path)
+        missing = manifest.missing_files()
+        check_backbones(manifest)
+    except BackboneError as exc:
+        print(f"facexai: cannot start: {exc}", file=sys.stderr)
+        return 2
     except ManifestError as exc:
         print(f"facexai: cannot start: {exc}", file=sys.stderr)
         print(

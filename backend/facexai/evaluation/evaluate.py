@@ -19,6 +19,7 @@ import numpy as np
 from facexai.evaluation.metrics import DEFAULT_BOOT, bootstrap_ci, classification_report, group_accuracy, paired_gap
 from facexai.labels import TASK_LABELS
 from facexai.manifest import Manifest, ModelSpec
+from facexai.model_files import load_model
 from facexai.preprocessing import get_preprocessor
 from facexai.training.data import LabelTable, decode_images, keep_present, read_labels
 
@@ -158,14 +159,13 @@ def evaluate_manifest(
     log: Log = print,
 ) -> dict[str, Any]:
     """Load each chosen model (compile=False), predict the set, and score it."""
-    import keras
 
     specs = [manifest.get(n) for n in names] if names else list(manifest.models)
     results: dict[str, Any] = {}
     correct: dict[str, np.ndarray] = {}
     for spec in specs:
         started = time.perf_counter()
-        model = keras.saving.load_model(manifest.path_of(spec), compile=False)
+        model = load_model(manifest, spec)
         pixels = data.images(spec.input_size)
         t = time.perf_counter()
         probs = predict(model, pixels, spec.preprocessing, batch_size)

@@ -21,6 +21,7 @@ import numpy as np
 
 from facexai.explain import render
 from facexai.manifest import Manifest, ModelSpec
+from facexai.model_files import load_model
 from facexai.preprocessing import get_preprocessor
 from facexai.training.data import load_image
 
@@ -53,12 +54,11 @@ def explain_sample(
     ig_batch_size: int = 16,
 ) -> dict[str, Any]:
     """Write ``<model>_explanation.png`` and ``<model>_ig_per_class.png``; return the numbers."""
-    import keras
 
     from facexai.explain.gradcam import GradCam
     from facexai.explain.integrated_gradients import IntegratedGradients
 
-    model = keras.saving.load_model(manifest.path_of(spec), compile=False)
+    model = load_model(manifest, spec)
     transform = get_preprocessor(spec.preprocessing)
     size = spec.input_size
     face = load_image(sample.path, size)

@@ -30,7 +30,17 @@ class GradCam(Explainer):
         grads = tape.gradient(scores, features)
         weights = tf.reduce_mean(grads, axis=(1, 2), keepdims=True)
         cams = tf.nn.relu(tf.reduce_sum(weights * features, axis=-1))
-        return probs, cams, chosen
+        return probs, self._fold_mirror(cams, tf.shape(x)[0]), chosen
+
+    @staticmethod
+    def _fold_mirror(cams, n):
+        """A model that averages each image with its mirror image (facexai.dlib_models) has feature
+        maps for both views, (2N, h, w): flip the mirrored view's maps back and average them."""
+
+        def fold():
+            return (cams[:n] + tf.reverse(cams[n:], axis=[2])) / 2.0
+
+        return tf.cond(tf.shape(cams)[0] == 2 * n, fold, lambda: cams)
 
     def explain(
         self, x: np.ndarray, targets: np.ndarray | list[int] | None = None
