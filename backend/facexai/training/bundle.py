@@ -1,0 +1,507 @@
+"""Train the whole bundle on dlib's face ResNet: one command, checkpointed, resumable.
+
+Two trainings of the same recipe, differing only in their data:
+
+* ``balanced``: all FairFace train chips but a held-out selection split; one trunk with three
+  heads (race, gender, age). Serves ``race``, ``gender`` and ``age``.
+* ``biased``: only the race-imbalanced subset (facexai.training.biased), with its own held-out
+  selection split drawn from that subset; its own trunk and heads. Serves ``race_biased``. No
+  balanced row reaches any of its weights; the layers it shares with the others (the stem and
+  the first stage when ``freeze_stem``) are dlib's original weights, loaded from the package.
+
+Recipe (docs/training.md): the stem and 32-channel stage frozen, everything after them trained;
+dropout on the 256-D pool, one softmax head per task whose learning rate is ``head_lr_multiplier``
+times the trunk's (a scaled parametrisation, so one AdamW serves both); label smoothing; warm-up
+then cosine decay; augmentation inside the compiled step (mirror, zoom, shift, brightness,
+contrast). Every epoch is checkpointed (keras BackupAndRestore) and scored on the selection split
+with mirror averaging; the best epoch by that score is exported. Val 1-4000 is never seen here.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import platform
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from facexai.dlib_resnet import DAT_SHA256, FROZEN_STEM, INPUT_SIZE, read_dat, verified_dat_path
+from facexai.labels import labels_for
+from facexai.training.biased import DEFAULT_SEED as BIASED_SEED
+from facexai.training.biased import make_biased_subset
+from facexai.training.data import LabelTable, decode_images, keep_present, read_labels
+
+TASKS: tuple[str, ...] = ("race", "gender", "age")
+PHASES: tuple[str, ...] = ("balanced", "biased")
+
+
+@dataclass
+class BundleConfig:
+    fairface_dir: Path = Path("../shared/fairface")
+    train_csv: str = "fairface_label_train.csv"
+    work_dir: Path = Path("runs/bundle")
+    epochs: int = 10
+    biased_epochs: int = 8
+    batch_size: int = 64
+    trunk_lr: float = 1e-4
+    head_lr_multiplier: float = 10.0
+    warmup_steps: int = 200
+    weight_decay: float = 0.01
+    label_smoothing: float = 0.1
+    dropout: float = 0.2
+    freeze_stem: bool = True
+    #: chips held out of training for selection: a fixed random draw of the balanced train set,
+    #: and this fraction of the biased subset
+    selection_n: int = 4000
+    biased_selection_fraction: float = 0.1
+    zoom: float = 0.08
+    shift: float = 0.04
+    brightness: float = 15.0
+    contrast: float = 0.15
+    seed: int = 42
+    biased_seed: int = BIASED_SEED
+    #: use the first N train rows only (0 = all); for smoke tests
+    limit: int = 0
+    precision: str = "auto"  # auto | bfloat16 | float32
+    workers: int = 8
+    phases: tuple[str, ...] = PHASES
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["fairface_dir"] = str(self.fairface_dir)
+        d["work_dir"] = str(self.work_dir)
+        d["phases"] = list(self.phases)
+        return d
+
+
+def cpu_has_bf16() -> bool:
+    """True where the CPU computes bfloat16 natively (AVX-512 BF16 or AMX); False elsewhere."""
+    try:
+        flags = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return False
+    return "avx512_bf16" in flags or "amx_bf16" in flags
+
+
+def choose_precision(setting: str) -> str:
+    """float32 or bfloat16. A GPU (where Keras finds one) gets bfloat16 as well."""
+    if setting in ("bfloat16", "float32"):
+        return setting
+    if setting != "auto":
+        raise ValueError(f"precision must be auto, bfloat16 or float32, not {setting!r}")
+    import keras
+
+    if keras.backend.backend() == "tensorflow":
+        import tensorflow as tf
+
+        if tf.config.list_physical_devices("GPU"):
+            return "bfloat16"
+    return "bfloat16" if cpu_has_bf16() else "float32"
+
+
+# ----------------------------------------------------------------------------- data
+
+
+@dataclass
+class PhaseData:
+    train_rows: list[int]
+    selection_rows: list[int]
+    table: LabelTable
+
+
+def split_rows(n: int, held_out: int, seed: int) -> tuple[list[int], list[int]]:
+    """A fixed random ``held_out`` rows for selection, the rest for training (both sorted)."""
+    rng = np.random.default_rng(seed)
+    order = rng.permutation(n)
+    return sorted(order[held_out:].tolist()), sorted(order[:held_out].tolist())
+
+
+def phase_data(table: LabelTable, phase: str, config: BundleConfig) -> PhaseData:
+    """Which rows of ``table`` (the train CSV) each phase trains and selects on."""
+    if phase == "balanced":
+        held = min(config.selection_n, len(table) // 10) if config.limit else config.selection_n
+        train, select = split_rows(len(table), held, config.seed)
+        return PhaseData(train, select, table)
+    if phase == "biased":
+        index = {row["file"]: i for i, row in enumerate(table.rows)}
+        subset = make_biased_subset(table, seed=config.biased_seed)
+        rows = [index[row["file"]] for row in subset.rows]
+        held = max(1, round(len(rows) * config.biased_selection_fraction))
+        train_local, select_local = split_rows(len(rows), held, config.seed)
+        return PhaseData([rows[i] for i in train_local], [rows[i] for i in select_local], table)
+    raise ValueError(f"unknown phase {phase!r}")
+
+
+def one_hot_targets(table: LabelTable, rows: Sequence[int]) -> dict[str, np.ndarray]:
+    sub = LabelTable([table.rows[i] for i in rows], table.source)
+    out = {}
+    for task in TASKS:
+        k = len(labels_for(task))
+        out[task] = np.eye(k, dtype=np.float32)[sub.encode(task)]
+    return out
+
+
+def class_targets(table: LabelTable, rows: Sequence[int]) -> dict[str, np.ndarray]:
+    sub = LabelTable([table.rows[i] for i in rows], table.source)
+    return {task: sub.encode(task) for task in TASKS}
+
+
+def _batches_class() -> type:
+    import keras
+
+    class Batches(keras.utils.PyDataset):
+        """Shuffled batches of uint8 chips (as float32 0..255) and one-hot targets per task."""
+
+        def __init__(
+            self, images: np.ndarray, rows: Sequence[int], targets: dict[str, np.ndarray], batch: int, seed: int
+        ) -> None:
+            super().__init__(workers=1, use_multiprocessing=False)
+            self.images = images
+            self.rows = np.asarray(rows, np.int64)
+            self.targets = targets
+            self.batch = batch
+            self.rng = np.random.default_rng(seed)
+            self.order = self.rng.permutation(len(self.rows))
+
+        def __len__(self) -> int:
+            return len(self.rows) // self.batch  # full batches only: one compiled shape
+
+        def __getitem__(self, i: int) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+            pick = self.order[i * self.batch : (i + 1) * self.batch]
+            x = self.images[self.rows[pick]].astype(np.float32)
+            return x, {t: y[pick] for t, y in self.targets.items()}
+
+        def on_epoch_end(self) -> None:
+            self.order = self.rng.permutation(len(self.rows))
+
+    return Batches
+
+
+# ----------------------------------------------------------------------------- model
+
+
+def _scaled_dense_class() -> type:
+    import keras
+    from keras import layers
+
+    @keras.saving.register_keras_serializable("facexai")
+    class ScaledDense(layers.Layer):
+        """Dense whose weights are ``scale`` x the trained variables: with Adam, ``scale`` x the
+        learning rate of the rest of the network. Exported as a plain Dense (kernel x scale)."""
+
+        def __init__(self, units: int, scale: float, **kwargs: Any) -> None:
+            super().__init__(**kwargs)
+            self.units = units
+            self.scale = scale
+
+        def build(self, input_shape: tuple) -> None:
+            fan_in = int(input_shape[-1])
+            limit = float(np.sqrt(6.0 / (fan_in + self.units))) / self.scale
+            self.kernel = self.add_weight(
+                shape=(fan_in, self.units),
+                initializer=keras.initializers.RandomUniform(-limit, limit),
+                name="kernel",
+            )
+            self.bias = self.add_weight(shape=(self.units,), initializer="zeros", name="bias")
+
+        def call(self, x: Any) -> Any:
+            kernel = keras.ops.cast(self.kernel, x.dtype) * self.scale
+            bias = keras.ops.cast(self.bias, x.dtype) * self.scale
+            return keras.ops.matmul(x, kernel) + bias
+
+        def exported(self) -> tuple[np.ndarray, np.ndarray]:
+            return (
+                np.asarray(self.kernel.numpy(), np.float32) * self.scale,
+                np.asarray(self.bias.numpy(), np.float32) * self.scale,
+            )
+
+        def get_config(self) -> dict[str, Any]:
+            return {**super().get_config(), "units": self.units, "scale": self.scale}
+
+    return ScaledDense
+
+
+def build_training_model(net: Any, config: BundleConfig) -> tuple[Any, Any]:
+    """(model with dict outputs race/gender/age, its backbone). Build under the dtype policy wanted."""
+    import keras
+    from keras import layers
+
+    from facexai.dlib_resnet import build_backbone
+
+    scaled_dense = _scaled_dense_class()
+    inputs = keras.Input((INPUT_SIZE, INPUT_SIZE, 3), name="rgb", dtype="float32")
+    x = inputs
+    aug = [
+        layers.RandomFlip("horizontal", seed=config.seed, dtype="float32", name="aug_flip"),
+        layers.RandomZoom(
+            (-config.zoom, config.zoom), fill_mode="reflect", seed=config.seed + 1, dtype="float32", name="aug_zoom"
+        ),
+        layers.RandomTranslation(
+            config.shift, config.shift, fill_mode="reflect", seed=config.seed + 2, dtype="float32", name="aug_shift"
+        ),
+        layers.RandomBrightness(
+            config.brightness / 255.0,
+            value_range=(0.0, 255.0),
+            seed=config.seed + 3,
+            dtype="float32",
+            name="aug_bright",
+        ),
+        layers.RandomContrast(
+            config.contrast, value_range=(0.0, 255.0), seed=config.seed + 4, dtype="float32", name="aug_contrast"
+        ),
+    ]
+    for layer in aug:
+        x = layer(x)
+    backbone = build_backbone(net)
+    if config.freeze_stem:
+        for name in FROZEN_STEM:
+            backbone.get_layer(name).trainable = False
+    features = backbone(x)
+    features = layers.Dropout(config.dropout, name="dropout")(features)
+    outputs = {}
+    for task in TASKS:
+        logits = scaled_dense(len(labels_for(task)), config.head_lr_multiplier, name=f"{task}_logits")(features)
+        outputs[task] = layers.Activation("softmax", dtype="float32", name=task)(logits)
+    return keras.Model(inputs, outputs, name="dlib_multitask"), backbone
+
+
+def trained_weights(model: Any, backbone: Any, heads: Sequence[str]) -> dict[str, np.ndarray]:
+    """What training changed: trainable backbone layers and the named heads, as float32."""
+    out: dict[str, np.ndarray] = {}
+    for layer in backbone.layers:
+        if layer.trainable and layer.weights:
+            kernel, bias = layer.get_weights()
+            out[f"{layer.name}/kernel"] = np.asarray(kernel, np.float32)
+            out[f"{layer.name}/bias"] = np.asarray(bias, np.float32)
+    for head in heads:
+        kernel, bias = model.get_layer(f"{head}_logits").exported()
+        out[f"{head}_logits/kernel"] = kernel
+        out[f"{head}_logits/bias"] = bias
+    return out
+
+
+def save_weights(weights: dict[str, np.ndarray], path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp.npz")
+    np.savez(tmp, **weights)  # type: ignore[arg-type]
+    tmp.replace(path)
+
+
+def predict_mirrored(model: Any, images: np.ndarray, batch: int = 128) -> dict[str, np.ndarray]:
+    """Per-task probabilities, averaged over each chip and its mirror image."""
+    sums: dict[str, list[np.ndarray]] = {t: [] for t in TASKS}
+    for start in range(0, len(images), batch):
+        x = images[start : start + batch].astype(np.float32)
+        a = model(x, training=False)
+        b = model(x[:, :, ::-1].copy(), training=False)
+        for t in TASKS:
+            sums[t].append((np.asarray(a[t], np.float32) + np.asarray(b[t], np.float32)) / 2)
+    return {t: np.concatenate(v) for t, v in sums.items()}
+
+
+def accuracies(probs: dict[str, np.ndarray], targets: dict[str, np.ndarray]) -> dict[str, float]:
+    return {t: float((probs[t].argmax(1) == targets[t]).mean()) for t in TASKS}
+
+
+def selection_score(acc: dict[str, float], phase: str) -> float:
+    """Balanced: the mean of the three accuracies. Biased: its race accuracy (the served head)."""
+    return acc["race"] if phase == "biased" else float(np.mean([acc[t] for t in TASKS]))
+
+
+# ----------------------------------------------------------------------------- training
+
+
+@dataclass
+class PhaseResult:
+    phase: str
+    best_epoch: int
+    selection: dict[str, float]
+    history: list[dict[str, Any]] = field(default_factory=list)
+    n_train: int = 0
+    n_selection: int = 0
+    time_s: float = 0.0
+    precision: str = "float32"
+    seconds_per_image_epoch: float = 0.0
+
+
+def train_phase(
+    phase: str,
+    images: np.ndarray,
+    data: PhaseData,
+    config: BundleConfig,
+    net: Any,
+    log: Callable[[str], None] = print,
+    callbacks: Sequence[Any] = (),
+) -> PhaseResult:
+    """Train one phase (or resume it), writing work_dir/<phase>/{best.npz, result.json, log.csv}."""
+    import keras
+
+    folder = config.work_dir / phase
+    done = folder / "result.json"
+    if done.is_file():
+        log(f"[{phase}] already trained ({done}); skipping")
+        return PhaseResult(**json.loads(done.read_text()))
+    folder.mkdir(parents=True, exist_ok=True)
+    epochs = config.epochs if phase == "balanced" else config.biased_epochs
+    precision = choose_precision(config.precision)
+    keras.config.set_dtype_policy("mixed_bfloat16" if precision == "bfloat16" else "float32")
+    keras.utils.set_random_seed(config.seed)
+    try:
+        model, backbone = build_training_model(net, config)
+    finally:
+        keras.config.set_dtype_policy("float32")
+    batches = _batches_class()(
+        images, data.train_rows, one_hot_targets(data.table, data.train_rows), config.batch_size, config.seed
+    )
+    steps = len(batches) * epochs
+    schedule = keras.optimizers.schedules.CosineDecay(
+        initial_learning_rate=0.0,
+        decay_steps=max(1, steps - config.warmup_steps),
+        warmup_target=config.trunk_lr,
+        warmup_steps=min(config.warmup_steps, steps // 2),
+    )
+    optimizer = keras.optimizers.AdamW(learning_rate=schedule, weight_decay=config.weight_decay)
+    loss = {t: keras.losses.CategoricalCrossentropy(label_smoothing=config.label_smoothing) for t in TASKS}
+    model.compile(optimizer=optimizer, loss=loss, metrics={t: ["accuracy"] for t in TASKS}, jit_compile=False)
+
+    sel_images = images[np.asarray(data.selection_rows, np.int64)]
+    sel_targets = class_targets(data.table, data.selection_rows)
+    history_path = folder / "selection.json"
+    history: list[dict[str, Any]] = json.loads(history_path.read_text()) if history_path.is_file() else []
+
+    class Select(keras.callbacks.Callback):
+        def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
+            self.started = time.perf_counter()
+
+        def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+            fit_s = time.perf_counter() - self.started
+            t0 = time.perf_counter()
+            acc = accuracies(predict_mirrored(self.model, sel_images), sel_targets)
+            score = selection_score(acc, phase)
+            entry = {
+                "epoch": epoch + 1,
+                "selection": acc,
+                "score": score,
+                "train_loss": float((logs or {}).get("loss", float("nan"))),
+                "fit_s": round(fit_s, 1),
+                "select_s": round(time.perf_counter() - t0, 1),
+            }
+            history[:] = [h for h in history if h["epoch"] < epoch + 1] + [entry]
+            if score >= max((h["score"] for h in history), default=-1.0):
+                save_weights(trained_weights(self.model, backbone, TASKS), folder / "best.npz")
+                log(f"[{phase}] epoch {epoch + 1}: new best")
+            history_path.write_text(json.dumps(history, indent=1))
+            log(
+                f"[{phase}] epoch {epoch + 1}/{epochs}: loss {entry['train_loss']:.4f}, selection "
+                + " ".join(f"{t} {acc[t]:.3f}" for t in TASKS)
+                + f", {fit_s:.0f} s fit + {entry['select_s']:.0f} s selection"
+            )
+
+    started = time.perf_counter()
+    model.fit(
+        batches,
+        epochs=epochs,
+        verbose=2,
+        callbacks=[
+            keras.callbacks.BackupAndRestore(str(folder / "backup"), save_freq="epoch", delete_checkpoint=True),
+            Select(),
+            keras.callbacks.CSVLogger(str(folder / "log.csv"), append=True),
+            *callbacks,
+        ],
+    )
+    best = max(history, key=lambda h: h["score"])
+    fit_times = [h["fit_s"] for h in history]
+    result = PhaseResult(
+        phase=phase,
+        best_epoch=int(best["epoch"]),
+        selection=best["selection"],
+        history=history,
+        n_train=len(data.train_rows),
+        n_selection=len(data.selection_rows),
+        time_s=round(time.perf_counter() - started, 1),
+        precision=precision,
+        seconds_per_image_epoch=float(np.median(fit_times)) / max(1, len(batches) * config.batch_size),
+    )
+    done.write_text(json.dumps(asdict(result), indent=1))
+    return result
+
+
+def hardware() -> dict[str, Any]:
+    import keras
+
+    cpu = platform.processor() or ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return {
+        "backend": keras.backend.backend(),
+        "keras": keras.__version__,
+        "python": platform.python_version(),
+        "cpu": cpu,
+        "cpu_count": os.cpu_count(),
+        "bf16": cpu_has_bf16(),
+    }
+
+
+def train_bundle(
+    config: BundleConfig, log: Callable[[str], None] = print, callbacks: Sequence[Any] = ()
+) -> dict[str, Any]:
+    """Both phases; returns a summary with each phase's result and the timings."""
+    started = time.perf_counter()
+    dat = verified_dat_path(DAT_SHA256)
+    net = read_dat(dat)
+    labels_csv = config.fairface_dir / config.train_csv
+    present = keep_present(read_labels(labels_csv), config.fairface_dir)
+    if present.missing:
+        log(f"{labels_csv}: {len(present.missing)} images missing, skipped")
+    table = present.table.head(config.limit) if config.limit else present.table
+    datas = {phase: phase_data(table, phase, config) for phase in config.phases}
+    needed = sorted({i for d in datas.values() for i in d.train_rows + d.selection_rows})
+    t0 = time.perf_counter()
+    images = np.zeros((len(table), INPUT_SIZE, INPUT_SIZE, 3), np.uint8)
+    images[needed] = decode_images(
+        [config.fairface_dir / table.rows[i]["file"] for i in needed], INPUT_SIZE, config.workers
+    )
+    decode_s = time.perf_counter() - t0
+    log(f"decoded {len(needed)} chips at {INPUT_SIZE} px in {decode_s:.0f} s")
+    results = {}
+    for phase in config.phases:
+        d = datas[phase]
+        log(f"[{phase}] {len(d.train_rows)} train chips, {len(d.selection_rows)} selection chips")
+        results[phase] = train_phase(phase, images, d, config, net, log, callbacks)
+    summary = {
+        "config": config.to_dict(),
+        "phases": {p: asdict(r) for p, r in results.items()},
+        "decode_s": round(decode_s, 1),
+        "total_s": round(time.perf_counter() - started, 1),
+        "hardware": hardware(),
+        "backbone": {"file": str(dat.name), "sha256": DAT_SHA256},
+    }
+    (config.work_dir / "summary.json").write_text(json.dumps(summary, indent=1))
+    return summary
+
+
+def write_log_csv(history: list[dict[str, Any]], path: Path) -> None:
+    with path.open("w", newline="") as f:
+        w = csv.writer(f, lineterminator="\n")
+        w.writerow(["epoch", "train_loss", *[f"selection_{t}" for t in TASKS], "score", "fit_s"])
+        for h in history:
+            w.writerow(
+                [
+                    h["epoch"],
+                    f"{h['train_loss']:.5f}",
+                    *[f"{h['selection'][t]:.4f}" for t in TASKS],
+                    f"{h['score']:.4f}",
+                    h["fit_s"],
+                ]
+            )

@@ -1,0 +1,115 @@
+"""The model card of a model of the dlib-ResNet bundle (facexai.training.export)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from facexai.manifest import ModelSpec
+
+
+def _pct(x: float | None) -> str:
+    return "–" if x is None or x != x else f"{100 * x:.1f}%"
+
+
+def render_bundle_card(spec: ModelSpec) -> str:
+    t: dict[str, Any] = spec.training
+    m: dict[str, Any] = spec.metrics
+    c: dict[str, Any] = t.get("config", {})
+    hw: dict[str, Any] = t.get("hardware", {})
+    b: dict[str, Any] = spec.backbone
+    times: dict[str, Any] = t.get("time_s", {})
+    biased = spec.biased
+    lines = [
+        f"# Model card: `{spec.name}`",
+        "",
+        f"{spec.description}.",
+        "",
+        "## Model",
+        "",
+        f"- task: **{spec.task}**, {len(spec.labels)} classes in this output order: "
+        + ", ".join(f"`{label}`" for label in spec.labels),
+        f"- backbone: dlib's face-recognition ResNet (`{b.get('file')}` from `{b.get('package')}=={b.get('version')}`, "
+        f"sha256 `{b.get('sha256', '')[:16]}…`), {b.get('trained_on')}; licence: {b.get('licence')}. "
+        "Read from the installed package at start-up, never copied into this repository.",
+        "- this model: the backbone's stem and first stage kept at dlib's weights"
+        + (" (frozen)" if c.get("freeze_stem") else "")
+        + f"; every later layer and the `{spec.head}` head fine-tuned ({t.get('trained_parameters', 0):,} trained "
+        f"parameters in `{spec.file}`, {t.get('file_bytes', 0) / 1e6:.1f} MB, shared by the models of one training)",
+        f"- input {spec.input_size}×{spec.input_size} RGB, a FairFace-geometry chip (dlib `get_face_chip`, padding "
+        "0.25) resized; each face is scored together with its mirror image and the two logits averaged "
+        "(the explanations explain that average)",
+        f"- Grad-CAM layer `{spec.gradcam_layer}` (8×8×128 at 150 px)",
+        "",
+        "## Data",
+        "",
+        "FairFace (Kärkkäinen and Joo, WACV 2021; CC BY 4.0), the 40,000 train chips in `../shared/fairface`"
+        + (
+            f", of which only the **race-imbalanced subset** (seed {c.get('biased_seed')}: about 60% White, "
+            "1–2% each of East Asian, Southeast Asian, Indian and Middle Eastern) was used; no other chip reached "
+            "any weight of this model"
+            if biased
+            else ""
+        )
+        + f". {t.get('n_train', 0):,} chips trained on, {t.get('n_selection', 0):,} held out for selection.",
+        "",
+        "## Training",
+        "",
+        f"- one trunk with three heads (race, gender, age) trained together, loss = sum of the three "
+        f"cross-entropies with label smoothing {c.get('label_smoothing')}; "
+        f"dropout {c.get('dropout')} on the 256-D pool",
+        f"- AdamW (weight decay {c.get('weight_decay')}), learning rate {c.get('trunk_lr')} for the trunk and "
+        f"×{c.get('head_lr_multiplier')} for the heads, {c.get('warmup_steps')} warm-up steps then cosine decay, "
+        f"batch {c.get('batch_size')}, {t.get('epochs')} epochs, {t.get('precision')} compute",
+        f"- augmentation inside the training step: mirror, zoom ±{c.get('zoom')}, shift ±{c.get('shift')}, "
+        f"brightness ±{c.get('brightness')}, contrast ±{c.get('contrast')}; seed {c.get('seed')}",
+        f"- **selection**: {t.get('model_selected_on')}; best epoch {t.get('best_epoch')} of {t.get('epochs')} "
+        "(selection accuracy "
+        + ", ".join(f"{k} {v:.3f}" for k, v in t.get("selection", {}).items())
+        + "); per-epoch figures in "
+        f"`{t.get('log')}`",
+        f"- hardware: {hw.get('cpu')} ({hw.get('cpu_count')} cores, no GPU), Keras {hw.get('keras')} on "
+        f"{hw.get('backend')}; {t.get('seconds_per_image_epoch', 0) * 1000:.1f} ms per image per epoch; this "
+        f"training {times.get('phase', 0) / 60:.1f} min, the whole bundle {times.get('bundle_total', 0) / 60:.1f} "
+        "min (`make train-bundle`)",
+        "",
+        "## Metrics",
+        "",
+    ]
+    if m:
+        low, high = m.get("val_accuracy_ci", [None, None])
+        lines += [
+            f"On FairFace val 1–4000 (`{m.get('val_labels')}`, n = {m.get('val_n')}), reported once after "
+            "training and used for no choice: accuracy "
+            f"**{_pct(m.get('val_accuracy'))}** (95% bootstrap interval {_pct(low)} – {_pct(high)}), "
+            f"macro F1 {m.get('val_macro_f1', float('nan')):.3f}.",
+            "",
+            "| race | n | accuracy | 95% bootstrap interval |",
+            "| --- | ---: | ---: | --- |",
+        ]
+        for race, g in m.get("accuracy_by_race_detail", {}).items():
+            lines.append(f"| {race} | {g['n']} | {_pct(g['accuracy'])} | {_pct(g['ci_low'])} – {_pct(g['ci_high'])} |")
+        lines += ["", f"| {spec.task} class | recall |", "| --- | ---: |"]
+        for label, recall in m.get("recall_by_class", {}).items():
+            lines.append(f"| {label} | {_pct(recall)} |")
+    else:
+        lines.append("Not yet evaluated (`facexai evaluate`).")
+    lines += [
+        "",
+        "## Limitations",
+        "",
+        "- The labels are **perceived** attributes assigned by annotators from the photo, not self-reported "
+        "identity; the model predicts how annotators would label a face, nothing more.",
+        "- Gender is **binary** in FairFace (Male, Female); the model cannot represent anyone outside it.",
+        "- Race categories are FairFace's seven social groupings; ages are coarse bins.",
+        "- The backbone was trained for face identity on dlib's own data set, whose make-up by group is not "
+        "published; its biases are inherited by every model here.",
+        "- Aligned chips at padding 0.25; other crops, poses, lighting or image quality reduce accuracy in ways "
+        "these figures do not show.",
+    ]
+    if biased:
+        lines.append(
+            "- **This model is biased on purpose**: trained only on a race-imbalanced subset to demonstrate how "
+            "training data skews accuracy by group. Do not use it for anything but that demonstration."
+        )
+    lines.append("- Not for decisions about people: identification, screening, or any consequential use.")
+    return "\n".join(lines) + "\n"

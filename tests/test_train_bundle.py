@@ -1,0 +1,87 @@
+"""The bundle's training on dlib's face ResNet, end to end on a few real chips: the split is honest,
+an interrupted run resumes from its last epoch, and the export is what the service loads."""
+
+from __future__ import annotations
+
+import json
+
+import keras
+import numpy as np
+import pytest
+
+from facexai.labels import labels_for
+from facexai.training.bundle import BundleConfig, phase_data, train_bundle
+from facexai.training.data import load_image, read_labels
+
+
+class Interrupt(keras.callbacks.Callback):
+    """Stops the process-level run after the first epoch, as a kill would (after its checkpoint)."""
+
+    def on_epoch_end(self, epoch, logs=None):
+        if epoch == 0:
+            raise KeyboardInterrupt("simulated interruption")
+
+
+def test_biased_phase_sees_only_the_biased_subset_and_splits_are_disjoint(fairface_dir):
+    table = read_labels(fairface_dir / "fairface_label_train.csv")
+    config = BundleConfig(fairface_dir=fairface_dir)
+    balanced = phase_data(table, "balanced", config)
+    biased = phase_data(table, "biased", config)
+    assert len(balanced.selection_rows) == 4000 and len(balanced.train_rows) == len(table) - 4000
+    assert not set(balanced.train_rows) & set(balanced.selection_rows)
+    assert not set(biased.train_rows) & set(biased.selection_rows)
+    races = np.array(table.column("race"))
+    seen = races[biased.train_rows + biased.selection_rows]
+    share = {r: float((seen == r).mean()) for r in labels_for("race")}
+    assert share["White"] == pytest.approx(0.601, abs=0.01) and share["Indian"] == pytest.approx(0.012, abs=0.003)
+
+
+def test_train_interrupt_resume_export_and_serve(fairface_dir, tmp_path, images_dir):
+    config = BundleConfig(
+        fairface_dir=fairface_dir,
+        work_dir=tmp_path / "work",
+        epochs=2,
+        biased_epochs=1,
+        batch_size=16,
+        limit=400,
+        warmup_steps=4,
+        precision="float32",
+    )
+    with pytest.raises(KeyboardInterrupt):
+        train_bundle(config, log=lambda m: None, callbacks=[Interrupt()])
+    first = json.loads((config.work_dir / "balanced" / "selection.json").read_text())
+    assert [h["epoch"] for h in first] == [1]
+    assert (config.work_dir / "balanced" / "backup").is_dir()  # the checkpoint the rerun resumes from
+
+    messages: list[str] = []
+    summary = train_bundle(config, log=messages.append)
+    balanced = summary["phases"]["balanced"]
+    assert [h["epoch"] for h in balanced["history"]] == [1, 2]
+    assert not any("epoch 1/2" in m for m in messages), "the resumed run trained epoch 1 again"
+    assert any("epoch 2/2" in m for m in messages)
+    assert summary["phases"]["biased"]["n_train"] < balanced["n_train"]
+
+    from facexai.registry import ModelRegistry
+    from facexai.training.export import export_bundle
+
+    out = tmp_path / "models"
+    manifest = export_bundle(config, out, log=lambda m: None)
+    assert sorted(manifest.names) == ["age", "gender", "race", "race_biased"]
+    assert sorted(p.name for p in out.glob("*.npz")) == ["balanced.npz", "race_biased.npz"]
+    with np.load(out / "race_biased.npz") as w:
+        assert "race_logits/kernel" in w.files and "age_logits/kernel" not in w.files
+        assert "conv1/kernel" not in w.files and "conv8/kernel" in w.files  # the frozen stem stays dlib's
+    card = (out / "race_biased.md").read_text()
+    assert "race-imbalanced subset" in card and "never on val" in card
+
+    registry = ModelRegistry.load(out / "manifest.json")
+    chip = load_image(fairface_dir / "val/1.jpg", 150)
+    for name in registry.names:
+        m = registry.get(name)
+        probs, cams, _ = m.gradcam.explain(m.prepare(chip)[None])
+        assert probs.shape == (1, len(m.spec.labels)) and cams.shape == (1, 8, 8)
+        np.testing.assert_allclose(probs.sum(), 1.0, rtol=1e-5)
+    # race and race_biased were trained on different data: their trunks differ
+    race, biased = registry.get("race").model, registry.get("race_biased").model
+    assert not np.allclose(race.get_layer("conv20").get_weights()[0], biased.get_layer("conv20").get_weights()[0])
+    np.testing.assert_array_equal(race.get_layer("conv3").get_weights()[0], biased.get_layer("conv3").get_weights()[0])
