@@ -3,7 +3,7 @@
 
     python scripts/train.py --config scripts/configs/default.toml --set training.epochs=3 --set data.limit=256
 
-Works under KERAS_BACKEND=tensorflow (the default here) and KERAS_BACKEND=jax (the GPU machine).
+The served bundle is trained by `make train-bundle` (facexai train-bundle) instead.
 Several --config files train one after another in one process, decoding each image once; the
 --set overrides apply to every one of them.
 """

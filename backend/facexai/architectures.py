@@ -1,4 +1,4 @@
-"""Model definitions, Keras 3 only and backend-agnostic (TensorFlow here, JAX on the GPU machine).
+"""From-scratch model definitions (the seed's and a lean one), Keras 3 only and backend-agnostic.
 
 Every architecture ends in a linear Dense layer named ``logits`` followed by a softmax
 ``Activation`` named ``probabilities``, so explanations can take either output, and names the

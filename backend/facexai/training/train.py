@@ -1,7 +1,8 @@
 """One training run: config -> ``<name>.keras``, manifest entry, per-epoch CSV log, model card.
 
-Keras 3 only and backend-agnostic (``KERAS_BACKEND=tensorflow`` here, ``jax`` on the GPU
-machine); TensorFlow is never imported. Training wraps the model in a throw-away outer model
+Keras 3 only and backend-agnostic; TensorFlow is never imported. This is the from-scratch path
+(seed and lean architectures, one task per model); the served bundle is trained by
+facexai.training.bundle. Training wraps the model in a throw-away outer model
 (uint8 pixels -> float -> augmentation -> named preprocessing -> model), so the augmentation
 runs inside the compiled train step on the accelerator and is never saved: the saved model is
 the inner one, which was never compiled and so carries no optimizer state.
@@ -142,13 +143,8 @@ def hardware() -> dict[str, Any]:
         info["devices"] = list(keras.distribution.list_devices())
     except (RuntimeError, NotImplementedError, AttributeError, ValueError):
         info["devices"] = []
-    if info["backend"] == "jax":
-        import jax
-
-        info["jax"] = jax.__version__
-        info["device_kind"] = jax.devices()[0].device_kind
     accelerators = [d for d in info["devices"] if not str(d).lower().startswith("cpu")]
-    info["accelerator"] = info.get("device_kind") if accelerators else None
+    info["accelerator"] = str(accelerators[0]) if accelerators else None
     return info
 
 
