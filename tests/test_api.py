@@ -154,6 +154,14 @@ def test_aligned_chip_upload(client, images_dir):
     assert body["faces"][0]["box"] == {"left": 0, "top": 0, "right": 512, "bottom": 600}
 
 
+def test_a_large_photo_is_reported_in_its_own_pixels(client, images_dir):
+    """It is decoded at 1/4 scale; its size and the face's box are still the 24-megapixel photo's."""
+    body = post(client, images_dir / "large_astronaut_6000x4000_face_small.jpg", explain="none").json()
+    assert body["image"] == {"width": 6000, "height": 4000, "format": "jpeg"}
+    box = body["faces"][0]["box"]
+    assert 600 < box["right"] - box["left"] < 720 and 2400 < box["left"] < 2480 and 600 < box["top"] < 690
+
+
 def test_every_shared_photo_gets_200_or_a_clean_4xx(client, images_dir):
     names = sorted(p.name for p in images_dir.iterdir() if p.suffix != ".md")
     assert set(names) >= set(EXPECTED), "a test photo is missing"

@@ -92,3 +92,56 @@ def test_shared_exif_photo_matches_upright_original(images_dir):
     same = np.abs(rotated - upright).mean()
     sideways = np.abs(np.rot90(rotated) - upright).mean()
     assert same < 10 < sideways
+
+
+def big_photo(width: int, height: int) -> Image.Image:
+    """A smooth photo-like gradient with a dark square a quarter in from the left and the top."""
+    x = np.linspace(0, 255, width, dtype=np.float32)
+    y = np.linspace(0, 255, height, dtype=np.float32)[:, None]
+    pixels = np.stack(np.broadcast_arrays(x + 0 * y, y + 0 * x, (x + y) / 2), axis=-1).astype(np.uint8)
+    pixels[height // 4 : height // 2, width // 4 : width // 2] = 20
+    return Image.fromarray(pixels)
+
+
+@pytest.mark.parametrize("fmt", ["JPEG", "PNG"])
+def test_a_large_photo_is_decoded_reduced_but_keeps_its_size(fmt):
+    img = big_photo(4000, 2400)
+    data = encode(img, fmt, **({"quality": 92} if fmt == "JPEG" else {}))
+    full = decode_image(data, LIMIT)
+    reduced = decode_image(data, LIMIT, needed_side=800)
+    assert not full.reduced and full.pixels.shape == (2400, 4000, 3)
+    # JPEG: libjpeg's 1/4 scale (1/5 is not one of its scales); PNG: decoded whole, then 1/5
+    assert reduced.pixels.shape == ((600, 1000, 3) if fmt == "JPEG" else (480, 800, 3))
+    assert reduced.reduced and (reduced.width, reduced.height) == (4000, 2400) and reduced.format == fmt.lower()
+    h, w = reduced.pixels.shape[:2]
+    shrunk = np.asarray(Image.fromarray(full.pixels).resize((w, h), Image.Resampling.BOX), dtype=float)
+    assert np.abs(reduced.pixels - shrunk).mean() < 2  # the same picture, only smaller
+    dark = reduced.pixels[h // 4 + 2 : h // 2 - 2, w // 4 + 2 : w // 2 - 2]
+    assert dark.max() < 40  # the square is where it was, in proportion
+
+
+def test_reduced_decoding_never_goes_below_the_side_asked_for():
+    for width, height in [(1599, 1000), (1600, 1000), (8001, 4999), (7745, 5164), (20000, 2000)]:
+        data = encode(Image.new("RGB", (width, height), (90, 120, 150)), "JPEG")
+        decoded = decode_image(data, LIMIT, needed_side=800)
+        longest = max(decoded.pixels.shape[:2])
+        assert 800 <= longest < 1600 or (longest == max(width, height) < 1600), (width, height)
+        assert (decoded.width, decoded.height) == (width, height)
+
+
+def test_a_reduced_photo_is_turned_upright_with_its_size():
+    img = big_photo(3200, 2000)
+    exif = Image.Exif()
+    exif[0x0112] = 6  # rotate 90 degrees clockwise to display
+    decoded = decode_image(encode(img, "JPEG", exif=exif, quality=92), LIMIT, needed_side=800)
+    assert (decoded.width, decoded.height) == (2000, 3200)  # upright: tall
+    assert decoded.pixels.shape == (800, 500, 3)  # 1/4 scale, turned too
+    h, w = decoded.pixels.shape[:2]
+    # the dark square, a quarter in from the stored left and top, is now a quarter in from the right and top
+    assert decoded.pixels[h // 4 + 4 : h // 2 - 4, w // 2 + 4 : 3 * w // 4 - 4].max() < 40
+
+
+def test_small_photos_are_decoded_as_they_are():
+    data = encode(big_photo(1500, 900), "JPEG")
+    decoded = decode_image(data, LIMIT, needed_side=800)
+    assert decoded.pixels.shape == (900, 1500, 3) and not decoded.reduced

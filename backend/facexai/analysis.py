@@ -154,11 +154,12 @@ class Analyzer:
         return cls(registry, aligner, store, IGOptions.from_settings(settings))
 
     # --- the photo ---------------------------------------------------------------------------
-    def find_faces(self, pixels: np.ndarray, align: bool) -> FaceSearch:
+    def find_faces(self, image: DecodedImage, align: bool) -> FaceSearch:
+        size = (image.width, image.height)  # boxes in the photo's own pixels, also when decoded reduced
         if not align:
-            return whole_image_as_face(pixels)
+            return whole_image_as_face(image.pixels, size)
         with self._detect_lock:
-            return self.aligner.find_faces(pixels)
+            return self.aligner.find_faces(image.pixels, size)
 
     def analyze(
         self, image: DecodedImage, align: bool, explain: ExplainMode, ig: IGOptions | None = None
@@ -166,7 +167,7 @@ class Analyzer:
         ig = ig or self.ig_defaults
         timings: dict[str, float] = {}
         started = time.perf_counter()
-        search = self.find_faces(image.pixels, align)
+        search = self.find_faces(image, align)
         timings["detect_align"] = _ms(started)
         stored = [StoredFace(chip=f.chip) for f in search.faces]
         record = self.store.add(stored)

@@ -18,6 +18,13 @@ import numpy as np
 
 from facexai.errors import NoFaceDetected
 
+#: Detection, the landmarks and the chips all work on the photo resized to this longest side,
+#: never on the full-size photo: FairFace cut its chips from its 800 px photos, our models learnt
+#: from those, and so every 300 px chip is cut here from the 800 px image too, whatever the
+#: face's size. Pixels beyond 800 px never reach a chip, so a photo need not be decoded larger
+#: (images.decode_image's ``needed_side``): libjpeg's 1/2-1/8 scaling gives a longest side of
+#: 800-1600 px, which INTER_AREA then takes to 800 as it would the full photo. Chips from it
+#: differ from a full decode's by about a grey level (tests/test_faces.py).
 DETECT_MAX_SIDE = 800
 CHIP_SIZE = 300
 CHIP_PADDING = 0.25
@@ -112,9 +119,13 @@ class FaceAligner:
             return [(d.rect, float(d.confidence)) for d in found if d.confidence > self.threshold]
         return []
 
-    def find_faces(self, pixels: np.ndarray) -> FaceSearch:
-        """Every face, largest first up to ``max_faces``, returned left to right. Raises NoFaceDetected."""
-        small, scale = resize_longest_side(pixels, DETECT_MAX_SIDE)
+    def find_faces(self, pixels: np.ndarray, size: tuple[int, int] | None = None) -> FaceSearch:
+        """Every face, largest first up to ``max_faces``, returned left to right. Raises NoFaceDetected.
+
+        ``size``: the photo's own (width, height) when ``pixels`` is a reduced copy of it; boxes and
+        landmarks are given in the photo's own pixels.
+        """
+        small, _ = resize_longest_side(pixels, DETECT_MAX_SIDE)
         small = np.ascontiguousarray(small)
         detections = self._detect(small)
         if not detections:
@@ -125,16 +136,17 @@ class FaceAligner:
         for rect, _ in kept:
             shapes.append(self._landmarks(small, rect))
         chips = dlib.get_face_chips(small, shapes, size=CHIP_SIZE, padding=CHIP_PADDING)
-        h, w = pixels.shape[:2]
+        w, h = size or (pixels.shape[1], pixels.shape[0])
+        sx, sy = small.shape[1] / w, small.shape[0] / h  # detection pixels per photo pixel
         faces = []
         for (rect, score), shape, chip in zip(kept, shapes, chips, strict=True):
             box = Box(
-                left=int(np.clip(round(rect.left() / scale), 0, w)),
-                top=int(np.clip(round(rect.top() / scale), 0, h)),
-                right=int(np.clip(round((rect.right() + 1) / scale), 0, w)),
-                bottom=int(np.clip(round((rect.bottom() + 1) / scale), 0, h)),
+                left=int(np.clip(round(rect.left() / sx), 0, w)),
+                top=int(np.clip(round(rect.top() / sy), 0, h)),
+                right=int(np.clip(round((rect.right() + 1) / sx), 0, w)),
+                bottom=int(np.clip(round((rect.bottom() + 1) / sy), 0, h)),
             )
-            points = np.array([[p.x / scale, p.y / scale] for p in shape.parts()], dtype=np.float32)
+            points = np.array([[p.x / sx, p.y / sy] for p in shape.parts()], dtype=np.float32)
             faces.append(
                 DetectedFace(box=box, chip=np.asarray(chip, dtype=np.uint8), landmarks=points, score=float(score))
             )
@@ -142,8 +154,11 @@ class FaceAligner:
         return FaceSearch(faces=faces, found=len(detections))
 
 
-def whole_image_as_face(pixels: np.ndarray) -> FaceSearch:
-    """``align=false``: the upload already is an aligned chip (like FairFace's); only resize later."""
-    h, w = pixels.shape[:2]
+def whole_image_as_face(pixels: np.ndarray, size: tuple[int, int] | None = None) -> FaceSearch:
+    """``align=false``: the upload already is an aligned chip (like FairFace's); only resize later.
+
+    ``size``: the upload's own (width, height) when ``pixels`` is a reduced copy of it.
+    """
+    w, h = size or (pixels.shape[1], pixels.shape[0])
     face = DetectedFace(box=Box(0, 0, w, h), chip=pixels, landmarks=np.zeros((0, 2), np.float32), score=0.0)
     return FaceSearch(faces=[face], found=1)

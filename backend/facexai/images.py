@@ -2,17 +2,21 @@
 
 The format is sniffed from the bytes, never trusted from the file name or the client's
 content type; the pixel count is checked from the header before any pixel is decoded, so a
-decompression bomb never allocates.
+decompression bomb never allocates. A caller that needs fewer pixels than a photo has says so
+(``needed_side``): a large JPEG is then decoded at 1/2, 1/4 or 1/8 scale by libjpeg itself
+(``Image.draft``), so its full-size pixels never exist; other formats are decoded whole and
+reduced at once, before any conversion copies them.
 """
 
 from __future__ import annotations
 
 import io
+import math
 import warnings
 from dataclasses import dataclass
 
 import numpy as np
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
 
 from facexai.errors import ImageTooLarge, InvalidImage, UnsupportedType
 
@@ -41,18 +45,22 @@ _SIGNATURES: tuple[tuple[bytes, str], ...] = (
 Image.MAX_IMAGE_PIXELS = None
 
 
+#: modes Image.reduce averages correctly; others are converted to RGB first
+_REDUCIBLE_MODES = ("RGB", "RGBA", "L", "LA")
+#: EXIF orientations that swap width and height (transpose, rotate 270, transverse, rotate 90)
+_QUARTER_TURNS = (5, 6, 7, 8)
+
+
 @dataclass
 class DecodedImage:
-    pixels: np.ndarray  # (H, W, 3) uint8 RGB, EXIF orientation applied
+    pixels: np.ndarray  # (h, w, 3) uint8 RGB, EXIF orientation applied; a reduced copy of a large photo
     format: str
+    width: int  # the photo's own size, upright: what boxes are reported in
+    height: int
 
     @property
-    def width(self) -> int:
-        return int(self.pixels.shape[1])
-
-    @property
-    def height(self) -> int:
-        return int(self.pixels.shape[0])
+    def reduced(self) -> bool:
+        return self.pixels.shape[:2] != (self.height, self.width)
 
 
 def sniff_format(data: bytes) -> str | None:
@@ -83,8 +91,12 @@ def _to_rgb(img: Image.Image) -> Image.Image:
     return img.convert("RGB")
 
 
-def decode_image(data: bytes, max_pixels: int) -> DecodedImage:
-    """Bytes -> RGB pixels. Raises InvalidImage (400), UnsupportedType (415) or ImageTooLarge (413)."""
+def decode_image(data: bytes, max_pixels: int, needed_side: int | None = None) -> DecodedImage:
+    """Bytes -> RGB pixels. Raises InvalidImage (400), UnsupportedType (415) or ImageTooLarge (413).
+
+    ``needed_side``: the longest side the caller works at; a photo at least twice as large is
+    decoded smaller, but never with its longest side below this.
+    """
     if not data:
         raise InvalidImage("the uploaded file is empty")
     sniffed = sniff_format(data)
@@ -113,12 +125,28 @@ def decode_image(data: bytes, max_pixels: int) -> DecodedImage:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             img.seek(0)  # first frame of an animated GIF or multi-page TIFF
+            factor = max(width, height) // needed_side if needed_side else 1
+            if factor >= 2:
+                # JPEG only (elsewhere a no-op): the largest of 1/2, 1/4, 1/8 that keeps the size asked for
+                img.draft(None, (math.ceil(width / factor), math.ceil(height / factor)))
             img.load()
+            if img.getexif().get(ExifTags.Base.Orientation) in _QUARTER_TURNS:
+                width, height = height, width  # the photo's own size, upright
             upright: Image.Image = ImageOps.exif_transpose(img) or img
-            rgb = _to_rgb(upright)
-            pixels = np.asarray(rgb, dtype=np.uint8)
+            if needed_side:
+                upright = _reduce(upright, max(upright.size) // needed_side)
+            pixels = np.asarray(_to_rgb(upright), dtype=np.uint8)
     except (OSError, ValueError, SyntaxError, EOFError) as exc:
         raise InvalidImage(f"cannot decode the {fmt.upper()} image: {exc}") from None
     if pixels.ndim != 3 or pixels.shape[2] != 3:
         raise InvalidImage(f"unexpected decoded shape {pixels.shape}")
-    return DecodedImage(pixels=np.ascontiguousarray(pixels), format=fmt)
+    return DecodedImage(pixels=np.ascontiguousarray(pixels), format=fmt, width=width, height=height)
+
+
+def _reduce(img: Image.Image, factor: int) -> Image.Image:
+    """Box-average by an integer factor (what cv2.INTER_AREA does), before RGB conversion copies it at full size."""
+    if factor < 2:
+        return img
+    if img.mode not in _REDUCIBLE_MODES:
+        img = _to_rgb(img)
+    return img.reduce(factor)

@@ -52,6 +52,7 @@ def run(args: argparse.Namespace) -> int:
     from facexai.api.schemas import ExplainMode
     from facexai.config import Settings
     from facexai.errors import FacexaiError
+    from facexai.faces import DETECT_MAX_SIDE
     from facexai.images import decode_image
     from facexai.registry import ModelRegistry
 
@@ -65,7 +66,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"facexai: {args.photo} is larger than the {settings.max_upload_bytes} byte limit")
         return 2
     try:
-        image = decode_image(data, settings.max_pixels)
+        image = decode_image(data, settings.max_pixels, DETECT_MAX_SIDE)
         registry = ModelRegistry.load(settings.models_manifest, settings.ig_batch_size)
         ig = IGOptions.from_settings(settings, args.ig_steps, args.ig_rule, args.ig_output)
         analyzer = Analyzer.from_settings(registry, settings)
