@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -13,6 +14,13 @@ from facexai.explain.defaults import DEFAULT_OUTPUT, DEFAULT_RULE, DEFAULT_STEPS
 
 #: the repository root when running from a checkout (editable install)
 REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+def cpu_cores() -> int:
+    """The cores this process may run on (its affinity, which containers narrow), at least 1."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return os.cpu_count() or 1
 
 
 class Settings(BaseSettings):
@@ -34,6 +42,13 @@ class Settings(BaseSettings):
     analysis_ttl_s: int = Field(600, ge=10, description="how long aligned faces stay in memory for follow-ups")
     analysis_cache_size: int = Field(32, ge=1, description="the most analyses kept in memory")
     warm_up: bool = Field(True, description="trace every compiled function at start-up")
+    max_running_analyses: int = Field(
+        default_factory=cpu_cores, ge=1, description="analyses (model runs) at once; default: the number of cores"
+    )
+    max_queued_analyses: int = Field(
+        default_factory=lambda: 2 * cpu_cores(), ge=0, description="analyses waiting for a turn; beyond it 503 busy"
+    )
+    busy_retry_after_s: int = Field(5, ge=1, description="the Retry-After header of a 503 busy answer")
 
 
 @lru_cache

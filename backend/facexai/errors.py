@@ -6,6 +6,8 @@ from __future__ import annotations
 class FacexaiError(Exception):
     status_code = 500
     code = "internal_error"
+    #: seconds after which a retry may succeed (an HTTP Retry-After header), where that is known
+    retry_after_s: int | None = None
 
     def __init__(self, detail: str) -> None:
         super().__init__(detail)
@@ -60,6 +62,17 @@ class UnknownModel(FacexaiError):
 class ModelsNotReady(FacexaiError):
     status_code = 503
     code = "models_not_ready"
+
+
+class Busy(FacexaiError):
+    """Every analysis slot and every place in the queue is taken: try again shortly."""
+
+    status_code = 503
+    code = "busy"
+
+    def __init__(self, detail: str, retry_after_s: int) -> None:
+        super().__init__(detail)
+        self.retry_after_s = retry_after_s
 
 
 class ModelFileMissing(FacexaiError):

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import Depends, Query, Request
 
+from facexai.admission import Admission
 from facexai.analysis import Analyzer, IGOptions
 from facexai.api.schemas import ExplainedOutput, QuadratureRule
 from facexai.config import Settings
@@ -29,9 +30,14 @@ def get_analyzer(request: Request) -> Analyzer:
     return request.app.state.analyzer
 
 
+def get_admission(request: Request) -> Admission:
+    return request.app.state.admission
+
+
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 RegistryDep = Annotated[ModelRegistry, Depends(get_registry)]
 AnalyzerDep = Annotated[Analyzer, Depends(get_analyzer)]
+AdmissionDep = Annotated[Admission, Depends(get_admission)]
 
 
 IGSteps = Annotated[int | None, Query(ge=2, description="Integrated Gradients points (default: the service's setting)")]

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from facexai.api.schemas import ErrorResponse
 from facexai.errors import FacexaiError
 
 log = logging.getLogger(__name__)
@@ -23,15 +25,28 @@ HTTP_CODES = {
     503: "models_not_ready",
 }
 
+#: the OpenAPI entry of 503 on every route that runs models
+UNAVAILABLE: dict[str, object] = {
+    "model": ErrorResponse,
+    "description": "models_not_ready, or busy: every analysis slot and queue place is taken (with Retry-After)",
+    "headers": {
+        "Retry-After": {
+            "description": "with busy: seconds after which a retry may be admitted",
+            "schema": {"type": "integer", "minimum": 1},
+        }
+    },
+}
 
-def error_response(status: int, code: str, detail: object) -> JSONResponse:
-    return JSONResponse(status_code=status, content={"code": code, "detail": detail})
+
+def error_response(status: int, code: str, detail: object, headers: Mapping[str, str] | None = None) -> JSONResponse:
+    return JSONResponse(status_code=status, content={"code": code, "detail": detail}, headers=headers)
 
 
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(FacexaiError)
     async def domain_error(_: Request, exc: FacexaiError) -> JSONResponse:
-        return error_response(exc.status_code, exc.code, exc.detail)
+        headers = None if exc.retry_after_s is None else {"Retry-After": str(exc.retry_after_s)}
+        return error_response(exc.status_code, exc.code, exc.detail, headers)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:

@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from facexai import __version__
+from facexai.admission import Admission
 from facexai.api.errors import install_error_handlers
 from facexai.api.routes import analyses, analyze, models
 from facexai.api.upload import ENVELOPE_BYTES, BodyLimit, keep_uploads_in_memory
@@ -36,6 +37,10 @@ def create_app(settings: Settings | None = None, load_models: bool = True) -> Fa
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # made here, on the loop that serves the requests
+        app.state.admission = Admission(
+            settings.max_running_analyses, settings.max_queued_analyses, settings.busy_retry_after_s
+        )
         if load_models:
             build_state(app, settings)
         yield

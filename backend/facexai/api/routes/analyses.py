@@ -5,7 +5,8 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from starlette.concurrency import run_in_threadpool
 
-from facexai.api.deps import AnalyzerDep, IGOptionsDep
+from facexai.api.deps import AdmissionDep, AnalyzerDep, IGOptionsDep
+from facexai.api.errors import UNAVAILABLE
 from facexai.api.schemas import CompareMethod, Comparison, ErrorResponse, ExplainMode, Explanation
 
 router = APIRouter(prefix="/analyses", tags=["analysis"])
@@ -13,12 +14,14 @@ router = APIRouter(prefix="/analyses", tags=["analysis"])
 ERRORS: dict[int | str, dict[str, object]] = {
     404: {"model": ErrorResponse, "description": "analysis_not_found (expired), face_not_found or unknown_model"},
     422: {"model": ErrorResponse, "description": "unknown_label, or validation_error"},
+    503: UNAVAILABLE,
 }
 
 
 @router.get("/{analysis_id}/faces/{face_index}/explanations/{model}", response_model=Explanation, responses=ERRORS)
 async def explain_face(
     analyzer: AnalyzerDep,
+    admission: AdmissionDep,
     ig: IGOptionsDep,
     analysis_id: str,
     face_index: int,
@@ -27,12 +30,14 @@ async def explain_face(
     explain: Annotated[ExplainMode, Query()] = ExplainMode.both,
 ) -> Explanation:
     """Explain any class of any model for a face of a recent analysis, without uploading again."""
-    return await run_in_threadpool(analyzer.explain, analysis_id, face_index, model, target, explain, ig)
+    async with admission.slot():
+        return await run_in_threadpool(analyzer.explain, analysis_id, face_index, model, target, explain, ig)
 
 
 @router.get("/{analysis_id}/faces/{face_index}/compare", response_model=Comparison, responses=ERRORS)
 async def compare_models(
     analyzer: AnalyzerDep,
+    admission: AdmissionDep,
     ig: IGOptionsDep,
     analysis_id: str,
     face_index: int,
@@ -43,4 +48,5 @@ async def compare_models(
     method: Annotated[CompareMethod, Query()] = CompareMethod.integrated_gradients,
 ) -> Comparison:
     """Two models' explanations of one class on one shared colour scale, their difference and a summary."""
-    return await run_in_threadpool(analyzer.compare, analysis_id, face_index, models, target, method, ig)
+    async with admission.slot():
+        return await run_in_threadpool(analyzer.compare, analysis_id, face_index, models, target, method, ig)

@@ -5,9 +5,11 @@ from typing import Annotated
 from fastapi import APIRouter, File, Query, UploadFile
 from starlette.concurrency import run_in_threadpool
 
-from facexai.api.deps import AnalyzerDep, IGOptionsDep, SettingsDep
+from facexai.api.deps import AdmissionDep, AnalyzerDep, IGOptionsDep, SettingsDep
+from facexai.api.errors import UNAVAILABLE
 from facexai.api.schemas import AnalyzeResponse, ErrorResponse, ExplainMode
 from facexai.errors import UploadTooLarge
+from facexai.faces import DETECT_MAX_SIDE
 from facexai.images import decode_image
 
 router = APIRouter(tags=["analysis"])
@@ -17,13 +19,14 @@ ERRORS: dict[int | str, dict[str, object]] = {
     413: {"model": ErrorResponse, "description": "upload_too_large or image_too_large"},
     415: {"model": ErrorResponse, "description": "unsupported_type: not an image"},
     422: {"model": ErrorResponse, "description": "no_face, or validation_error"},
-    503: {"model": ErrorResponse, "description": "models_not_ready"},
+    503: UNAVAILABLE,
 }
 
 
 @router.post("/analyze", response_model=AnalyzeResponse, responses=ERRORS)
 async def analyze(
     analyzer: AnalyzerDep,
+    admission: AdmissionDep,
     settings: SettingsDep,
     ig: IGOptionsDep,
     file: Annotated[UploadFile, File(description="a photo: JPEG, PNG, WebP, BMP, TIFF or GIF")],
@@ -39,6 +42,7 @@ async def analyze(
     await file.close()
     if len(data) > settings.max_upload_bytes:
         raise UploadTooLarge(f"the upload is over the {settings.max_upload_bytes / 1024 / 1024:.0f} MB limit")
-    image = await run_in_threadpool(decode_image, data, settings.max_pixels)
-    del data
-    return await run_in_threadpool(analyzer.analyze, image, align, explain, ig)
+    async with admission.slot():  # decoding a large photo is part of the memory an analysis takes
+        image = await run_in_threadpool(decode_image, data, settings.max_pixels, DETECT_MAX_SIDE)
+        del data
+        return await run_in_threadpool(analyzer.analyze, image, align, explain, ig)
