@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Query, Request
 
@@ -40,7 +40,10 @@ AnalyzerDep = Annotated[Analyzer, Depends(get_analyzer)]
 AdmissionDep = Annotated[Admission, Depends(get_admission)]
 
 
-IGSteps = Annotated[int | None, Query(ge=2, description="Integrated Gradients points (default: the service's setting)")]
+IGSteps = Annotated[
+    int | None,
+    Query(ge=2, description="Integrated Gradients points (default and maximum: the service's settings)"),
+]
 IGRule = Annotated[QuadratureRule | None, Query(description="quadrature rule (default: the service's setting)")]
 IGOutput = Annotated[ExplainedOutput | None, Query(description="explain the class logit or its probability")]
 
@@ -57,3 +60,15 @@ def get_ig_options(
 
 
 IGOptionsDep = Annotated[IGOptions, Depends(get_ig_options)]
+
+
+def declare_ig_steps_maximum(schema: dict[str, Any], max_steps: int) -> dict[str, Any]:
+    """The most steps a request may ask for is a setting, enforced above per app; declare it in the schema too."""
+    for operations in schema["paths"].values():
+        for operation in operations.values():
+            for param in operation.get("parameters", []):
+                if param["name"] == "ig_steps":
+                    for branch in param["schema"].get("anyOf", [param["schema"]]):
+                        if branch.get("type") == "integer":
+                            branch["maximum"] = max_steps
+    return schema

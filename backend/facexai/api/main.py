@@ -11,6 +11,7 @@ from fastapi.staticfiles import StaticFiles
 
 from facexai import __version__
 from facexai.admission import Admission
+from facexai.api.deps import declare_ig_steps_maximum
 from facexai.api.errors import install_error_handlers
 from facexai.api.routes import analyses, analyze, models
 from facexai.api.upload import ENVELOPE_BYTES, BodyLimit, keep_uploads_in_memory
@@ -60,6 +61,7 @@ def create_app(settings: Settings | None = None, load_models: bool = True) -> Fa
     app.include_router(analyze.router)
     app.include_router(analyses.router)
     app.include_router(models.router)
+    app.openapi_schema = declare_ig_steps_maximum(app.openapi(), settings.ig_max_steps)
     if settings.frontend_dist.is_dir():
         app.mount("/", StaticFiles(directory=settings.frontend_dist, html=True), name="frontend")
     return app

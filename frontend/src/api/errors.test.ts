@@ -25,6 +25,8 @@ describe('errorMessage', () => {
     ['upload_too_large', /too large/],
     ['image_too_large', /too large/],
     ['analysis_not_found', /expired/],
+    ['busy', /busy.*Try again/],
+    ['models_not_ready', /still loading/],
   ])('%s has a message a person can act on', (code, message) => {
     expect(errorMessage(new ApiError(400, code, ''))).toMatch(message)
   })

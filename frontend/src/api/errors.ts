@@ -28,6 +28,8 @@ const MESSAGES: Record<string, string> = {
   unknown_label: 'The server does not know this class for this model.',
   validation_error: 'The request was not valid.',
   models_loading: 'The models are still loading. Try again in a few seconds.',
+  models_not_ready: 'The models are still loading. Try again in a few seconds.',
+  busy: 'The service is busy with other photos right now. Try again in a few seconds.',
   network_error: 'The service could not be reached. Check that it is running and try again.',
 }
 

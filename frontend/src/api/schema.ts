@@ -461,12 +461,12 @@ export interface operations {
     compare_models_analyses__analysis_id__faces__face_index__compare_get: {
         parameters: {
             query?: {
-                /** @description two models with the same labels */
+                /** @description two different models with the same labels */
                 models?: string[];
                 /** @description the label to explain (default: the first model's top class) */
                 target?: string | null;
                 method?: components["schemas"]["CompareMethod"];
-                /** @description Integrated Gradients points (default: the service's setting) */
+                /** @description Integrated Gradients points (default and maximum: the service's settings) */
                 ig_steps?: number | null;
                 /** @description quadrature rule (default: the service's setting) */
                 ig_rule?: components["schemas"]["QuadratureRule"] | null;
@@ -476,6 +476,7 @@ export interface operations {
             header?: never;
             path: {
                 analysis_id: string;
+                /** @description the face's `index` in the analysis */
                 face_index: number;
             };
             cookie?: never;
@@ -509,6 +510,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description models_not_ready, or busy: every analysis slot and queue place is taken (with Retry-After) */
+            503: {
+                headers: {
+                    /** @description with busy: seconds after which a retry may be admitted */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
         };
     };
     explain_face_analyses__analysis_id__faces__face_index__explanations__model__get: {
@@ -517,7 +529,7 @@ export interface operations {
                 /** @description the label to explain (default: the model's top class) */
                 target?: string | null;
                 explain?: components["schemas"]["ExplainMode"];
-                /** @description Integrated Gradients points (default: the service's setting) */
+                /** @description Integrated Gradients points (default and maximum: the service's settings) */
                 ig_steps?: number | null;
                 /** @description quadrature rule (default: the service's setting) */
                 ig_rule?: components["schemas"]["QuadratureRule"] | null;
@@ -527,7 +539,9 @@ export interface operations {
             header?: never;
             path: {
                 analysis_id: string;
+                /** @description the face's `index` in the analysis */
                 face_index: number;
+                /** @description a served model's name (GET /models) */
                 model: string;
             };
             cookie?: never;
@@ -561,6 +575,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description models_not_ready, or busy: every analysis slot and queue place is taken (with Retry-After) */
+            503: {
+                headers: {
+                    /** @description with busy: seconds after which a retry may be admitted */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
         };
     };
     analyze_analyze_post: {
@@ -570,7 +595,7 @@ export interface operations {
                 align?: boolean;
                 /** @description which explanations to compute */
                 explain?: components["schemas"]["ExplainMode"];
-                /** @description Integrated Gradients points (default: the service's setting) */
+                /** @description Integrated Gradients points (default and maximum: the service's settings) */
                 ig_steps?: number | null;
                 /** @description quadrature rule (default: the service's setting) */
                 ig_rule?: components["schemas"]["QuadratureRule"] | null;
@@ -632,9 +657,11 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description models_not_ready */
+            /** @description models_not_ready, or busy: every analysis slot and queue place is taken (with Retry-After) */
             503: {
                 headers: {
+                    /** @description with busy: seconds after which a retry may be admitted */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 from starlette.concurrency import run_in_threadpool
 
 from facexai.api.deps import AdmissionDep, AnalyzerDep, IGOptionsDep
@@ -10,6 +10,9 @@ from facexai.api.errors import UNAVAILABLE
 from facexai.api.schemas import CompareMethod, Comparison, ErrorResponse, ExplainMode, Explanation
 
 router = APIRouter(prefix="/analyses", tags=["analysis"])
+
+FaceIndex = Annotated[int, Path(ge=0, description="the face's `index` in the analysis", examples=[0])]
+ModelName = Annotated[str, Path(description="a served model's name (GET /models)", examples=["race"])]
 
 ERRORS: dict[int | str, dict[str, object]] = {
     404: {"model": ErrorResponse, "description": "analysis_not_found (expired), face_not_found or unknown_model"},
@@ -24,8 +27,8 @@ async def explain_face(
     admission: AdmissionDep,
     ig: IGOptionsDep,
     analysis_id: str,
-    face_index: int,
-    model: str,
+    face_index: FaceIndex,
+    model: ModelName,
     target: Annotated[str | None, Query(description="the label to explain (default: the model's top class)")] = None,
     explain: Annotated[ExplainMode, Query()] = ExplainMode.both,
 ) -> Explanation:
@@ -40,8 +43,10 @@ async def compare_models(
     admission: AdmissionDep,
     ig: IGOptionsDep,
     analysis_id: str,
-    face_index: int,
-    models: Annotated[list[str], Query(description="two models with the same labels")] = ["race", "race_biased"],  # noqa: B006
+    face_index: FaceIndex,
+    models: Annotated[
+        list[str], Query(min_length=2, max_length=2, description="two different models with the same labels")
+    ] = ["race", "race_biased"],  # noqa: B006
     target: Annotated[
         str | None, Query(description="the label to explain (default: the first model's top class)")
     ] = None,

@@ -1,0 +1,113 @@
+"""The schema tells the truth: requests generated from it (schemathesis) get only the answers it documents.
+
+A bounded run: a fixed seed and about 450 requests, valid and invalid ones and every unsupported
+method, against the ASGI app with the small untrained bundle. Checked: no server error; status
+codes, content types and bodies as documented; 405 with ``Allow``; requests that break a
+declared bound are refused. Follow-up requests name a stored analysis, so they reach the models.
+"""
+
+import io
+import weakref
+from pathlib import Path
+
+import pytest
+import schemathesis
+from fastapi.testclient import TestClient
+from PIL import Image
+from schemathesis.checks import not_a_server_error
+from schemathesis.python import asgi
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    negative_data_rejection,
+    response_schema_conformance,
+    status_code_conformance,
+    unsupported_method,
+)
+
+from facexai.api.main import create_app
+from facexai.config import Settings
+
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
+    unsupported_method,
+    negative_data_rejection,
+]
+CONFIG = {
+    "seed": 20261129,
+    "phases": {"examples": {"enabled": True}, "coverage": {"enabled": True}, "fuzzing": {"enabled": True}},
+    "generation": {"mode": "all", "max-examples": 40},
+}
+
+
+#: the schema as the service serves it (it does not depend on the models)
+schema = schemathesis.openapi.from_dict(
+    create_app(Settings(frontend_dist=Path("/nonexistent")), load_models=False).openapi(),
+    config=schemathesis.Config.from_dict(CONFIG),
+)
+
+
+@pytest.fixture(scope="module")
+def fuzzed_app(untrained_bundle: Path):
+    app = create_app(Settings(models_manifest=untrained_bundle, frontend_dist=Path("/nonexistent"), warm_up=False))
+    assert app.openapi() == schema.raw_schema
+    return app
+
+
+#: analyzer -> the id of an analysis it stores
+_STORED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def stored_analysis(app) -> str:
+    """An analysis of an aligned chip (no face detection needed) for the follow-ups to name.
+
+    schemathesis starts the app (its lifespan: the models load) anew for each operation's test,
+    with an empty store, so one is made per start.
+    """
+    with asgi.get_client(app) as client:  # the client that sends the cases: it starts the lifespan
+        analyzer = app.state.analyzer
+        if analyzer not in _STORED:
+            chip = io.BytesIO()
+            Image.new("RGB", (64, 64), (180, 140, 120)).save(chip, format="PNG")
+            r = client.post("/analyze", params={"align": "false", "explain": "none"}, files={"file": chip.getvalue()})
+            assert r.status_code == 200, r.text
+            _STORED[analyzer] = r.json()["analysis_id"]
+        return _STORED[analyzer]
+
+
+@schema.parametrize()
+def test_every_answer_is_one_the_schema_documents(case, fuzzed_app):
+    if "analysis_id" in (case.path_parameters or {}):
+        case.path_parameters["analysis_id"] = stored_analysis(fuzzed_app)
+    case.call_and_validate(app=fuzzed_app, checks=CHECKS)
+
+
+def test_the_ig_steps_bound_is_the_setting_and_declared(untrained_bundle):
+    settings = Settings(
+        models_manifest=untrained_bundle, frontend_dist=Path("/nonexistent"), warm_up=False, ig_max_steps=12
+    )
+    with TestClient(create_app(settings)) as client:
+        declared = []
+        for operations in client.get("/openapi.json").json()["paths"].values():
+            for operation in operations.values():
+                for param in operation.get("parameters", []):
+                    if param["name"] == "ig_steps":
+                        declared += [b["maximum"] for b in param["schema"]["anyOf"] if b.get("type") == "integer"]
+        assert declared == [12, 12, 12]  # /analyze, explanations, compare
+        chip = io.BytesIO()
+        Image.new("RGB", (64, 64), (180, 140, 120)).save(chip, format="PNG")
+        r = client.post("/analyze", params={"align": "false", "explain": "none"}, files={"file": chip.getvalue()})
+        url = f"/analyses/{r.json()['analysis_id']}/faces/0/explanations/race"
+        at_most = client.get(url, params={"ig_steps": 12, "explain": "integrated_gradients"})
+        assert at_most.status_code == 200 and at_most.json()["integrated_gradients"]["steps"] == 12
+        beyond = client.get(url, params={"ig_steps": 13})
+        assert (beyond.status_code, beyond.json()["code"]) == (422, "validation_error")
+
+
+def test_405_says_which_methods_are_allowed(client):
+    r = client.put("/analyze")
+    assert (r.status_code, r.json()["code"], r.headers["allow"]) == (405, "method_not_allowed", "POST")
+    r = client.delete("/models")
+    assert (r.status_code, r.headers["allow"]) == (405, "GET")
