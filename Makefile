@@ -7,7 +7,7 @@ PORT ?= 8000
 FAIRFACE ?= ../shared/fairface
 export FACEXAI_FAIRFACE_DIR ?= $(abspath $(FAIRFACE))
 
-.PHONY: install install-backend run run-untrained test test-backend lint bench train train-bundle biased-subset evaluate
+.PHONY: install install-backend run run-untrained test test-backend lint bench loadtest train train-bundle biased-subset evaluate
 
 install: install-backend frontend-build
 
@@ -41,6 +41,12 @@ test: lint test-backend frontend-test compose-check
 
 bench: install-backend
 	$(PY) scripts/bench_ig.py --fairface $(FAIRFACE)
+
+# 16 concurrent uploads of 40-megapixel photos to the real service (untrained models): every answer 200 or
+# 503 busy with Retry-After, at least two 200s, peak memory <= 2.5 GB, /health 200 afterwards. About a minute.
+IMAGES ?= ../shared/images
+loadtest: install-backend
+	$(PY) scripts/loadtest.py --images $(IMAGES)
 
 # The served bundle (docs/training.md): race, gender, age and race_biased on dlib's face ResNet, from the
 # FairFace train chips, on this CPU in about an hour; checkpointed each epoch, rerun to resume.
