@@ -47,6 +47,8 @@ def training_curves(log_path: Path, title: str, out: Path) -> Path | None:
     for ax, (key, val_key) in zip(np.atleast_1d(axes), panels, strict=True):
         if key in log:
             ax.plot(epochs, log[key], label=f"train {key}" if val_key else key)
+        if key == "accuracy" and "selection_accuracy" in log:  # the bundle: chosen on held-out train chips
+            ax.plot(epochs, log["selection_accuracy"], label="held-out train chips (selection)")
         if val_key and f"val_{val_key}" in log:
             ax.plot(epochs, log[f"val_{val_key}"], label=f"val {val_key}")
             best = int(np.nanargmin(log["val_loss"])) if "val_loss" in log else None

@@ -491,17 +491,26 @@ def train_bundle(
     return summary
 
 
-def write_log_csv(history: list[dict[str, Any]], path: Path) -> None:
+def write_log_csv(history: list[dict[str, Any]], keras_log: Path, task: str, path: Path) -> None:
+    """One served model's per-epoch log: epoch (from 0, as Keras writes it), the summed training
+    loss, this task's training loss and accuracy (augmented batches), and its accuracy on the
+    held-out selection chips (mirror-averaged)."""
+    train: dict[int, dict[str, str]] = {}
+    if keras_log.is_file():
+        with keras_log.open(newline="") as f:
+            train = {int(row["epoch"]): row for row in csv.DictReader(f)}
     with path.open("w", newline="") as f:
         w = csv.writer(f, lineterminator="\n")
-        w.writerow(["epoch", "train_loss", *[f"selection_{t}" for t in TASKS], "score", "fit_s"])
+        w.writerow(["epoch", "loss", "task_loss", "accuracy", "selection_accuracy", "fit_s"])
         for h in history:
+            row = train.get(h["epoch"] - 1, {})
             w.writerow(
                 [
-                    h["epoch"],
+                    h["epoch"] - 1,
                     f"{h['train_loss']:.5f}",
-                    *[f"{h['selection'][t]:.4f}" for t in TASKS],
-                    f"{h['score']:.4f}",
+                    row.get(f"{task}_loss", ""),
+                    row.get(f"{task}_accuracy", ""),
+                    f"{h['selection'][task]:.5f}",
                     h["fit_s"],
                 ]
             )

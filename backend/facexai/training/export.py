@@ -71,7 +71,7 @@ def export_bundle(
     manifest = Manifest([], root=out_dir)
     for name, (phase, head, file) in SERVED.items():
         result = summary["phases"][phase]
-        write_log_csv(result["history"], out_dir / f"{name}.log.csv")
+        write_log_csv(result["history"], config.work_dir / phase / "log.csv", head, out_dir / f"{name}.log.csv")
         n_params = int(sum(v.size for v in files[file].values()))
         spec = ModelSpec(
             name=name,
