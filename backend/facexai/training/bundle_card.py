@@ -34,7 +34,8 @@ def render_bundle_card(spec: ModelSpec) -> str:
         "- this model: the backbone's stem and first stage kept at dlib's weights"
         + (" (frozen)" if c.get("freeze_stem") else "")
         + f"; every later layer and the `{spec.head}` head fine-tuned ({t.get('trained_parameters', 0):,} trained "
-        f"parameters in `{spec.file}`, {t.get('file_bytes', 0) / 1e6:.1f} MB, shared by the models of one training)",
+        f"parameters in `{spec.file}`, {t.get('file_bytes', 0) / 1e6:.1f} MB"
+        + (", its own trunk)" if biased else ", one trunk shared by race, gender and age)"),
         f"- input {spec.input_size}×{spec.input_size} RGB, a FairFace-geometry chip (dlib `get_face_chip`, padding "
         "0.25) resized; each face is scored together with its mirror image and the two logits averaged "
         "(the explanations explain that average)",
@@ -69,8 +70,8 @@ def render_bundle_card(spec: ModelSpec) -> str:
         f"`{t.get('log')}`",
         f"- hardware: {hw.get('cpu')} ({hw.get('cpu_count')} cores, no GPU), Keras {hw.get('keras')} on "
         f"{hw.get('backend')}; {t.get('seconds_per_image_epoch', 0) * 1000:.1f} ms per image per epoch; this "
-        f"training {times.get('phase', 0) / 60:.1f} min, the whole bundle {times.get('bundle_total', 0) / 60:.1f} "
-        "min (`make train-bundle`)",
+        f"training {times.get('phase', 0) / 60:.1f} min; training the whole bundle took "
+        f"{times.get('bundle_total', 0) / 60:.1f} min (`make train-bundle`, machine shared with other work)",
         "",
         "## Metrics",
         "",
