@@ -5,10 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from facexai.manifest import ModelSpec
-
-
-def _pct(x: float | None) -> str:
-    return "–" if x is None or x != x else f"{100 * x:.1f}%"
+from facexai.training.modelcard import LIMITATIONS, NOT_FOR, card_header, pct
 
 
 def render_bundle_card(spec: ModelSpec) -> str:
@@ -20,14 +17,7 @@ def render_bundle_card(spec: ModelSpec) -> str:
     times: dict[str, Any] = t.get("time_s", {})
     biased = spec.biased
     lines = [
-        f"# Model card: `{spec.name}`",
-        "",
-        f"{spec.description}.",
-        "",
-        "## Model",
-        "",
-        f"- task: **{spec.task}**, {len(spec.labels)} classes in this output order: "
-        + ", ".join(f"`{label}`" for label in spec.labels),
+        *card_header(spec),
         f"- backbone: dlib's face-recognition ResNet (`{b.get('file')}` from `{b.get('package')}=={b.get('version')}`, "
         f"sha256 `{b.get('sha256', '')[:16]}…`), {b.get('trained_on')}; licence: {b.get('licence')}. "
         "Read from the installed package at start-up, never copied into this repository.",
@@ -81,27 +71,24 @@ def render_bundle_card(spec: ModelSpec) -> str:
         lines += [
             f"On FairFace val 1–4000 (`{m.get('val_labels')}`, n = {m.get('val_n')}), reported once after "
             "training and used for no choice: accuracy "
-            f"**{_pct(m.get('val_accuracy'))}** (95% bootstrap interval {_pct(low)} – {_pct(high)}), "
+            f"**{pct(m.get('val_accuracy'))}** (95% bootstrap interval {pct(low)} – {pct(high)}), "
             f"macro F1 {m.get('val_macro_f1', float('nan')):.3f}.",
             "",
             "| race | n | accuracy | 95% bootstrap interval |",
             "| --- | ---: | ---: | --- |",
         ]
         for race, g in m.get("accuracy_by_race_detail", {}).items():
-            lines.append(f"| {race} | {g['n']} | {_pct(g['accuracy'])} | {_pct(g['ci_low'])} – {_pct(g['ci_high'])} |")
+            lines.append(f"| {race} | {g['n']} | {pct(g['accuracy'])} | {pct(g['ci_low'])} – {pct(g['ci_high'])} |")
         lines += ["", f"| {spec.task} class | recall |", "| --- | ---: |"]
         for label, recall in m.get("recall_by_class", {}).items():
-            lines.append(f"| {label} | {_pct(recall)} |")
+            lines.append(f"| {label} | {pct(recall)} |")
     else:
         lines.append("Not yet evaluated (`facexai evaluate`).")
     lines += [
         "",
         "## Limitations",
         "",
-        "- The labels are **perceived** attributes assigned by annotators from the photo, not self-reported "
-        "identity; the model predicts how annotators would label a face, nothing more.",
-        "- Gender is **binary** in FairFace (Male, Female); the model cannot represent anyone outside it.",
-        "- Race categories are FairFace's seven social groupings; ages are coarse bins.",
+        *LIMITATIONS,
         "- The backbone was trained for face identity on dlib's own data set, whose make-up by group is not "
         "published; its biases are inherited by every model here.",
         "- Aligned chips at padding 0.25; other crops, poses, lighting or image quality reduce accuracy in ways "
@@ -112,5 +99,5 @@ def render_bundle_card(spec: ModelSpec) -> str:
             "- **This model is biased on purpose**: trained only on a race-imbalanced subset to demonstrate how "
             "training data skews accuracy by group. Do not use it for anything but that demonstration."
         )
-    lines.append("- Not for decisions about people: identification, screening, or any consequential use.")
+    lines.append(NOT_FOR)
     return "\n".join(lines) + "\n"

@@ -18,12 +18,36 @@ def hardware_line(hw: dict[str, Any]) -> str:
 def metrics_line(m: dict[str, Any]) -> str:
     """The card's headline validation figures, from a manifest entry's ``metrics``."""
     return (
-        f"Accuracy **{_pct(m.get('val_accuracy'))}**, macro F1 {m.get('val_macro_f1', float('nan')):.3f}, "
+        f"Accuracy **{pct(m.get('val_accuracy'))}**, macro F1 {m.get('val_macro_f1', float('nan')):.3f}, "
         f"loss {m.get('val_loss')}, on {m.get('val_n')} images."
     )
 
 
-def _pct(x: float | None) -> str:
+#: what every card says of FairFace's labels, whatever the model
+LIMITATIONS: tuple[str, ...] = (
+    "- The labels are **perceived** attributes assigned by annotators from the photo, not self-reported "
+    "identity; the model predicts how annotators would label a face, nothing more.",
+    "- Gender is **binary** in FairFace (Male, Female); the model cannot represent anyone outside it.",
+    "- Race categories are FairFace's seven social groupings; ages are coarse bins.",
+)
+NOT_FOR = "- Not for decisions about people: identification, screening, or any consequential use."
+
+
+def card_header(spec: ModelSpec) -> list[str]:
+    """The title, description and the task's classes: the first lines of every card."""
+    return [
+        f"# Model card: `{spec.name}`",
+        "",
+        f"{spec.description}.",
+        "",
+        "## Model",
+        "",
+        f"- task: **{spec.task}**, {len(spec.labels)} classes in this output order: "
+        + ", ".join(f"`{label}`" for label in spec.labels),
+    ]
+
+
+def pct(x: float | None) -> str:
     return "–" if x is None or x != x else f"{100 * x:.1f}%"
 
 
@@ -43,14 +67,7 @@ def render_model_card(spec: ModelSpec) -> str:
     hw = t.get("hardware", {})
     times = t.get("time_s", {})
     lines = [
-        f"# Model card: `{spec.name}`",
-        "",
-        f"{spec.description}.",
-        "",
-        "## Model",
-        "",
-        f"- task: **{spec.task}**, {len(spec.labels)} classes in this output order: "
-        + ", ".join(f"`{label}`" for label in spec.labels),
+        *card_header(spec),
         f"- architecture: `{spec.architecture}`, {t.get('parameters', 0):,} parameters, "
         f"input {spec.input_size}×{spec.input_size} RGB, preprocessing `{spec.preprocessing}`",
         f"- file: `{spec.file}` ({t.get('file_bytes', 0) / 1e6:.1f} MB, no optimizer state); "
@@ -104,18 +121,15 @@ def render_model_card(spec: ModelSpec) -> str:
         "| --- | ---: | ---: | --- |",
     ]
     for race, g in m.get("accuracy_by_race_detail", {}).items():
-        lines.append(f"| {race} | {g['n']} | {_pct(g['accuracy'])} | {_pct(g['ci_low'])} – {_pct(g['ci_high'])} |")
+        lines.append(f"| {race} | {g['n']} | {pct(g['accuracy'])} | {pct(g['ci_low'])} – {pct(g['ci_high'])} |")
     lines += ["", f"| {spec.task} class | recall |", "| --- | ---: |"]
     for label, recall in m.get("recall_by_class", {}).items():
-        lines.append(f"| {label} | {_pct(recall)} |")
+        lines.append(f"| {label} | {pct(recall)} |")
     lines += [
         "",
         "## Limitations",
         "",
-        "- The labels are **perceived** attributes assigned by annotators from the photo, not self-reported "
-        "identity; the model predicts how annotators would label a face, nothing more.",
-        "- Gender is **binary** in FairFace (Male, Female); the model cannot represent anyone outside it.",
-        "- Race categories are FairFace's seven social groupings; ages are coarse bins.",
+        *LIMITATIONS,
         "- Trained on aligned face chips at padding 0.25; other crops, poses, lighting or image quality "
         "reduce accuracy in ways these figures do not show.",
     ]
@@ -125,5 +139,5 @@ def render_model_card(spec: ModelSpec) -> str:
             "1–2% each of East Asian, Southeast Asian, Indian and Middle Eastern) to demonstrate how training "
             "data skews accuracy by group. Do not use it for anything but that demonstration."
         )
-    lines.append("- Not for decisions about people: identification, screening, or any consequential use.")
+    lines.append(NOT_FOR)
     return "\n".join(lines) + "\n"
