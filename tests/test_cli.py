@@ -1,5 +1,6 @@
 import json
 
+import pytest
 from PIL import Image
 
 from facexai.cli import main
@@ -40,3 +41,26 @@ def test_serve_refuses_without_a_manifest(tmp_path, monkeypatch, capsys):
     finally:
         get_settings.cache_clear()
     assert "none.json" in capsys.readouterr().err
+
+
+def test_serve_refuses_a_backbone_other_than_the_one_trained_on(tmp_path, monkeypatch, capsys):
+    """A dlib_resnet manifest whose .dat sha256 differs from the installed file stops start-up,
+    naming the package to install, before any model is built."""
+
+    from facexai.config import get_settings
+    from facexai.testing import write_untrained_bundle
+
+    bundle = write_untrained_bundle(tmp_path / "bundle", architecture="lean", input_size=64)
+    manifest = json.loads(bundle.read_text())
+    entry = manifest["models"][0]
+    entry.update(architecture="dlib_resnet", head=entry["task"], backbone={"sha256": "0" * 64})
+    bundle.write_text(json.dumps(manifest))
+    monkeypatch.setenv("FACEXAI_MODELS_MANIFEST", str(bundle))
+    monkeypatch.setattr("uvicorn.run", lambda *a, **k: pytest.fail("the service started"))
+    get_settings.cache_clear()
+    try:
+        assert main(["serve"]) == 2
+    finally:
+        get_settings.cache_clear()
+    err = capsys.readouterr().err
+    assert "face-recognition-models==0.3.0" in err and "0" * 64 in err
