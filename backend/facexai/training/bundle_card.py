@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from facexai.manifest import ModelSpec
-from facexai.training.modelcard import LIMITATIONS, NOT_FOR, card_header, pct
+from facexai.training.modelcard import LIMITATIONS, NOT_FOR, card_header, metrics_tables, pct
 
 
 def render_bundle_card(spec: ModelSpec) -> str:
@@ -74,14 +74,8 @@ def render_bundle_card(spec: ModelSpec) -> str:
             f"**{pct(m.get('val_accuracy'))}** (95% bootstrap interval {pct(low)} – {pct(high)}), "
             f"macro F1 {m.get('val_macro_f1', float('nan')):.3f}.",
             "",
-            "| race | n | accuracy | 95% bootstrap interval |",
-            "| --- | ---: | ---: | --- |",
+            *metrics_tables(spec),
         ]
-        for race, g in m.get("accuracy_by_race_detail", {}).items():
-            lines.append(f"| {race} | {g['n']} | {pct(g['accuracy'])} | {pct(g['ci_low'])} – {pct(g['ci_high'])} |")
-        lines += ["", f"| {spec.task} class | recall |", "| --- | ---: |"]
-        for label, recall in m.get("recall_by_class", {}).items():
-            lines.append(f"| {label} | {pct(recall)} |")
     else:
         lines.append("Not yet evaluated (`facexai evaluate`).")
     lines += [

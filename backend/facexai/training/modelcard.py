@@ -47,6 +47,18 @@ def card_header(spec: ModelSpec) -> list[str]:
     ]
 
 
+def metrics_tables(spec: ModelSpec) -> list[str]:
+    """Accuracy per race with its interval, then recall per class, from a manifest entry's metrics."""
+    m: dict[str, Any] = spec.metrics
+    lines = ["| race | n | accuracy | 95% bootstrap interval |", "| --- | ---: | ---: | --- |"]
+    for race, g in m.get("accuracy_by_race_detail", {}).items():
+        lines.append(f"| {race} | {g['n']} | {pct(g['accuracy'])} | {pct(g['ci_low'])} – {pct(g['ci_high'])} |")
+    lines += ["", f"| {spec.task} class | recall |", "| --- | ---: |"]
+    for label, recall in m.get("recall_by_class", {}).items():
+        lines.append(f"| {label} | {pct(recall)} |")
+    return lines
+
+
 def pct(x: float | None) -> str:
     return "–" if x is None or x != x else f"{100 * x:.1f}%"
 
@@ -117,15 +129,7 @@ def render_model_card(spec: ModelSpec) -> str:
         f"{t.get('monitor')} (and the learning-rate schedule). These figures are therefore optimistic; "
         "use `facexai evaluate` on a held-out set for unbiased ones.",
         "",
-        "| race | n | accuracy | 95% bootstrap interval |",
-        "| --- | ---: | ---: | --- |",
-    ]
-    for race, g in m.get("accuracy_by_race_detail", {}).items():
-        lines.append(f"| {race} | {g['n']} | {pct(g['accuracy'])} | {pct(g['ci_low'])} – {pct(g['ci_high'])} |")
-    lines += ["", f"| {spec.task} class | recall |", "| --- | ---: |"]
-    for label, recall in m.get("recall_by_class", {}).items():
-        lines.append(f"| {label} | {pct(recall)} |")
-    lines += [
+        *metrics_tables(spec),
         "",
         "## Limitations",
         "",
