@@ -8,14 +8,16 @@ their :mod:`facexai.dlib_resnet` names (only those that training changed) and he
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from facexai.dlib_resnet import INPUT_SIZE, DatNetwork, backbone_graph, read_dat, verified_dat_path
+from facexai.manifest import DLIB_RESNET
 
-ARCHITECTURE = "dlib_resnet"
+ARCHITECTURE = DLIB_RESNET
 #: Grad-CAM reads the 8x8x128 stage (see docs/training.md for the measurement that chose it)
 GRADCAM_LAYER = "res10_relu"
 PREPROCESSING = "dlib"
@@ -52,7 +54,9 @@ def apply_backbone_weights(layers: Any, weights: dict[str, np.ndarray]) -> list[
     return changed
 
 
-def _mirror_classes() -> tuple[type, type]:
+@functools.cache
+def mirror_layers() -> tuple[type, type]:
+    """The MirrorPair and MirrorMean layer classes, defined on first use (no Keras at import)."""
     import keras
     from keras import layers, ops
 
@@ -78,16 +82,6 @@ def _mirror_classes() -> tuple[type, type]:
             return (None if shape[0] is None else shape[0] // 2, *shape[1:])
 
     return MirrorPair, MirrorMean
-
-
-_MIRROR: tuple[type, type] | None = None
-
-
-def mirror_layers() -> tuple[type, type]:
-    global _MIRROR
-    if _MIRROR is None:
-        _MIRROR = _mirror_classes()
-    return _MIRROR
 
 
 def build_task_model(

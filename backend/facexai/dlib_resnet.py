@@ -21,6 +21,7 @@ The stages end at ``res3_relu`` (35x35x32), ``res7_relu`` (17x17x64), ``res10_re
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib.util
 from dataclasses import dataclass, field
@@ -329,7 +330,9 @@ def _folded_weights(net: DatNetwork) -> list[tuple[str, dict[str, Any], list[np.
     return out
 
 
-def _pad_add_class() -> type:
+@functools.cache
+def pad_add_layer() -> type:
+    """The PadAdd layer class, defined on first use so importing this module needs no Keras."""
     import keras
     from keras import layers, ops
 
@@ -351,16 +354,6 @@ def _pad_add_class() -> type:
             return (a_shape[0], *(max(x, y) for x, y in zip(a_shape[1:], b_shape[1:], strict=True)))
 
     return PadAdd
-
-
-_PAD_ADD: type | None = None
-
-
-def pad_add_layer() -> type:
-    global _PAD_ADD
-    if _PAD_ADD is None:
-        _PAD_ADD = _pad_add_class()
-    return _PAD_ADD
 
 
 def backbone_graph(net: DatNetwork, x: Any, with_descriptor: bool = False) -> tuple[Any, dict[str, Any]]:
@@ -434,8 +427,3 @@ def build_backbone(
     x_in = keras.Input((input_size, input_size, 3), name="rgb")
     out, _ = backbone_graph(net, x_in, with_descriptor)
     return keras.Model(x_in, out, name=name)
-
-
-def load_backbone(expected_sha256: str | None = None, **kwargs: Any) -> Any:
-    """:func:`build_backbone` on the installed .dat, checked against ``expected_sha256``."""
-    return build_backbone(read_dat(verified_dat_path(expected_sha256)), **kwargs)

@@ -24,6 +24,8 @@ from facexai.labels import labels_for
 from facexai.preprocessing import PREPROCESSORS
 
 MANIFEST_VERSION = 1
+#: the architecture built from dlib's face ResNet plus trained weights (facexai.dlib_models)
+DLIB_RESNET = "dlib_resnet"
 
 
 class ManifestError(ValueError):
@@ -65,7 +67,7 @@ class ModelSpec:
             expected = labels_for(self.task)
         except ValueError as exc:
             raise ManifestError(f"model {self.name!r}: {exc}") from None
-        if self.architecture == "dlib_resnet" and not (self.head and self.backbone.get("sha256")):
+        if self.architecture == DLIB_RESNET and not (self.head and self.backbone.get("sha256")):
             raise ManifestError(f"model {self.name!r}: a dlib_resnet model needs a head and backbone.sha256")
         if tuple(self.labels) != expected:
             raise ManifestError(

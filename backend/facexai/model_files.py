@@ -11,16 +11,14 @@ from pathlib import Path
 from typing import Any
 
 from facexai.dlib_resnet import BackboneError, verified_dat_path
-from facexai.manifest import Manifest, ModelSpec
-
-DLIB_ARCHITECTURE = "dlib_resnet"
+from facexai.manifest import DLIB_RESNET, Manifest, ModelSpec
 
 
 def check_backbones(manifest: Manifest) -> list[Path]:
     """Every backbone the manifest names, found and checked (BackboneError naming what to install)."""
     checked: dict[str, Path] = {}
     for spec in manifest.models:
-        if spec.architecture == DLIB_ARCHITECTURE:
+        if spec.architecture == DLIB_RESNET:
             sha = str(spec.backbone.get("sha256", ""))
             if sha not in checked:
                 checked[sha] = verified_dat_path(sha)
@@ -30,7 +28,7 @@ def check_backbones(manifest: Manifest) -> list[Path]:
 def load_model(manifest: Manifest, spec: ModelSpec) -> Any:
     """The model of ``spec`` as a Keras model: uint8-range RGB (after ``spec.preprocessing``) in,
     probabilities out, with a ``logits`` layer and ``spec.gradcam_layer``."""
-    if spec.architecture == DLIB_ARCHITECTURE:
+    if spec.architecture == DLIB_RESNET:
         from facexai.dlib_models import build_task_model, dlib_network, read_weights
 
         net = dlib_network(str(spec.backbone.get("sha256", "")) or None)

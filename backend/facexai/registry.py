@@ -20,7 +20,7 @@ from facexai.errors import ModelFileMissing, UnknownLabel, UnknownModel
 from facexai.explain.gradcam import GradCam
 from facexai.explain.integrated_gradients import IntegratedGradients
 from facexai.manifest import Manifest, ModelSpec, load_manifest
-from facexai.model_files import check_backbones, load_model
+from facexai.model_files import load_model
 from facexai.preprocessing import get_preprocessor
 
 log = logging.getLogger(__name__)
@@ -85,7 +85,6 @@ class ModelRegistry:
             raise ModelFileMissing(
                 f"model file(s) named in {manifest_path} are missing: {', '.join(str(p) for p in missing)}"
             )
-        check_backbones(manifest)
         models: dict[str, LoadedModel] = {}
         for spec in manifest.models:
             started = time.perf_counter()

@@ -159,7 +159,6 @@ def evaluate_manifest(
     log: Log = print,
 ) -> dict[str, Any]:
     """Load each chosen model (compile=False), predict the set, and score it."""
-
     specs = [manifest.get(n) for n in names] if names else list(manifest.models)
     results: dict[str, Any] = {}
     correct: dict[str, np.ndarray] = {}

@@ -54,7 +54,6 @@ def explain_sample(
     ig_batch_size: int = 16,
 ) -> dict[str, Any]:
     """Write ``<model>_explanation.png`` and ``<model>_ig_per_class.png``; return the numbers."""
-
     from facexai.explain.gradcam import GradCam
     from facexai.explain.integrated_gradients import IntegratedGradients
 

@@ -21,8 +21,6 @@ from __future__ import annotations
 
 import csv
 import json
-import os
-import platform
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
@@ -90,19 +88,14 @@ def cpu_has_bf16() -> bool:
 
 
 def choose_precision(setting: str) -> str:
-    """float32 or bfloat16. A GPU (where Keras finds one) gets bfloat16 as well."""
+    """float32 or bfloat16. An accelerator (where Keras finds one) gets bfloat16 as well."""
     if setting in ("bfloat16", "float32"):
         return setting
     if setting != "auto":
         raise ValueError(f"precision must be auto, bfloat16 or float32, not {setting!r}")
-    import keras
+    from facexai.training.train import hardware as keras_hardware
 
-    if keras.backend.backend() == "tensorflow":
-        import tensorflow as tf
-
-        if tf.config.list_physical_devices("GPU"):
-            return "bfloat16"
-    return "bfloat16" if cpu_has_bf16() else "float32"
+    return "bfloat16" if keras_hardware()["accelerator"] or cpu_has_bf16() else "float32"
 
 
 # ----------------------------------------------------------------------------- data
@@ -433,24 +426,10 @@ def train_phase(
 
 
 def hardware() -> dict[str, Any]:
-    import keras
+    """facexai.training.train's hardware record, plus whether the CPU computes bfloat16."""
+    from facexai.training.train import hardware as keras_hardware
 
-    cpu = platform.processor() or ""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return {
-        "backend": keras.backend.backend(),
-        "keras": keras.__version__,
-        "python": platform.python_version(),
-        "cpu": cpu,
-        "cpu_count": os.cpu_count(),
-        "bf16": cpu_has_bf16(),
-    }
+    return {**keras_hardware(), "bf16": cpu_has_bf16()}
 
 
 def train_bundle(

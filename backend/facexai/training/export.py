@@ -15,7 +15,7 @@ from facexai.dlib_models import ARCHITECTURE, GRADCAM_LAYER, PREPROCESSING, read
 from facexai.dlib_resnet import DAT_FILE, DAT_SHA256, INPUT_SIZE, PACKAGE, PACKAGE_VERSION
 from facexai.labels import labels_for
 from facexai.manifest import Manifest, ModelSpec
-from facexai.training.bundle import TASKS, BundleConfig, save_weights
+from facexai.training.bundle import TASKS, BundleConfig, save_weights, write_log_csv
 
 BACKBONE: dict[str, str] = {
     "package": PACKAGE,
@@ -56,8 +56,6 @@ def export_bundle(
     log: Callable[[str], None] = print,
 ) -> Manifest:
     """Write out_dir/{balanced.npz, race_biased.npz, manifest.json, <model>.md, <model>.log.csv}."""
-    from facexai.training.bundle import write_log_csv
-
     started = time.perf_counter()
     summary = json.loads((config.work_dir / "summary.json").read_text())
     out_dir.mkdir(parents=True, exist_ok=True)
