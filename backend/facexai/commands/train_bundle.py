@@ -9,6 +9,14 @@ import sys
 from pathlib import Path
 
 
+def _boolean(text: str) -> bool:
+    if text.lower() in ("1", "true", "yes"):
+        return True
+    if text.lower() in ("0", "false", "no"):
+        return False
+    raise argparse.ArgumentTypeError(f"expected true or false, not {text!r}")
+
+
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     from facexai.training.bundle import BundleConfig
 
@@ -27,9 +35,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         value = getattr(defaults, f.name)
         kind = type(value)
         if kind is bool:
-            p.add_argument(
-                f"--{f.name.replace('_', '-')}", type=lambda s: s.lower() in ("1", "true", "yes"), default=value
-            )
+            p.add_argument(f"--{f.name.replace('_', '-')}", type=_boolean, default=value)
         else:
             p.add_argument(f"--{f.name.replace('_', '-')}", type=kind, default=value)
     p.add_argument("--phases", nargs="+", default=list(defaults.phases), choices=list(defaults.phases))
