@@ -8,9 +8,11 @@ Format (``models/manifest.json``)::
     {"version": 1, "models": [{"name": "race", "task": "race", "file": "race.keras",
       "labels": [...], "input_size": 224, "preprocessing": "resnet_v2",
       "gradcam_layer": "block4_relu", "architecture": "lean", "card": "race.md",
+      "display_name": "Race",
       "metrics": {"val_accuracy": 0.7, "accuracy_by_race": {...}}, "training": {...}}]}
 
-``file`` and ``card`` are relative to the manifest's folder.
+``file`` and ``card`` are relative to the manifest's folder. ``display_name`` is what the app shows
+a person; absent, it is derived from ``name`` (default_display_name).
 """
 
 from __future__ import annotations
@@ -26,6 +28,14 @@ from facexai.preprocessing import PREPROCESSORS
 MANIFEST_VERSION = 1
 #: the architecture built from dlib's face ResNet plus trained weights (facexai.dlib_models)
 DLIB_RESNET = "dlib_resnet"
+
+
+def default_display_name(name: str) -> str:
+    """A readable name for a model id: "race" -> "Race", "race_biased" -> "Race (biased training)"."""
+    base, _, rest = name.partition("_")
+    if rest == "biased":
+        return f"{base.capitalize()} (biased training)"
+    return name.replace("_", " ").strip().capitalize() or name
 
 
 class ManifestError(ValueError):
@@ -53,6 +63,12 @@ class ModelSpec:
     mirror_average: bool = False
     metrics: dict[str, Any] = field(default_factory=dict)
     training: dict[str, Any] = field(default_factory=dict)
+    #: the name a person reads in the app; "" (absent): derived from ``name``
+    display_name: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.display_name.strip():
+            self.display_name = default_display_name(self.name)
 
     def validate(self) -> None:
         if self.preprocessing not in PREPROCESSORS:

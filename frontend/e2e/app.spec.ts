@@ -123,6 +123,35 @@ test('astronaut and Hopper: two faces, four models, overlays, comparison and a c
   for (const model of MODELS) await expectRendered(page.getByTestId(`model-${model}`).getByTestId('heatmap'))
 })
 
+/** The page's visible text, without the comparison sentence (the service writes it, with model ids). */
+async function visibleText(page: Page): Promise<string> {
+  return page.evaluate(() => {
+    const summary = document.querySelector('[data-testid="compare-summary"]') as HTMLElement | null
+    const text = document.body.innerText
+    return summary ? text.replace(summary.innerText, '') : text
+  })
+}
+
+test('display names: every model is named as GET /models says, never by its id', async ({ page }) => {
+  const { models } = (await (await page.request.get(`${baseUrl()}/models`)).json()) as {
+    models: { name: string; display_name: string }[]
+  }
+  const names = Object.fromEntries(models.map((m) => [m.name, m.display_name]))
+  expect(names.race_biased).toBe('Race (biased training)')
+  await upload(page, 'multi_face_astronaut_hopper.jpg')
+  for (const model of MODELS)
+    await expect(page.getByTestId(`model-${model}`).getByRole('heading', { level: 3 })).toHaveText(names[model])
+  await expect(page.getByTestId('compare-summary')).not.toBeEmpty()
+  await expect(page.getByTestId('compare')).toContainText(names.race_biased)
+  await expect(page.getByTestId('progress')).toContainText('All explanations ready')
+  expect(await visibleText(page)).not.toMatch(/race_biased/)
+
+  await page.goto(`${baseUrl()}/#/models`)
+  await expect(page.getByTestId('model-card')).toHaveCount(models.length)
+  for (const model of models) await expect(page.getByRole('heading', { name: model.display_name, exact: true })).toBeVisible()
+  expect(await visibleText(page)).not.toMatch(/race_biased/)
+})
+
 test('a photo with EXIF rotation: the boxes are drawn on the photo as the service oriented it', async ({ page }) => {
   await page.goto(`${baseUrl()}/#/`)
   const [response] = await Promise.all([

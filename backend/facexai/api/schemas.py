@@ -144,6 +144,7 @@ class Comparison(BaseModel):
 
 class ModelInfo(BaseModel):
     name: str
+    display_name: str = Field(description="The model's name as a person reads it, e.g. 'Race (biased training)'")
     task: str
     labels: list[str]
     input_size: int

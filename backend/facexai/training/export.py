@@ -42,6 +42,14 @@ DESCRIPTIONS: dict[str, str] = {
     ),
 }
 
+#: what the app shows a person for each model (manifest ``display_name``)
+DISPLAY_NAMES: dict[str, str] = {
+    "race": "Race",
+    "gender": "Gender",
+    "age": "Age",
+    "race_biased": "Race (biased training)",
+}
+
 
 def _phase_weights(work_dir: Path, phase: str, heads: tuple[str, ...]) -> dict[str, np.ndarray]:
     weights = read_weights(work_dir / phase / "best.npz")
@@ -82,6 +90,7 @@ def export_bundle(
             architecture=ARCHITECTURE,
             card=f"{name}.md",
             description=DESCRIPTIONS[name],
+            display_name=DISPLAY_NAMES[name],
             biased=name == "race_biased",
             head=head,
             backbone=dict(BACKBONE),

@@ -391,6 +391,11 @@ export interface components {
             card_markdown?: string | null;
             /** Description */
             description: string;
+            /**
+             * Display Name
+             * @description The model's name as a person reads it, e.g. 'Race (biased training)'
+             */
+            display_name: string;
             /** Gradcam Layer */
             gradcam_layer: string;
             /** Input Size */

@@ -21,11 +21,11 @@ describe('ComparePanel', () => {
   it('shows both heatmaps on the shared scale, the difference map and the sentence', () => {
     render(<ComparePanel {...props} slot={{ status: 'done', comparison: comparison('White') }} />)
     expect(screen.getByTestId('compare-summary')).toHaveTextContent("For 'White' race_biased looks 25 points more")
-    expect(screen.getByRole('img', { name: /race for White, shared scale/ })).toHaveAttribute(
+    expect(screen.getByRole('img', { name: /of Race for White, shared scale/ })).toHaveAttribute(
       'src',
       'data:image/png;base64,CMP-race-White',
     )
-    expect(screen.getByRole('img', { name: /race_biased for White, shared scale/ })).toHaveAttribute(
+    expect(screen.getByRole('img', { name: /Race \(biased training\) for White, shared scale/ })).toHaveAttribute(
       'src',
       'data:image/png;base64,CMP-race_biased-White',
     )
@@ -34,7 +34,7 @@ describe('ComparePanel', () => {
     const row = screen.getByRole('row', { name: /hair, ears and background/ })
     expect(row).toHaveTextContent('10.0%35.0%')
     expect(screen.getByText('P(White) = 22.0%')).toBeInTheDocument()
-    expect(screen.getByRole('figure', { name: 'Colour scale shared by race and race_biased: from 0 to 0.0421' })).toBeInTheDocument()
+    expect(screen.getByRole('figure', { name: 'Colour scale shared by Race and Race (biased training): from 0 to 0.0421' })).toBeInTheDocument()
   })
 
   it('asks for its comparison only once the explanations it reuses are ready', () => {

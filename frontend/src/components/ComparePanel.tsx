@@ -2,7 +2,8 @@ import { useEffect, useState } from 'react'
 import { errorMessage } from '../api/errors'
 import { METHOD_NAMES, type Face, type Method } from '../api/types'
 import type { ComparisonSlot } from '../hooks/analysisState'
-import { decimal, modelTitle, percent } from '../lib/format'
+import { useDisplayName } from '../hooks/modelNames'
+import { decimal, percent } from '../lib/format'
 import { base64ToBlob, composeOverlayPng, pngDataUrl, saveBlob } from '../lib/images'
 import { ColourScale } from './ColourScale'
 import { Overlay } from './Overlay'
@@ -27,6 +28,8 @@ interface Props {
  */
 export function ComparePanel({ face, models, method, opacity, slot, target, onTarget, onRequest, enabled, fileStem }: Props) {
   const [first, second] = models
+  const displayName = useDisplayName()
+  const [firstName, secondName] = [displayName(first), displayName(second)]
   const labels = Object.keys(face.predictions[first]?.probabilities ?? {})
   const comparison = slot?.comparison
   const [saving, setSaving] = useState(false)
@@ -90,11 +93,11 @@ export function ComparePanel({ face, models, method, opacity, slot, target, onTa
                   chip={face.aligned_image}
                   heatmap={comparison.heatmaps[model]}
                   opacity={opacity}
-                  alt={`${METHOD_NAMES[comparison.method]} of ${model} for ${comparison.target}, shared scale`}
+                  alt={`${METHOD_NAMES[comparison.method]} of ${displayName(model)} for ${comparison.target}, shared scale`}
                   testId={`compare-${model}`}
                 />
                 <figcaption>
-                  {modelTitle(model)}
+                  {displayName(model)}
                   <br />
                   <span className="muted">
                     P({comparison.target}) = {percent(comparison.probabilities[model] ?? 0)}
@@ -107,7 +110,7 @@ export function ComparePanel({ face, models, method, opacity, slot, target, onTa
                 <img
                   className="overlay-chip"
                   src={pngDataUrl(comparison.difference_image)}
-                  alt={`Difference map: ${second} minus ${first}; red where ${second} attends more`}
+                  alt={`Difference map: ${secondName} minus ${firstName}; red where ${secondName} attends more`}
                   data-testid="difference-image"
                 />
               </div>
@@ -115,7 +118,7 @@ export function ComparePanel({ face, models, method, opacity, slot, target, onTa
                 Difference
                 <br />
                 <span className="muted">
-                  red: {second} attends more, blue: {first}
+                  red: {secondName} attends more, blue: {firstName}
                 </span>
               </figcaption>
             </figure>
@@ -129,7 +132,7 @@ export function ComparePanel({ face, models, method, opacity, slot, target, onTa
                 map={comparison.method === 'grad_cam' ? 'jet' : 'inferno'}
                 low="0"
                 high={comparison.scale_max.toPrecision(3)}
-                label={`Colour scale shared by ${first} and ${second}`}
+                label={`Colour scale shared by ${firstName} and ${secondName}`}
               />
             </dd>
           </dl>
@@ -141,7 +144,7 @@ export function ComparePanel({ face, models, method, opacity, slot, target, onTa
                   <th scope="col">Region</th>
                   {models.map((model) => (
                     <th scope="col" key={model}>
-                      {model}
+                      {displayName(model)}
                     </th>
                   ))}
                 </tr>

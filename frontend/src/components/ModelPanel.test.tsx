@@ -25,7 +25,7 @@ describe('ModelPanel', () => {
     const heat = screen.getByTestId('heatmap')
     expect(heat).toHaveAttribute('src', 'data:image/png;base64,IG-0-race-White')
     expect(heat).toHaveStyle({ opacity: '0.4' })
-    expect(heat).toHaveAccessibleName('Integrated Gradients heatmap of race for class White')
+    expect(heat).toHaveAccessibleName('Integrated Gradients heatmap of Race for class White')
     rerender(<ModelPanel {...base} slot={slot()} method="grad_cam" opacity={0.9} />)
     expect(screen.getByTestId('heatmap')).toHaveAttribute('src', 'data:image/png;base64,GC-0-race-White')
     expect(screen.getByTestId('heatmap')).toHaveStyle({ opacity: '0.9' })
@@ -35,7 +35,7 @@ describe('ModelPanel', () => {
   it('shows the signed attribution on request', () => {
     render(<ModelPanel {...base} slot={slot()} method="integrated_gradients" signed />)
     expect(screen.getByTestId('heatmap')).toHaveAttribute('src', 'data:image/png;base64,IGS-0-race-White')
-    expect(screen.getByTestId('heatmap')).toHaveAccessibleName('Signed Integrated Gradients heatmap of race for class White')
+    expect(screen.getByTestId('heatmap')).toHaveAccessibleName('Signed Integrated Gradients heatmap of Race for class White')
   })
 
   it('shows the completeness error and warns when it is large', () => {

@@ -2,7 +2,8 @@ import { useState } from 'react'
 import { errorMessage } from '../api/errors'
 import { METHOD_NAMES, type Face, type Method } from '../api/types'
 import type { ExplanationSlot } from '../hooks/analysisState'
-import { modelTitle, percent } from '../lib/format'
+import { useDisplayName } from '../hooks/modelNames'
+import { percent } from '../lib/format'
 import { composeOverlayPng, saveBlob } from '../lib/images'
 import { Overlay } from './Overlay'
 import { ProbabilityBars } from './ProbabilityBars'
@@ -34,6 +35,7 @@ function statusText(slot: ExplanationSlot | undefined, method: Method): string {
 /** One model: its prediction, every class's probability, and the chosen class's explanation. */
 export function ModelPanel({ face, model, target, slot, method, opacity, signed = false, fileStem, onTarget }: Props) {
   const prediction = face.predictions[model]
+  const title = useDisplayName()(model)
   const explanation = slot?.explanation
   const ig = explanation?.integrated_gradients
   const gradCam = explanation?.grad_cam
@@ -59,7 +61,7 @@ export function ModelPanel({ face, model, target, slot, method, opacity, signed 
   return (
     <article className="model-panel" aria-labelledby={titleId} data-testid={`model-${model}`}>
       <header>
-        <h3 id={titleId}>{modelTitle(model)}</h3>
+        <h3 id={titleId}>{title}</h3>
         <p className="prediction">
           <span className="prediction-label" data-testid="predicted-label">
             {prediction.label}
@@ -67,7 +69,7 @@ export function ModelPanel({ face, model, target, slot, method, opacity, signed 
           <span className="muted">{percent(prediction.probabilities[prediction.label] ?? 0)}</span>
         </p>
       </header>
-      <ProbabilityBars model={model} prediction={prediction} target={target} onTarget={onTarget} />
+      <ProbabilityBars model={title} prediction={prediction} target={target} onTarget={onTarget} />
       <div className="explanation">
         <label className="target-select">
           Explain class
@@ -84,7 +86,7 @@ export function ModelPanel({ face, model, target, slot, method, opacity, signed 
           chip={face.aligned_image}
           heatmap={heatmap}
           opacity={opacity}
-          alt={`${methodName} heatmap of ${model} for class ${target}`}
+          alt={`${methodName} heatmap of ${title} for class ${target}`}
           status={statusText(slot, method)}
           testId={`overlay-${model}`}
         />

@@ -2,6 +2,7 @@ import type { Prediction } from '../api/types'
 import { percent } from '../lib/format'
 
 interface Props {
+  /** the model's display name */
   model: string
   prediction: Prediction
   /** the class whose explanation is shown */

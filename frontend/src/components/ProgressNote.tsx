@@ -1,4 +1,4 @@
-import { modelTitle } from '../lib/format'
+import { useDisplayName } from '../hooks/modelNames'
 
 interface Props {
   done: number
@@ -8,6 +8,7 @@ interface Props {
 
 /** How far the explanations of the chosen face have got; announced politely to screen readers. */
 export function ProgressNote({ done, total, pending }: Props) {
+  const displayName = useDisplayName()
   const complete = total > 0 && done >= total
   return (
     <div className="progress" role="status" aria-live="polite" data-testid="progress">
@@ -18,7 +19,7 @@ export function ProgressNote({ done, total, pending }: Props) {
           <progress value={done} max={Math.max(total, 1)} aria-label="Explanations computed" />
           <span>
             Explanations {done} of {total}
-            {pending.length > 0 && ` — computing ${pending.map(modelTitle).join(', ')}`}
+            {pending.length > 0 && ` — computing ${pending.map(displayName).join(', ')}`}
             …
           </span>
         </>

@@ -11,3 +11,20 @@ describe('format', () => {
     expect(decimal(undefined)).toBe('n/a')
   })
 })
+
+describe('modelTitle', () => {
+  it('derives a display name from a model id the way the backend does', async () => {
+    const { modelTitle } = await import('./format')
+    expect(modelTitle('race')).toBe('Race')
+    expect(modelTitle('age')).toBe('Age')
+    expect(modelTitle('race_biased')).toBe('Race (biased training)')
+    expect(modelTitle('skin_tone')).toBe('Skin tone')
+  })
+
+  it('prefers the display names the service gave', async () => {
+    const { displayNames } = await import('../hooks/modelNames')
+    const name = displayNames({ race_biased: 'Race, skewed data' })
+    expect(name('race_biased')).toBe('Race, skewed data')
+    expect(name('gender')).toBe('Gender')
+  })
+})

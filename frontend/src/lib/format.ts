@@ -7,15 +7,15 @@ export function decimal(value: number | null | undefined, digits = 2): string {
   return typeof value === 'number' && Number.isFinite(value) ? value.toFixed(digits) : 'n/a'
 }
 
-/** Labels come from the manifest as written (e.g. "East Asian", "20-29"); model names as identifiers. */
+/**
+ * A model's name for people when the service has not (yet) said its display name: the same rule as
+ * the backend's default_display_name ("race" -> "Race", "race_biased" -> "Race (biased training)").
+ */
 export function modelTitle(name: string): string {
-  const titles: Record<string, string> = {
-    age: 'Age',
-    gender: 'Gender',
-    race: 'Race (balanced training)',
-    race_biased: 'Race (biased training)',
-  }
-  return titles[name] ?? name.replace(/_/g, ' ')
+  const [base, ...rest] = name.split('_')
+  const capital = (word: string) => word.charAt(0).toUpperCase() + word.slice(1)
+  if (rest.join('_') === 'biased') return `${capital(base)} (biased training)`
+  return capital(name.replace(/_/g, ' ').trim()) || name
 }
 
 export function isBiasedPair(models: readonly string[]): boolean {

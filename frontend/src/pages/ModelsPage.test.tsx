@@ -34,7 +34,7 @@ describe('ModelsPage', () => {
     expect(within(cards[0]).queryByText('trained on race-imbalanced data')).toBeNull()
     const bars = screen.getAllByTestId('chart-bar')
     expect(bars).toHaveLength(6)
-    const biasedBlack = bars.find((b) => b.dataset.category === 'Black' && b.dataset.series?.startsWith('race_biased'))
+    const biasedBlack = bars.find((b) => b.dataset.category === 'Black' && b.dataset.series === 'Race (biased training)')
     expect(Number(biasedBlack?.dataset.value)).toBe(0.41)
   })
 

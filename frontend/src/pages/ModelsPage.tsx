@@ -6,7 +6,7 @@ import { accuracyByRace, accuracyIntervals, isRate } from '../lib/metrics'
 import { AccuracyChart, type Series } from '../components/AccuracyChart'
 import { ErrorBanner } from '../components/ErrorBanner'
 import { Markdown } from '../components/Markdown'
-import { modelTitle, percent } from '../lib/format'
+import { percent } from '../lib/format'
 
 function scalar(key: string, value: unknown): string | undefined {
   if (typeof value === 'number') {
@@ -41,7 +41,7 @@ export function ModelCard({ model }: { model: ModelInfo }) {
   return (
     <article className="model-card" aria-labelledby={`card-${model.name}`} data-testid="model-card">
       <header>
-        <h3 id={`card-${model.name}`}>{modelTitle(model.name)}</h3>
+        <h3 id={`card-${model.name}`}>{model.display_name}</h3>
         {model.biased && <span className="badge warn">trained on race-imbalanced data</span>}
       </header>
       <p>{model.description}</p>
@@ -50,18 +50,18 @@ export function ModelCard({ model }: { model: ModelInfo }) {
         {model.input_size} input
       </p>
       <p className="labels">{model.labels.join(' · ')}</p>
-      <Facts values={model.metrics ?? {}} label={`${model.name} metrics`} />
+      <Facts values={model.metrics ?? {}} label={`${model.display_name} metrics`} />
       {!Object.keys(model.metrics ?? {}).length && <p className="muted">No metrics recorded for this model.</p>}
       {byRace && (
         <details>
           <summary>Accuracy by race</summary>
-          <Facts values={byRace} label={`${model.name} accuracy by race`} />
+          <Facts values={byRace} label={`${model.display_name} accuracy by race`} />
         </details>
       )}
       {Object.keys(model.training ?? {}).length > 0 && (
         <details>
           <summary>Training</summary>
-          <Facts values={model.training} label={`${model.name} training`} />
+          <Facts values={model.training} label={`${model.display_name} training`} />
           {Object.entries(model.training)
             .filter(([, value]) => value !== null && typeof value === 'object')
             .map(([key, value]) => (
@@ -102,8 +102,8 @@ export function ModelsPage() {
   const race = models.find((model) => model.name === 'race')
   const biased = models.find((model) => model.name === 'race_biased')
   const series: Series[] = [
-    { model: race, name: 'race (balanced training)' },
-    { model: biased, name: 'race_biased (imbalanced training)' },
+    { model: race, name: race ? `${race.display_name} (balanced training)` : '' },
+    { model: biased, name: biased?.display_name ?? '' },
   ]
     .flatMap(({ model, name }): Series[] => {
       const values = accuracyByRace(model)
@@ -115,8 +115,8 @@ export function ModelsPage() {
       <section aria-labelledby="fairness-title" className="fairness">
         <h2 id="fairness-title">Accuracy of the race models, by race</h2>
         <p>
-          Both race models share an architecture; <code>race_biased</code> was trained on data with some races
-          deliberately under-represented. Both are measured on the same faces, balanced across races: the gap between
+          Both race models share an architecture; {biased?.display_name ?? 'the biased race model'} was trained on
+          data with some races deliberately under-represented. Both are measured on the same faces, balanced across races: the gap between
           their bars shows whom the imbalance hurts.
         </p>
         {series.length ? (

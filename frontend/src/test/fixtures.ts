@@ -100,6 +100,7 @@ export function comparison(target: string, method: Comparison['method'] = 'integ
 export function modelInfo(name: string, metrics: Record<string, unknown> = {}): ModelInfo {
   return {
     name,
+    display_name: name === 'race_biased' ? 'Race (biased training)' : name.charAt(0).toUpperCase() + name.slice(1),
     task: name === 'race_biased' ? 'race' : name,
     labels: LABELS[name],
     input_size: 224,

@@ -16,6 +16,7 @@ def list_models(registry: RegistryDep) -> ModelsResponse:
         models=[
             ModelInfo(
                 name=m.spec.name,
+                display_name=m.spec.display_name,
                 task=m.spec.task,
                 labels=m.spec.labels,
                 input_size=m.spec.input_size,
