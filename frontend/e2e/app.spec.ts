@@ -152,6 +152,39 @@ test('display names: every model is named as GET /models says, never by its id',
   expect(await visibleText(page)).not.toMatch(/race_biased/)
 })
 
+test('help in place, and a high completeness error recomputed with twice the steps', async ({ page }) => {
+  await page.goto(`${baseUrl()}/#/`)
+  // Few steps of a coarse rule: the completeness error is high, so the warning and its button show.
+  await page.getByText('Options').click()
+  await page.getByRole('spinbutton', { name: 'Integrated Gradients steps' }).fill('4')
+  await page.getByRole('combobox', { name: 'Quadrature rule' }).selectOption('left_riemann')
+  await page.getByRole('button', { name: 'Apply and recompute' }).click()
+  await page.getByTestId('file-input').setInputFiles(resolve(images, 'multi_face_astronaut_hopper.jpg'))
+  await expect(page.getByTestId('progress')).toContainText('All explanations ready')
+
+  const help = page.getByTestId('method-help')
+  await help.getByText('How to read this').click()
+  for (const topic of ['Integrated Gradients', 'Grad-CAM', 'Signed view', 'Completeness error'])
+    await expect(help.getByRole('term').filter({ hasText: topic })).toBeVisible()
+  await expect(help).toContainText('pushed towards the class')
+
+  let warned: Locator | undefined
+  for (const model of MODELS) {
+    const panel = page.getByTestId(`model-${model}`)
+    await expect(panel.getByTestId('completeness')).toContainText('with 4 steps')
+    if (!warned && (await panel.getByTestId('completeness-warning').count())) warned = panel
+  }
+  expect(warned, 'no model had a completeness error over 5% with 4 left-Riemann steps').toBeDefined()
+  const before = await warned!.getByTestId('heatmap').getAttribute('src')
+  const [request] = await Promise.all([
+    page.waitForRequest((r) => r.url().includes('/explanations/') && new URL(r.url()).searchParams.get('ig_steps') === '8'),
+    warned!.getByRole('button', { name: 'Recompute with 8 steps' }).click(),
+  ])
+  expect(new URL(request.url()).searchParams.get('explain')).toBe('integrated_gradients')
+  await expect(warned!.getByTestId('completeness')).toContainText('with 8 steps')
+  expect(await warned!.getByTestId('heatmap').getAttribute('src')).not.toEqual(before)
+})
+
 test('a photo with EXIF rotation: the boxes are drawn on the photo as the service oriented it', async ({ page }) => {
   await page.goto(`${baseUrl()}/#/`)
   const [response] = await Promise.all([

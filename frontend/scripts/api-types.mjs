@@ -11,7 +11,23 @@ export function specText(spec) {
   return JSON.stringify(spec, null, 2) + '\n'
 }
 
+/** The bounds the schema declares for a query parameter of one operation (its integer branch). */
+function integerRange(spec, path, method, name) {
+  const parameter = spec.paths?.[path]?.[method]?.parameters?.find((p) => p.name === name)
+  const schema = parameter?.schema ?? {}
+  const branch = [schema, ...(schema.anyOf ?? [])].find((s) => s.type === 'integer')
+  if (!branch || branch.minimum === undefined || branch.maximum === undefined)
+    throw new Error(`api-types: ${method.toUpperCase()} ${path} declares no integer range for ${name}`)
+  return { minimum: branch.minimum, maximum: branch.maximum }
+}
+
 export async function typesFromSpec(spec) {
   const ast = await openapiTS(spec, { alphabetize: false, immutable: false, enumValues: true })
-  return HEADER + astToString(ast)
+  const igSteps = integerRange(spec, '/analyses/{analysis_id}/faces/{face_index}/explanations/{model}', 'get', 'ig_steps')
+  return (
+    HEADER +
+    astToString(ast) +
+    '/** The range of ig_steps the explanations endpoint accepts, as its schema declares. */\n' +
+    `export const igStepsRange = ${JSON.stringify(igSteps)} as const;\n`
+  )
 }

@@ -737,3 +737,5 @@ export const compareMethodValues: ReadonlyArray<FlattenedDeepRequired<components
 export const explainModeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ExplainMode"]> = ["both", "integrated_gradients", "grad_cam", "none"];
 export const explainedOutputValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ExplainedOutput"]> = ["logit", "probability"];
 export const quadratureRuleValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["QuadratureRule"]> = ["left_riemann", "midpoint", "trapezoid", "gauss_legendre", "guided", "adaptive"];
+/** The range of ig_steps the explanations endpoint accepts, as its schema declares. */
+export const igStepsRange = {"minimum":2,"maximum":256} as const;

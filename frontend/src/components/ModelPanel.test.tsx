@@ -44,7 +44,7 @@ describe('ModelPanel', () => {
     expect(screen.getByTestId('completeness')).not.toHaveClass('warn')
     rerender(<ModelPanel {...base} slot={slot(0.153)} method="integrated_gradients" />)
     expect(screen.getByTestId('completeness')).toHaveTextContent('15.30% with 32 steps')
-    expect(screen.getByTestId('completeness')).toHaveTextContent('more steps may be needed')
+    expect(screen.getByTestId('completeness')).toHaveTextContent('more steps should bring this error down')
   })
 
   it('says that Integrated Gradients is on its way while only Grad-CAM is known', () => {
@@ -65,5 +65,21 @@ describe('ModelPanel', () => {
     expect(within(select).getAllByRole('option')).toHaveLength(7)
     await userEvent.selectOptions(select, 'Middle Eastern')
     expect(onTarget).toHaveBeenCalledWith('Middle Eastern')
+  })
+})
+
+describe('ModelPanel completeness warning', () => {
+  it('offers to recompute a high completeness error with twice the steps', async () => {
+    const onRecompute = vi.fn()
+    render(<ModelPanel {...base} slot={slot(0.2)} method="integrated_gradients" onRecompute={onRecompute} />)
+    expect(screen.getByTestId('completeness-warning')).toHaveTextContent('approximate')
+    await userEvent.click(screen.getByRole('button', { name: 'Recompute with 64 steps' }))
+    expect(onRecompute).toHaveBeenCalledWith(64)
+  })
+
+  it('offers nothing when the error is small', () => {
+    render(<ModelPanel {...base} slot={slot(0.01)} method="integrated_gradients" onRecompute={() => {}} />)
+    expect(screen.queryByTestId('completeness-warning')).toBeNull()
+    expect(screen.queryByRole('button', { name: /Recompute/ })).toBeNull()
   })
 })

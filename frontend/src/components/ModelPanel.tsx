@@ -4,6 +4,7 @@ import { METHOD_NAMES, type Face, type Method } from '../api/types'
 import type { ExplanationSlot } from '../hooks/analysisState'
 import { useDisplayName } from '../hooks/modelNames'
 import { percent } from '../lib/format'
+import { moreSteps } from '../lib/igSteps'
 import { composeOverlayPng, saveBlob } from '../lib/images'
 import { Overlay } from './Overlay'
 import { ProbabilityBars } from './ProbabilityBars'
@@ -19,6 +20,8 @@ interface Props {
   signed?: boolean
   fileStem: string
   onTarget: (label: string) => void
+  /** Integrated Gradients of this class again with this many steps */
+  onRecompute?: (steps: number) => void
 }
 
 /** Above this relative completeness error, IG's path integral is probably too coarse. */
@@ -33,7 +36,7 @@ function statusText(slot: ExplanationSlot | undefined, method: Method): string {
 }
 
 /** One model: its prediction, every class's probability, and the chosen class's explanation. */
-export function ModelPanel({ face, model, target, slot, method, opacity, signed = false, fileStem, onTarget }: Props) {
+export function ModelPanel({ face, model, target, slot, method, opacity, signed = false, fileStem, onTarget, onRecompute }: Props) {
   const prediction = face.predictions[model]
   const title = useDisplayName()(model)
   const explanation = slot?.explanation
@@ -45,6 +48,9 @@ export function ModelPanel({ face, model, target, slot, method, opacity, signed 
   const methodName = showSigned ? 'Signed Integrated Gradients' : METHOD_NAMES[method]
   const [saving, setSaving] = useState(false)
   const titleId = `model-${face.index}-${model}`
+  const igStatus = slot?.status.integrated_gradients
+  const recomputing = igStatus === 'loading' || igStatus === 'queued'
+  const nextSteps = ig ? moreSteps(ig.steps) : undefined
 
   const save = async () => {
     if (!heatmap) return
@@ -109,7 +115,17 @@ export function ModelPanel({ face, model, target, slot, method, opacity, signed 
               >
                 {percent(ig.completeness_error, 2)} with {ig.steps} steps
                 <span className="muted"> ({ig.rule.replace('_', ' ')}, {ig.output})</span>
-                {ig.completeness_error > COMPLETENESS_WARNING && <span className="hint">more steps may be needed</span>}
+                {ig.completeness_error > COMPLETENESS_WARNING && (
+                  <span className="hint" data-testid="completeness-warning">
+                    The map is approximate: more steps should bring this error down.
+                    {onRecompute && nextSteps !== undefined && (
+                      <button type="button" className="small" onClick={() => onRecompute(nextSteps)} disabled={recomputing}>
+                        {recomputing ? 'Recomputing…' : `Recompute with ${nextSteps} steps`}
+                      </button>
+                    )}
+                    {nextSteps === undefined && ' (already at the most steps the service allows)'}
+                  </span>
+                )}
               </dd>
             </>
           )}

@@ -1,4 +1,5 @@
 import { useEffect, useId, useRef, useState, type DragEvent } from 'react'
+import { igStepsRange } from '../api/schema'
 import {
   explainedOutputValues,
   quadratureRuleValues,
@@ -143,8 +144,8 @@ export function UploadPanel({ onFile, settings, onSettings, onApplyIg, busy }: P
             Integrated Gradients steps
             <input
               type="number"
-              min={2}
-              max={512}
+              min={igStepsRange.minimum}
+              max={igStepsRange.maximum}
               placeholder="server default"
               value={draft.ig_steps ?? ''}
               onChange={(event) => {

@@ -123,6 +123,50 @@ export function useAnalysis() {
     [settings.ig_steps, settings.ig_rule, settings.ig_output],
   )
 
+  /**
+   * Integrated Gradients of one explanation again with more steps (its completeness error was high):
+   * the new map and error replace the old ones.
+   */
+  const recomputeIntegratedGradients = useCallback(
+    (face: number, model: string, target: string, steps: number) => {
+      const result = stateRef.current.result
+      if (!result) return
+      const key = explanationKey(face, model, target)
+      const methods: Method[] = ['integrated_gradients']
+      const analysisId = result.analysis_id
+      const signal = controller.current?.signal
+      const version = igVersion.current
+      const stillWanted = () => stateRef.current.result?.analysis_id === analysisId && igVersion.current === version
+      const queued = queue.current.push(
+        `${analysisId}/${version}/${key}/integrated_gradients/${steps}`,
+        async () => {
+          if (!stillWanted()) return
+          dispatch({ type: 'explanationStatus', key, methods, status: 'loading' })
+          try {
+            const explanation = await fetchExplanation({
+              analysisId,
+              face,
+              model,
+              target,
+              explain: 'integrated_gradients',
+              ig_steps: steps,
+              ig_rule: settings.ig_rule,
+              ig_output: settings.ig_output,
+              signal,
+            })
+            if (stillWanted()) dispatch({ type: 'explanationLoaded', key, methods, explanation })
+          } catch (error) {
+            if (signal?.aborted || !stillWanted()) return
+            dispatch({ type: 'explanationStatus', key, methods, status: 'error', error: asApiError(error) })
+          }
+        },
+        true,
+      )
+      if (queued) dispatch({ type: 'explanationStatus', key, methods, status: 'queued' })
+    },
+    [settings.ig_rule, settings.ig_output],
+  )
+
   const requestComparison = useCallback((face: number, method: Method, target: string, urgent = false) => {
     const current = stateRef.current
     const result = current.result
@@ -229,6 +273,7 @@ export function useAnalysis() {
     setCompareTarget,
     requestExplanation,
     requestComparison,
+    recomputeIntegratedGradients,
   }
 }
 

@@ -4,6 +4,7 @@ import { ComparePanel } from '../components/ComparePanel'
 import { ErrorBanner } from '../components/ErrorBanner'
 import { FaceChooser } from '../components/FaceChooser'
 import { MethodControls } from '../components/MethodControls'
+import { MethodHelp } from '../components/MethodHelp'
 import { ModelPanel } from '../components/ModelPanel'
 import { PhotoView } from '../components/PhotoView'
 import { ProgressNote } from '../components/ProgressNote'
@@ -88,6 +89,7 @@ export function AnalyzePage() {
                 onSigned={setSigned}
               />
             </div>
+            <MethodHelp method={method} />
             {expired(state) ? (
               <div className="note" role="alert" data-testid="expired">
                 <p>
@@ -118,6 +120,7 @@ export function AnalyzePage() {
                       signed={signed}
                       fileStem={stem}
                       onTarget={(label) => setTarget(face.index, model, label)}
+                      onRecompute={(steps) => analysis.recomputeIntegratedGradients(face.index, model, target, steps)}
                     />
                   )
                 })}

@@ -1,0 +1,31 @@
+import type { Method } from '../api/types'
+
+/** Plain-language help on reading the maps, beside the controls that choose them. */
+export function MethodHelp({ method }: { method: Method }) {
+  return (
+    <details className="help" data-testid="method-help">
+      <summary>How to read this</summary>
+      <dl>
+        <dt className={method === 'integrated_gradients' ? 'current' : undefined}>Integrated Gradients</dt>
+        <dd>
+          Bright pixels are the ones that moved the model towards the explained class the most, measured by fading the
+          photo in from black. It shows which pixels mattered, not why.
+        </dd>
+        <dt className={method === 'grad_cam' ? 'current' : undefined}>Grad-CAM</dt>
+        <dd>
+          A coarse map of the regions a late layer of the network found evidence for the class in: red is most, blue is
+          none. It is blurry by design and can miss small details.
+        </dd>
+        <dt>Signed view</dt>
+        <dd>
+          Integrated Gradients with its sign kept: red pixels pushed towards the class, blue pixels pushed away from it.
+        </dd>
+        <dt>Completeness error</dt>
+        <dd>
+          A check on Integrated Gradients: the attributions should add up to the change in the model&apos;s score. A
+          large error (over 5%) means the map is approximate; recomputing it with more steps usually lowers it.
+        </dd>
+      </dl>
+    </details>
+  )
+}
