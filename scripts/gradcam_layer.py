@@ -23,9 +23,9 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from facexai.fairface import load_image, read_labels
 from facexai.registry import ModelRegistry
 from facexai.training.bundle import BundleConfig, phase_data
-from facexai.training.data import load_image, read_labels
 
 CANDIDATES = ("res7_relu", "res10_relu", "res13_relu")
 FRACTIONS = (0.1, 0.2, 0.3, 0.4, 0.5)

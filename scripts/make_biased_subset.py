@@ -14,10 +14,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "backend"))  # run without installing
 
+from facexai.fairface import read_labels, write_labels
 from facexai.labels import RACE
 from facexai.training.biased import BIASED_SHARES, DEFAULT_SEED, make_biased_subset
 from facexai.training.config import default_fairface_dir
-from facexai.training.data import read_labels, write_labels
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from facexai.fairface import COLUMNS, LabelTable, read_labels, write_labels
 from facexai.labels import RACE
 from facexai.training.biased import BIASED_SHARES, biased_counts, make_biased_subset
-from facexai.training.data import COLUMNS, LabelTable, read_labels, write_labels
 
 REPO = Path(__file__).resolve().parents[1]
 

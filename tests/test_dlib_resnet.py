@@ -11,8 +11,8 @@ import pytest
 from PIL import Image
 
 from facexai import dlib_resnet
+from facexai.chips import resize_chip
 from facexai.dlib_resnet import DAT_SHA256, BackboneError, build_backbone, dat_path, read_dat, sha256_of
-from facexai.training.data import resize_square
 
 
 @pytest.fixture(scope="module")
@@ -51,7 +51,7 @@ def test_a_different_file_or_a_missing_package_is_a_clear_error(monkeypatch):
 
 def _chips(fairface: Path, n: int) -> np.ndarray:
     return np.stack(
-        [resize_square(np.asarray(Image.open(fairface / f"val/{i}.jpg").convert("RGB")), 150) for i in range(1, n + 1)]
+        [resize_chip(np.asarray(Image.open(fairface / f"val/{i}.jpg").convert("RGB")), 150) for i in range(1, n + 1)]
     )
 
 

@@ -109,7 +109,7 @@ def test_json_safe_makes_strict_json() -> None:
 
 
 def eval_data(races: list[str], genders: list[str], ages: list[str]) -> EvalData:
-    from facexai.training.data import LabelTable
+    from facexai.fairface import LabelTable
 
     rows = [
         {"file": f"val/{i}.jpg", "race": r, "gender": g, "age": a, "service_test": "False"}

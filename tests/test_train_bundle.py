@@ -9,9 +9,9 @@ import keras
 import numpy as np
 import pytest
 
+from facexai.fairface import load_image, read_labels
 from facexai.labels import labels_for
 from facexai.training.bundle import BundleConfig, phase_data, train_bundle
-from facexai.training.data import load_image, read_labels
 
 
 class Interrupt(keras.callbacks.Callback):

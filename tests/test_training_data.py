@@ -9,8 +9,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from facexai.fairface import DataError, LabelTable, read_labels
 from facexai.labels import AGE, RACE
-from facexai.training.data import DataError, LabelTable, load_split, read_labels
+from facexai.training.data import load_split
 
 
 def write_chip(path: Path, colour: tuple[int, int, int], size: int = 40) -> None:
@@ -66,18 +67,19 @@ def test_missing_column_is_an_error(tmp_path: Path) -> None:
 
 
 def test_image_cache_decodes_each_file_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from facexai import fairface
     from facexai.training import data
 
     for i, colour in enumerate([(250, 0, 0), (0, 250, 0), (0, 0, 250)]):
         write_chip(tmp_path / f"{i}.jpg", colour)
     decoded: list[str] = []
-    real = data.load_image
+    real = fairface.load_image
 
     def counting(path: Path, size: int) -> np.ndarray:
         decoded.append(Path(path).name)
         return real(path, size)
 
-    monkeypatch.setattr(data, "load_image", counting)
+    monkeypatch.setattr(fairface, "load_image", counting)
     cache = data.ImageCache()
     first = cache.get(tmp_path, ["0.jpg", "1.jpg"], 16, workers=1)
     second = cache.get(tmp_path, ["2.jpg", "0.jpg", "0.jpg"], 16, workers=1)
@@ -117,12 +119,3 @@ def test_time_limit_stops_before_an_epoch_would_overrun(monkeypatch: pytest.Monk
     # the slowest epoch so far is the estimate: a 20 s first epoch (compilation) stops it after 2
     assert run(45, [20, 10, 10, 10]) == (2, 2)
     assert run(100, [10, 10, 10]) == (None, 3)
-
-
-@pytest.mark.parametrize(("source", "size"), [(224, 64), (224, 160), (50, 64), (64, 64)])
-def test_training_resizes_chips_as_the_service_does(source: int, size: int) -> None:
-    faces = pytest.importorskip("facexai.faces", reason="the service's face module needs dlib")
-    from facexai.training.data import resize_square
-
-    chip = np.random.default_rng(source + size).integers(0, 256, (source, source, 3), dtype=np.uint8)
-    np.testing.assert_array_equal(resize_square(chip, size), faces.resize_chip(chip, size))

@@ -84,8 +84,9 @@ def test_manifest_entry(tiny_run) -> None:
 def test_saved_model_loads_and_matches_its_metrics(tiny_run, fairface_dir: Path) -> None:
     import keras
 
+    from facexai.fairface import read_labels
     from facexai.preprocessing import preprocess
-    from facexai.training.data import load_split, read_labels
+    from facexai.training.data import load_split
 
     result, config, _ = tiny_run
     spec = result.spec

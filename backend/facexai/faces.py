@@ -16,6 +16,7 @@ import cv2
 import dlib
 import numpy as np
 
+from facexai.chips import resize_chip as resize_chip  # re-exported: facexai.analysis imports it from here
 from facexai.errors import NoFaceDetected
 
 #: Detection, the landmarks and the chips all work on the photo resized to this longest side,
@@ -81,13 +82,6 @@ def resize_longest_side(pixels: np.ndarray, target: int) -> tuple[np.ndarray, fl
     new_w, new_h = max(1, round(w * scale)), max(1, round(h * scale))
     interp = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
     return cv2.resize(pixels, (new_w, new_h), interpolation=interp), scale
-
-
-def resize_chip(chip: np.ndarray, size: int) -> np.ndarray:
-    if chip.shape[0] == size and chip.shape[1] == size:
-        return chip
-    interp = cv2.INTER_AREA if chip.shape[0] > size else cv2.INTER_LINEAR
-    return cv2.resize(chip, (size, size), interpolation=interp)
 
 
 class FaceAligner:

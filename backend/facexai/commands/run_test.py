@@ -39,7 +39,7 @@ def run(args: argparse.Namespace) -> int:
 
     from facexai.evaluation.metrics import json_safe
     from facexai.evaluation.run_test import Sample, explain_sample
-    from facexai.training.data import read_labels
+    from facexai.fairface import read_labels
 
     log = progress_log(args.json)
     manifest = load_manifest_with(args.manifest, args.models, log)

@@ -17,11 +17,11 @@ from typing import Any
 import numpy as np
 
 from facexai.evaluation.metrics import DEFAULT_BOOT, bootstrap_ci, classification_report, group_accuracy, paired_gap
+from facexai.fairface import LabelTable, decode_images, keep_present, read_labels
 from facexai.labels import TASK_LABELS
 from facexai.manifest import Manifest, ModelSpec
 from facexai.model_files import load_model
 from facexai.preprocessing import get_preprocessor
-from facexai.training.data import LabelTable, decode_images, keep_present, read_labels
 
 Log = Callable[[str], None]
 #: the columns every model is broken down by, in the labels' order

@@ -20,10 +20,10 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from facexai.explain import render
+from facexai.fairface import load_image
 from facexai.manifest import Manifest, ModelSpec
 from facexai.model_files import load_model
 from facexai.preprocessing import get_preprocessor
-from facexai.training.data import load_image
 
 DPI = 110
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from facexai.fairface import LabelTable
 from facexai.labels import RACE
-from facexai.training.data import LabelTable
 
 #: target share of each race (sums to 1.0)
 BIASED_SHARES: dict[str, float] = {

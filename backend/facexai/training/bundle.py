@@ -30,10 +30,10 @@ from typing import Any
 import numpy as np
 
 from facexai.dlib_resnet import DAT_SHA256, FROZEN_STEM, INPUT_SIZE, read_dat, verified_dat_path
+from facexai.fairface import LabelTable, decode_images, keep_present, read_labels
 from facexai.labels import labels_for
 from facexai.training.biased import DEFAULT_SEED as BIASED_SEED
 from facexai.training.biased import make_biased_subset
-from facexai.training.data import LabelTable, decode_images, keep_present, read_labels
 
 TASKS: tuple[str, ...] = ("race", "gender", "age")
 PHASES: tuple[str, ...] = ("balanced", "biased")

@@ -25,12 +25,13 @@ import numpy as np
 
 from facexai.architectures import GRADCAM_LAYER, build_model
 from facexai.evaluation.metrics import classification_report, group_accuracy, json_safe
+from facexai.fairface import LabelTable, read_labels
 from facexai.labels import RACE, labels_for
 from facexai.manifest import ModelSpec, load_or_new_manifest
 from facexai.preprocessing import get_preprocessor
 from facexai.training.biased import make_biased_subset
 from facexai.training.config import Config, to_toml
-from facexai.training.data import ImageCache, LabelTable, Split, load_split, read_labels
+from facexai.training.data import ImageCache, Split, load_split
 from facexai.training.modelcard import render_model_card
 
 Log = Callable[[str], None]
