@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -79,14 +79,22 @@ class ModelRegistry:
     @classmethod
     def load(cls, manifest_path: Path, ig_batch_size: int = 16) -> ModelRegistry:
         """Load every model of the manifest; refuse (ModelFileMissing) when a file is absent."""
-        manifest = load_manifest(manifest_path)
-        missing = manifest.missing_files()
+        return cls.from_manifest(load_manifest(manifest_path), ig_batch_size=ig_batch_size)
+
+    @classmethod
+    def from_manifest(
+        cls, manifest: Manifest, names: Sequence[str] | None = None, ig_batch_size: int = 16
+    ) -> ModelRegistry:
+        """Load the models ``names`` (default: all) of a manifest already read, e.g. one being written."""
+        specs = [manifest.get(n) for n in names] if names is not None else list(manifest.models)
+        missing = [p for p in map(manifest.path_of, specs) if not p.is_file()]
         if missing:
             raise ModelFileMissing(
-                f"model file(s) named in {manifest_path} are missing: {', '.join(str(p) for p in missing)}"
+                f"model file(s) named in the manifest in {manifest.root} are missing: "
+                f"{', '.join(str(p) for p in missing)}"
             )
         models: dict[str, LoadedModel] = {}
-        for spec in manifest.models:
+        for spec in specs:
             started = time.perf_counter()
             model = load_model(manifest, spec)
             shape = tuple(model.inputs[0].shape[1:])

@@ -40,6 +40,7 @@ def run(args: argparse.Namespace) -> int:
     from facexai.evaluation.metrics import json_safe
     from facexai.evaluation.run_test import Sample, explain_sample
     from facexai.fairface import read_labels
+    from facexai.registry import ModelRegistry
 
     log = progress_log(args.json)
     manifest = load_manifest_with(args.manifest, args.models, log)
@@ -64,14 +65,14 @@ def run(args: argparse.Namespace) -> int:
         return 2
 
     args.out.mkdir(parents=True, exist_ok=True)
-    specs = [manifest.get(n) for n in args.models] if args.models else manifest.models
+    registry = ModelRegistry.from_manifest(manifest, args.models)
     results = []
-    for spec in specs:
-        result = explain_sample(manifest, spec, sample, args.out, args.steps, args.rule, args.output)
+    for name, loaded in registry.models.items():
+        result = explain_sample(loaded, sample, args.out, args.steps, args.rule, args.output)
         results.append(result)
         top_prob = result["probabilities"][result["predicted"]]
         log(
-            f"{spec.name}: predicted {result['predicted']} ({100 * top_prob:.1f}%), labelled {result['true_label']}; "
+            f"{name}: predicted {result['predicted']} ({100 * top_prob:.1f}%), labelled {result['true_label']}; "
             f"IG completeness error {100 * result['ig']['completeness_error_top']:.1f}%, "
             f"{result['ig']['ms_per_class']:.0f} ms per class; wrote {', '.join(result['figures'])}"
         )

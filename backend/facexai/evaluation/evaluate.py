@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -20,8 +20,9 @@ from facexai.evaluation.metrics import DEFAULT_BOOT, bootstrap_ci, classificatio
 from facexai.fairface import LabelTable, decode_images, keep_present, read_labels
 from facexai.labels import TASK_LABELS
 from facexai.manifest import Manifest, ModelSpec
-from facexai.model_files import load_model
-from facexai.preprocessing import get_preprocessor
+
+if TYPE_CHECKING:
+    from facexai.registry import LoadedModel
 
 Log = Callable[[str], None]
 #: the columns every model is broken down by, in the labels' order
@@ -60,13 +61,12 @@ class EvalData:
         return np.array(self.table.column(name))
 
 
-def predict(model: Any, pixels: np.ndarray, preprocessing: str, batch_size: int = 64) -> np.ndarray:
+def predict(loaded: LoadedModel, pixels: np.ndarray, batch_size: int = 64) -> np.ndarray:
     """Class probabilities for uint8 pixels, preprocessed batch by batch (no full float copy)."""
-    transform = get_preprocessor(preprocessing)
-    out = []
-    for start in range(0, len(pixels), batch_size):
-        batch = np.asarray(transform(pixels[start : start + batch_size].astype(np.float32)), dtype=np.float32)
-        out.append(np.asarray(model.predict_on_batch(batch), dtype=np.float32))
+    out = [
+        np.asarray(loaded.model.predict_on_batch(loaded.prepare(pixels[start : start + batch_size])), np.float32)
+        for start in range(0, len(pixels), batch_size)
+    ]
     return np.concatenate(out) if out else np.zeros((0, 0), np.float32)
 
 
@@ -158,16 +158,18 @@ def evaluate_manifest(
     seed: int = 0,
     log: Log = print,
 ) -> dict[str, Any]:
-    """Load each chosen model (compile=False), predict the set, and score it."""
+    """Load each chosen model through the service's registry, one at a time, predict the set, and score it."""
+    from facexai.registry import ModelRegistry  # imports Keras
+
     specs = [manifest.get(n) for n in names] if names else list(manifest.models)
     results: dict[str, Any] = {}
     correct: dict[str, np.ndarray] = {}
     for spec in specs:
         started = time.perf_counter()
-        model = load_model(manifest, spec)
+        loaded = ModelRegistry.from_manifest(manifest, [spec.name]).models[spec.name]
         pixels = data.images(spec.input_size)
         t = time.perf_counter()
-        probs = predict(model, pixels, spec.preprocessing, batch_size)
+        probs = predict(loaded, pixels, batch_size)
         predict_s = time.perf_counter() - t
         result, correct[spec.name] = score_model(spec, probs, data, n_boot=n_boot, seed=seed)
         log_name = spec.training.get("log") if isinstance(spec.training, dict) else None

@@ -11,7 +11,7 @@ import math
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import matplotlib
 
@@ -21,9 +21,10 @@ import numpy as np
 
 from facexai.explain import render
 from facexai.fairface import load_image
-from facexai.manifest import Manifest, ModelSpec
-from facexai.model_files import load_model
-from facexai.preprocessing import get_preprocessor
+from facexai.manifest import ModelSpec
+
+if TYPE_CHECKING:
+    from facexai.registry import LoadedModel
 
 DPI = 110
 
@@ -44,33 +45,22 @@ def grid_shape(num_classes: int) -> tuple[int, int]:
 
 
 def explain_sample(
-    manifest: Manifest,
-    spec: ModelSpec,
-    sample: Sample,
-    out: Path,
-    steps: int,
-    rule: str,
-    output: str,
-    ig_batch_size: int = 16,
+    loaded: LoadedModel, sample: Sample, out: Path, steps: int, rule: str, output: str
 ) -> dict[str, Any]:
-    """Write ``<model>_explanation.png`` and ``<model>_ig_per_class.png``; return the numbers."""
-    from facexai.explain.gradcam import GradCam
-    from facexai.explain.integrated_gradients import IntegratedGradients
+    """Write ``<model>_explanation.png`` and ``<model>_ig_per_class.png``; return the numbers.
 
-    model = load_model(manifest, spec)
-    transform = get_preprocessor(spec.preprocessing)
-    size = spec.input_size
-    face = load_image(sample.path, size)
-    x = np.asarray(transform(face.astype(np.float32)), np.float32)
-    baseline = np.asarray(transform(np.zeros_like(face, np.float32)), np.float32)  # black, preprocessed
+    ``loaded`` comes from facexai.registry, so the explainers are the service's own."""
+    spec = loaded.spec
+    face = load_image(sample.path, spec.input_size)
+    x = loaded.prepare(face)
+    baseline = loaded.baseline()  # black, preprocessed
 
     started = time.perf_counter()
-    probs, cams, chosen = GradCam(model, spec.gradcam_layer).explain(x[None])
+    probs, cams, chosen = loaded.gradcam.explain(x[None])
     gradcam_ms = (time.perf_counter() - started) * 1000
     probs, cam, top = probs[0], cams[0], int(chosen[0])
-    ig = IntegratedGradients(model, batch_size=ig_batch_size)
     per_class = [
-        ig.explain(x, target=k, baseline=baseline, steps=steps, rule=rule, output=output)
+        loaded.ig.explain(x, target=k, baseline=baseline, steps=steps, rule=rule, output=output)
         for k in range(len(spec.labels))
     ]
     top_ig = per_class[top]
