@@ -59,7 +59,7 @@ train-bundle: install-backend
 MODEL ?= race
 SET ?=
 train: install-backend
-	$(PY) scripts/train.py --config scripts/configs/$(MODEL).toml $(SET)
+	$(VENV)/bin/facexai train --config scripts/configs/$(MODEL).toml $(SET)
 
 biased-subset: install-backend
 	$(PY) scripts/make_biased_subset.py --out runs/data/fairface_label_train_race_biased.csv

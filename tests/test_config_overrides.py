@@ -111,13 +111,27 @@ def test_paths_resolve_from_the_data_dir(tmp_path: Path) -> None:
     assert config.image_root == tmp_path
 
 
-def test_train_script_rejects_unknown_keys_before_loading_keras() -> None:
-    script = str(REPO / "scripts" / "train.py")
-    ok = subprocess.run(
-        [sys.executable, script, "--print-config", "--set", "training.epochs=3"], capture_output=True, text=True
-    )
+#: runs ``facexai train`` in a fresh interpreter and fails if it imported TensorFlow
+TRAIN_WITHOUT_TF = """
+import sys
+from facexai.cli import main
+code = main(["train", *sys.argv[1:]])
+assert "tensorflow" not in sys.modules, "facexai train imported TensorFlow before checking its configs"
+sys.exit(code)
+"""
+
+
+def test_train_command_checks_configs_before_loading_keras() -> None:
+    def train(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-c", TRAIN_WITHOUT_TF, *args], capture_output=True, text=True)
+
+    ok = train("--print-config", "--set", "training.epochs=3")
     assert ok.returncode == 0, ok.stderr
     assert "epochs = 3\n" in ok.stdout
-    bad = subprocess.run([sys.executable, script, "--set", "training.epoch=3"], capture_output=True, text=True)
-    assert bad.returncode == 2
+    bad = train("--set", "training.epoch=3")
+    assert bad.returncode == 2, bad.stderr
     assert "unknown config key training.epoch" in bad.stderr
+    config = REPO / "scripts" / "configs" / "race.toml"
+    twice = train("--config", str(config), "--config", str(config))
+    assert twice.returncode == 2, twice.stderr
+    assert "two configs train the same model name" in twice.stderr
