@@ -9,7 +9,7 @@ import importlib
 import sys
 
 #: modules in facexai.commands, one per sub-command
-COMMANDS: tuple[str, ...] = ("analyze", "serve", "evaluate", "run_test", "train", "train_bundle")
+COMMANDS: tuple[str, ...] = ("analyze", "serve", "evaluate", "explain_chip", "train", "train_bundle")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,4 +1,4 @@
-"""What ``evaluate`` and ``run-test`` share: a manifest, a labelled FairFace-layout set, a progress log."""
+"""What ``evaluate`` and ``explain-chip`` share: a manifest, a labelled FairFace-layout set, a progress log."""
 
 from __future__ import annotations
 

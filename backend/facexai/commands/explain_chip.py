@@ -1,5 +1,7 @@
-"""``facexai run-test``: explain one test chip with every model (IG and Grad-CAM for the top
-class, and an IG grid over all classes) and write the figures and a JSON summary."""
+"""``facexai explain-chip``: explain one test chip with every model (IG and Grad-CAM for the top
+class, and an IG grid over all classes) and write the figures and a JSON summary.
+
+``run-test``, its first name, is still accepted."""
 
 from __future__ import annotations
 
@@ -13,7 +15,12 @@ from facexai.commands._labelled import add_labelled_set_arguments, load_manifest
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     from facexai.explain.defaults import DEFAULT_OUTPUT, DEFAULT_RULE, DEFAULT_STEPS
 
-    p = subparsers.add_parser("run-test", help="explain one labelled test chip with every model", description=__doc__)
+    p = subparsers.add_parser(
+        "explain-chip",
+        aliases=["run-test"],  # its first name, kept for scripts and habits
+        help="explain one labelled test chip with every model",
+        description=__doc__,
+    )
     add_labelled_set_arguments(p)
     which = p.add_mutually_exclusive_group()
     which.add_argument("--index", type=int, help="row of the label CSV (default: drawn with --seed)")
@@ -29,7 +36,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         default=DEFAULT_OUTPUT,
         help=f"IG explains this ({DEFAULT_OUTPUT})",
     )
-    p.add_argument("--out", type=Path, default=Path("results/run_test"), help="folder for the figures (ignored by git)")
+    p.add_argument(
+        "--out", type=Path, default=Path("results/explain_chip"), help="folder for the figures (ignored by git)"
+    )
     p.add_argument("--json", action="store_true", help="print the summary JSON to stdout")
     p.set_defaults(func=run)
 
@@ -37,8 +46,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     import numpy as np
 
+    from facexai.evaluation.explain_chip import Sample, explain_sample
     from facexai.evaluation.metrics import json_safe
-    from facexai.evaluation.run_test import Sample, explain_sample
     from facexai.fairface import read_labels
     from facexai.registry import ModelRegistry
 
@@ -78,8 +87,8 @@ def run(args: argparse.Namespace) -> int:
         )
     summary = json_safe({"sample": {"file": sample.file, "labels": sample.labels}, "models": results})
     text = json.dumps(summary, indent=2, allow_nan=False)
-    (args.out / "run_test.json").write_text(text + "\n")
-    log(f"wrote {args.out / 'run_test.json'}")
+    (args.out / "explain_chip.json").write_text(text + "\n")
+    log(f"wrote {args.out / 'explain_chip.json'}")
     if args.json:
         print(text)
     return 0

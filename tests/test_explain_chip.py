@@ -1,4 +1,4 @@
-"""`facexai run-test` on a synthetic chip with small untrained models: both methods, the per-class
+"""`facexai explain-chip` on a synthetic chip with small untrained models: both methods, the per-class
 IG grid in the seed's layout, and a summary whose IG numbers satisfy completeness."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from facexai.evaluation.run_test import grid_shape
+from facexai.evaluation.explain_chip import grid_shape
 
 
 @pytest.mark.parametrize(("classes", "shape"), [(2, (1, 2)), (7, (3, 3)), (9, (3, 3)), (4, (2, 2))])
@@ -18,7 +18,7 @@ def test_grid_shape(classes: int, shape: tuple[int, int]) -> None:
     assert grid_shape(classes) == shape
 
 
-def test_run_test_writes_figures_and_summary(untrained_bundle: Path, tmp_path: Path) -> None:
+def test_explain_chip_writes_figures_and_summary(untrained_bundle: Path, tmp_path: Path) -> None:
     from facexai.cli import main
 
     rng = np.random.default_rng(0)
@@ -29,7 +29,7 @@ def test_run_test_writes_figures_and_summary(untrained_bundle: Path, tmp_path: P
     out = tmp_path / "out"
     code = main(
         [
-            "run-test",
+            "explain-chip",
             *("--manifest", str(untrained_bundle), "--images", str(tmp_path), "--labels", str(labels)),
             *(
                 "--models",
@@ -47,7 +47,7 @@ def test_run_test_writes_figures_and_summary(untrained_bundle: Path, tmp_path: P
         ]
     )
     assert code == 0
-    summary = json.loads((out / "run_test.json").read_text())
+    summary = json.loads((out / "explain_chip.json").read_text())
     assert summary["sample"] == {"file": "val/1.jpg", "labels": {"age": "30-39", "gender": "Female", "race": "Indian"}}
     by_model = {m["model"]: m for m in summary["models"]}
     assert set(by_model) == {"gender", "race"}
@@ -68,7 +68,8 @@ def test_run_test_writes_figures_and_summary(untrained_bundle: Path, tmp_path: P
     assert w2 > 1.5 * h2 and 0.7 < w7 / h7 < 1.3
 
 
-def test_run_test_rejects_unknown_models(untrained_bundle: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("command", ["explain-chip", "run-test"])  # run-test: the old name, kept as an alias
+def test_explain_chip_rejects_unknown_models(command: str, untrained_bundle: Path, tmp_path: Path) -> None:
     from facexai.cli import main
 
-    assert main(["run-test", "--manifest", str(untrained_bundle), "--models", "nope", "--out", str(tmp_path)]) == 2
+    assert main([command, "--manifest", str(untrained_bundle), "--models", "nope", "--out", str(tmp_path)]) == 2
