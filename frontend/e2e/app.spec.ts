@@ -9,6 +9,8 @@ const images = process.env.FACEXAI_SHARED_IMAGES ?? resolve(frontend, '../../sha
 // `make frontend-screenshots` writes them to docs/screenshots; an ordinary run keeps the tree clean.
 const screenshots = resolve(process.env.FACEXAI_SCREENSHOTS_DIR ?? resolve(frontend, 'test-results/screenshots'))
 const MODELS = ['age', 'gender', 'race', 'race_biased']
+/** A class label as the app shows it (src/lib/format.ts classLabel): 'Latino_Hispanic' -> 'Latino/Hispanic'. */
+const classLabel = (label: string) => label.replace(/([A-Za-z])_(?=[A-Z])/g, '$1/').replace(/_/g, ' ')
 
 function baseUrl(): string {
   const url = process.env.FACEXAI_E2E_URL
@@ -42,7 +44,9 @@ test('astronaut and Hopper: two faces, four models, overlays, comparison and a c
   // Two numbered boxes on the photo, two face chips.
   const boxes = page.getByTestId('face-box')
   await expect(boxes).toHaveCount(2)
-  await expect(page.getByRole('button', { name: 'Face 1', exact: true })).toHaveAttribute('aria-pressed', 'true')
+  // The larger face (Hopper, the second from the left) is chosen first.
+  await expect(page.getByRole('button', { name: 'Face 2', exact: true })).toHaveAttribute('aria-pressed', 'true')
+  await page.getByRole('button', { name: 'Face 1', exact: true }).click()
   await expect(page.getByTestId('face-chip')).toHaveCount(2)
   await expectRendered(page.getByRole('img', { name: 'Aligned face 2' }))
 
@@ -55,7 +59,7 @@ test('astronaut and Hopper: two faces, four models, overlays, comparison and a c
     const panel = page.getByTestId(`model-${model.name}`)
     await expect(panel.getByTestId('class-row')).toHaveCount(model.labels.length)
     const predicted = (await panel.getByTestId('predicted-label').textContent())?.trim()
-    expect(model.labels).toContain(predicted)
+    expect(model.labels.map(classLabel)).toContain(predicted)
   }
 
   // Integrated Gradients arrives model by model; each overlay is a decoded image with its completeness error.
@@ -96,9 +100,10 @@ test('astronaut and Hopper: two faces, four models, overlays, comparison and a c
   const predicted = (await race.getByTestId('predicted-label').textContent())!.trim()
   const other = models.models.find((m) => m.name === 'race')!.labels.find((label) => label !== predicted)!
   const before = await race.getByTestId('heatmap').getAttribute('src')
-  await race.getByRole('button', { name: new RegExp(`^${other}:`) }).click()
-  await expect(race.getByRole('button', { name: new RegExp(`^${other}:`) })).toHaveAttribute('aria-pressed', 'true')
-  await expect(race.getByTestId('explained-target')).toContainText(other)
+  const otherRow = race.getByRole('button', { name: `${classLabel(other)}: `, exact: false }).first()
+  await otherRow.click()
+  await expect(otherRow).toHaveAttribute('aria-pressed', 'true')
+  await expect(race.getByTestId('explained-target')).toContainText(classLabel(other))
   await expectRendered(race.getByTestId('heatmap'))
   expect(await race.getByTestId('heatmap').getAttribute('src')).not.toEqual(before)
   await expect(race.getByRole('combobox', { name: 'Explain class' })).toHaveValue(other)
@@ -115,6 +120,7 @@ test('astronaut and Hopper: two faces, four models, overlays, comparison and a c
   expect(saved.comparisons.length).toBeGreaterThan(0)
 
   // Keyboard: arrow keys move between faces; the second face gets its own explanations.
+  await page.getByTestId('face-chip').first().click()
   await page.getByTestId('face-chip').first().focus()
   await page.keyboard.press('ArrowRight')
   await expect(page.getByTestId('face-chip').nth(1)).toHaveAttribute('aria-pressed', 'true')
@@ -183,6 +189,86 @@ test('help in place, and a high completeness error recomputed with twice the ste
   expect(new URL(request.url()).searchParams.get('explain')).toBe('integrated_gradients')
   await expect(warned!.getByTestId('completeness')).toContainText('with 8 steps')
   expect(await warned!.getByTestId('heatmap').getAttribute('src')).not.toEqual(before)
+})
+
+test('layout: race beside race_biased, a larger photo, the largest face first, readable labels and chips', async ({ page }) => {
+  await page.goto(`${baseUrl()}/#/`)
+  const [response] = await Promise.all([
+    page.waitForResponse((r) => new URL(r.url()).pathname === '/analyze'),
+    page.getByTestId('file-input').setInputFiles(resolve(images, 'multi_face_astronaut_hopper.jpg')),
+  ])
+  const result = (await response.json()) as { faces: { index: number; box: Record<string, number> }[] }
+  const area = (f: (typeof result.faces)[number]) => (f.box.right - f.box.left) * (f.box.bottom - f.box.top)
+  const largest = [...result.faces].sort((a, b) => area(b) - area(a))[0]
+  await expect(page.getByRole('heading', { name: new RegExp(`^Face ${largest.index + 1}:`) })).toBeVisible()
+  await expect(page.getByTestId('face-chip').nth(largest.index)).toHaveAttribute('aria-pressed', 'true')
+
+  // 2×2: race and race_biased on the first row, gender and age on the second.
+  const box = async (model: string) => (await page.getByTestId(`model-${model}`).boundingBox())!
+  const [race, biased, gender, age] = await Promise.all(['race', 'race_biased', 'gender', 'age'].map(box))
+  expect(Math.abs(race.y - biased.y)).toBeLessThan(2)
+  expect(biased.x).toBeGreaterThan(race.x + race.width - 1)
+  expect(Math.abs(gender.y - age.y)).toBeLessThan(2)
+  expect(gender.y).toBeGreaterThan(race.y + 10)
+  // A larger photo than the old 380 px column allowed.
+  expect((await page.getByRole('img', { name: 'The uploaded photo' }).boundingBox())!.width).toBeGreaterThan(450)
+
+  // Each chip sums its face up; class names are whole and without underscores.
+  for (const summary of await page.getByTestId('face-summary').all()) await expect(summary).toHaveText(/^[^·]+ · [^·]+ · [^·]+$/)
+  const raceRows = page.getByTestId('model-race').getByTestId('class-row')
+  await expect(raceRows.filter({ hasText: 'Latino/Hispanic' })).toHaveCount(1)
+  await expect(raceRows.filter({ hasText: 'Middle Eastern' })).toHaveCount(1)
+  const clipped = await page
+    .locator('.bar-label')
+    .evaluateAll((labels) => labels.filter((l) => l.scrollWidth > l.clientWidth + 1).map((l) => l.textContent))
+  expect(clipped).toEqual([])
+  await expect(page.getByTestId('progress')).toContainText('All explanations ready')
+  expect(await visibleText(page)).not.toMatch(/_/)
+
+  // The Align checkbox sits on its label's first line.
+  await page.getByText('Options').click()
+  const align = page.getByRole('checkbox', { name: /Align faces/ })
+  const alignBox = (await align.boundingBox())!
+  const labelBox = (await page.locator('label.check', { has: align }).boundingBox())!
+  expect(alignBox.y - labelBox.y).toBeLessThan(12)
+  expect(alignBox.x - labelBox.x).toBeLessThan(4)
+
+  // Model cards without their own title or internal notes.
+  await page.goto(`${baseUrl()}/#/models`)
+  const card = page.getByTestId('model-card').filter({ hasText: 'Race (biased training)' })
+  await card.getByText('Model card', { exact: true }).click()
+  const text = await card.locator('.markdown').innerText()
+  expect(text.length).toBeGreaterThan(100)
+  expect(text).not.toMatch(/Model card:|\bissue\s*#?\d/i)
+})
+
+test('a face under 60 px wide in the photo is flagged as small', async ({ page }) => {
+  // The astronaut shrunk onto a larger canvas: a face about 40 px wide.
+  const source = readFileSync(resolve(images, 'astronaut.png')).toString('base64')
+  await page.goto(`${baseUrl()}/#/`)
+  const png = await page.evaluate(async (data) => {
+    const img = new Image()
+    img.src = `data:image/png;base64,${data}`
+    await img.decode()
+    const canvas = document.createElement('canvas')
+    canvas.width = 800
+    canvas.height = 600
+    const context = canvas.getContext('2d')!
+    context.fillStyle = '#c8c8c8'
+    context.fillRect(0, 0, 800, 600)
+    context.imageSmoothingQuality = 'high'
+    context.drawImage(img, 50, 50, img.width * 0.4, img.height * 0.4)
+    return canvas.toDataURL('image/png').split(',')[1]
+  }, source)
+  const [response] = await Promise.all([
+    page.waitForResponse((r) => new URL(r.url()).pathname === '/analyze'),
+    page.getByTestId('file-input').setInputFiles({ name: 'small_face.png', mimeType: 'image/png', buffer: Buffer.from(png, 'base64') }),
+  ])
+  const result = (await response.json()) as { faces: { box: Record<string, number> }[] }
+  const width = result.faces[0].box.right - result.faces[0].box.left
+  expect(width).toBeLessThan(60)
+  await expect(page.getByTestId('small-face')).toHaveText(`small (${Math.round(width)} px)`)
+  await expect(page.getByTestId('small-face-warning')).toContainText(`only ${Math.round(width)} pixels wide`)
 })
 
 test('a photo with EXIF rotation: the boxes are drawn on the photo as the service oriented it', async ({ page }) => {
@@ -263,10 +349,38 @@ test.describe('on a phone-sized screen', () => {
     await upload(page, 'multi_face_astronaut_hopper.jpg')
     await expect(page.getByTestId('face-box')).toHaveCount(2)
     await expectRendered(page.getByTestId('model-race_biased').getByTestId('heatmap'))
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)
-    expect(overflow).toBeLessThanOrEqual(0)
-    await page.getByTestId('face-box').nth(1).tap()
-    await expect(page.getByRole('heading', { name: /^Face 2:/ })).toBeVisible()
+    await expect(page.getByTestId('compare-summary')).not.toBeEmpty()
+    await expect(page.getByTestId('progress')).toContainText('All explanations ready')
+    // Measured against the layout viewport (window.innerWidth grows with the page on a phone).
+    const overflowing = await page.evaluate(() => {
+      const width = document.documentElement.clientWidth
+      const wide: string[] = []
+      if (document.documentElement.scrollWidth > width) wide.push(`document scrollWidth ${document.documentElement.scrollWidth} > ${width}`)
+      for (const element of Array.from(document.querySelectorAll<HTMLElement>('main *'))) {
+        const rect = element.getBoundingClientRect()
+        if (rect.width === 0 || getComputedStyle(element).position === 'fixed') continue
+        if (rect.right > width + 0.5) {
+          const name = `${element.tagName.toLowerCase()}${element.className ? '.' + String(element.className).split(' ')[0] : ''}`
+          wide.push(`${name} right ${Math.round(rect.right)} > ${width}`)
+        }
+      }
+      return wide
+    })
+    expect(overflowing).toEqual([])
+    // The results were scrolled into view after the upload.
+    const top = await page.getByTestId('results').evaluate((el) => el.getBoundingClientRect().top)
+    expect(top).toBeGreaterThanOrEqual(-2)
+    expect(top).toBeLessThan(100)
+    // The method and opacity controls stay in reach (sticky) deep in the panels.
+    await page.getByTestId('model-age').scrollIntoViewIfNeeded()
+    const bar = (await page.getByTestId('controls-bar').boundingBox())!
+    expect(bar.y).toBeGreaterThanOrEqual(-1)
+    expect(bar.y).toBeLessThan(5)
+    await expect(page.getByRole('slider', { name: /Heatmap opacity/ })).toBeInViewport()
+    await page.getByRole('radio', { name: 'Grad-CAM' }).check()
+    await page.getByRole('radio', { name: 'Integrated Gradients' }).check()
+    await page.getByTestId('face-box').first().tap()
+    await expect(page.getByRole('heading', { name: /^Face 1:/ })).toBeVisible()
     await page.screenshot({ path: resolve(screenshots, 'analysis-phone.png'), fullPage: false })
   })
 })

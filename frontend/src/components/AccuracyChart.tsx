@@ -1,5 +1,5 @@
 import { useId } from 'react'
-import { percent } from '../lib/format'
+import { classLabel, percent } from '../lib/format'
 import type { Interval } from '../lib/metrics'
 
 export interface Series {
@@ -46,7 +46,7 @@ export function AccuracyChart({ series, title }: Props) {
         <title id={`${id}-title`}>{title}</title>
         <desc id={`${id}-desc`}>
           {categories
-            .map((category) => `${category}: ${series.map((s) => describe(s, category)).join(', ')}`)
+            .map((category) => `${classLabel(category)}: ${series.map((s) => describe(s, category)).join(', ')}`)
             .join('; ')}
         </desc>
         {[0, 0.25, 0.5, 0.75, 1].map((tick) => (
@@ -68,7 +68,7 @@ export function AccuracyChart({ series, title }: Props) {
           return (
             <g key={category} data-testid="chart-group">
               <text x={labelWidth - 6} y={y0 + (series.length * barHeight) / 2 + 4} textAnchor="end" className="category">
-                {category}
+                {classLabel(category)}
               </text>
               {series.map((s, i) => {
                 const value = s.values[category]

@@ -3,7 +3,7 @@ import { errorMessage } from '../api/errors'
 import { METHOD_NAMES, type Face, type Method } from '../api/types'
 import type { ComparisonSlot } from '../hooks/analysisState'
 import { useDisplayName } from '../hooks/modelNames'
-import { decimal, percent } from '../lib/format'
+import { classLabel, decimal, percent } from '../lib/format'
 import { base64ToBlob, composeOverlayPng, pngDataUrl, saveBlob } from '../lib/images'
 import { ColourScale } from './ColourScale'
 import { Overlay } from './Overlay'
@@ -75,7 +75,7 @@ export function ComparePanel({ face, models, method, opacity, slot, target, onTa
           <select value={target} onChange={(event) => onTarget(event.currentTarget.value)}>
             {labels.map((label) => (
               <option key={label} value={label}>
-                {label}
+                {classLabel(label)}
               </option>
             ))}
           </select>
@@ -93,14 +93,14 @@ export function ComparePanel({ face, models, method, opacity, slot, target, onTa
                   chip={face.aligned_image}
                   heatmap={comparison.heatmaps[model]}
                   opacity={opacity}
-                  alt={`${METHOD_NAMES[comparison.method]} of ${displayName(model)} for ${comparison.target}, shared scale`}
+                  alt={`${METHOD_NAMES[comparison.method]} of ${displayName(model)} for ${classLabel(comparison.target)}, shared scale`}
                   testId={`compare-${model}`}
                 />
                 <figcaption>
                   {displayName(model)}
                   <br />
                   <span className="muted">
-                    P({comparison.target}) = {percent(comparison.probabilities[model] ?? 0)}
+                    P({classLabel(comparison.target)}) = {percent(comparison.probabilities[model] ?? 0)}
                   </span>
                 </figcaption>
               </figure>

@@ -1,4 +1,5 @@
 import type { Face } from '../api/types'
+import { faceSummary, faceWidth, isSmallFace } from '../lib/faces'
 import { pngDataUrl } from '../lib/images'
 
 interface Props {
@@ -34,7 +35,15 @@ export function FaceChooser({ faces, selected, onSelect }: Props) {
           data-testid="face-chip"
         >
           <img src={pngDataUrl(face.aligned_image)} alt={`Aligned face ${face.index + 1}`} />
-          <span>Face {face.index + 1}</span>
+          <span className="face-name">Face {face.index + 1}</span>
+          <span className="face-summary" data-testid="face-summary">
+            {faceSummary(face)}
+          </span>
+          {isSmallFace(face) && (
+            <span className="face-small" data-testid="small-face">
+              small ({Math.round(faceWidth(face))} px)
+            </span>
+          )}
         </button>
       ))}
     </div>

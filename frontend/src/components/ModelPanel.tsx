@@ -3,7 +3,7 @@ import { errorMessage } from '../api/errors'
 import { METHOD_NAMES, type Face, type Method } from '../api/types'
 import type { ExplanationSlot } from '../hooks/analysisState'
 import { useDisplayName } from '../hooks/modelNames'
-import { percent } from '../lib/format'
+import { classLabel, percent } from '../lib/format'
 import { moreSteps } from '../lib/igSteps'
 import { composeOverlayPng, saveBlob } from '../lib/images'
 import { Overlay } from './Overlay'
@@ -70,7 +70,7 @@ export function ModelPanel({ face, model, target, slot, method, opacity, signed 
         <h3 id={titleId}>{title}</h3>
         <p className="prediction">
           <span className="prediction-label" data-testid="predicted-label">
-            {prediction.label}
+            {classLabel(prediction.label)}
           </span>{' '}
           <span className="muted">{percent(prediction.probabilities[prediction.label] ?? 0)}</span>
         </p>
@@ -82,7 +82,7 @@ export function ModelPanel({ face, model, target, slot, method, opacity, signed 
           <select value={target} onChange={(event) => onTarget(event.currentTarget.value)}>
             {Object.keys(prediction.probabilities).map((label) => (
               <option key={label} value={label}>
-                {label}
+                {classLabel(label)}
                 {label === prediction.label ? ' (predicted)' : ''}
               </option>
             ))}
@@ -92,7 +92,7 @@ export function ModelPanel({ face, model, target, slot, method, opacity, signed 
           chip={face.aligned_image}
           heatmap={heatmap}
           opacity={opacity}
-          alt={`${methodName} heatmap of ${title} for class ${target}`}
+          alt={`${methodName} heatmap of ${title} for class ${classLabel(target)}`}
           status={statusText(slot, method)}
           testId={`overlay-${model}`}
         />
@@ -101,7 +101,7 @@ export function ModelPanel({ face, model, target, slot, method, opacity, signed 
             <>
               <dt>Explained class</dt>
               <dd data-testid="explained-target">
-                {explanation.target} ({percent(explanation.target_probability)})
+                {classLabel(explanation.target)} ({percent(explanation.target_probability)})
               </dd>
             </>
           )}

@@ -1,5 +1,5 @@
 import type { Prediction } from '../api/types'
-import { percent } from '../lib/format'
+import { classLabel, percent } from '../lib/format'
 
 interface Props {
   /** the model's display name */
@@ -27,11 +27,11 @@ export function ProbabilityBars({ model, prediction, target, onTarget }: Props) 
               type="button"
               className={`bar-row${chosen ? ' chosen' : ''}${predicted ? ' predicted' : ''}`}
               aria-pressed={chosen}
-              aria-label={`${label}: ${percent(probability)}${predicted ? ' (predicted)' : ''}. Explain this class`}
+              aria-label={`${classLabel(label)}: ${percent(probability)}${predicted ? ' (predicted)' : ''}. Explain this class`}
               onClick={() => onTarget(label)}
               data-testid="class-row"
             >
-              <span className="bar-label">{label}</span>
+              <span className="bar-label">{classLabel(label)}</span>
               <span className="bar-track" aria-hidden="true">
                 <span className="bar-fill" style={{ width: `${Math.max(0, Math.min(1, probability)) * 100}%` }} />
               </span>

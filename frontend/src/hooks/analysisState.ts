@@ -2,6 +2,7 @@
 // every explanation and comparison fetched since, keyed by face, model and class.
 import type { ApiError } from '../api/errors'
 import type { AnalyzeResponse, Comparison, Explanation, Method } from '../api/types'
+import { largestFace } from '../lib/faces'
 
 export type SlotStatus = 'queued' | 'loading' | 'done' | 'error'
 
@@ -87,7 +88,7 @@ export function reducer(state: AnalysisState, action: Action): AnalysisState {
     case 'start':
       return { ...initialState, phase: 'analyzing', fileName: action.fileName, photoUrl: action.photoUrl }
     case 'analyzed':
-      return { ...state, phase: 'ready', result: action.result, error: undefined, face: 0, comparisons: {}, ...seed(action.result) }
+      return { ...state, phase: 'ready', result: action.result, error: undefined, face: largestFace(action.result.faces), comparisons: {}, ...seed(action.result) }
     case 'failed':
       return { ...state, phase: 'error', error: action.error }
     case 'reset':

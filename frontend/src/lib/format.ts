@@ -21,3 +21,29 @@ export function modelTitle(name: string): string {
 export function isBiasedPair(models: readonly string[]): boolean {
   return models.includes('race') && models.includes('race_biased')
 }
+
+/** A class label as people read it: "Latino_Hispanic" -> "Latino/Hispanic"; API values stay as they are. */
+export function classLabel(label: string): string {
+  return label.replace(/([A-Za-z])_(?=[A-Z])/g, '$1/').replace(/_/g, ' ')
+}
+
+/** The panels' order: the biased race model right after the balanced one, so they sit side by side. */
+export function panelOrder(models: readonly string[]): string[] {
+  const rest = models.filter((model) => model !== 'race_biased')
+  const race = rest.indexOf('race')
+  if (race < 0 || !models.includes('race_biased')) return [...models]
+  return [...rest.slice(0, race + 1), 'race_biased', ...rest.slice(race + 1)]
+}
+
+/** Lines of a model card that are notes for its authors, not its readers (issue numbers, for one). */
+const INTERNAL_NOTE = /\b(issue|ticket|TODO|FIXME)\s*#?\d*/i
+
+/** A model card for the app: without its own title (the card already has one) and internal notes. */
+export function cardForReaders(markdown: string): string {
+  return markdown
+    .split('\n')
+    .filter((line, i) => !(i === 0 && /^#\s/.test(line)))
+    .filter((line) => !INTERNAL_NOTE.test(line))
+    .join('\n')
+    .trim()
+}

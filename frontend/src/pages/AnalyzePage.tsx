@@ -1,4 +1,4 @@
-import { useCallback, useState } from 'react'
+import { useCallback, useEffect, useRef, useState } from 'react'
 import type { Method } from '../api/types'
 import { ComparePanel } from '../components/ComparePanel'
 import { ErrorBanner } from '../components/ErrorBanner'
@@ -11,7 +11,8 @@ import { ProgressNote } from '../components/ProgressNote'
 import { UploadPanel } from '../components/UploadPanel'
 import { analysisExport, comparisonKey, expired, explanationKey, progress, targetKey } from '../hooks/analysisState'
 import { COMPARED_MODELS, useAnalysis } from '../hooks/useAnalysis'
-import { isBiasedPair } from '../lib/format'
+import { faceWidth, isSmallFace, SMALL_FACE_PX } from '../lib/faces'
+import { isBiasedPair, panelOrder } from '../lib/format'
 import { fileStem, saveJson } from '../lib/images'
 
 const BOTH_METHODS: readonly Method[] = ['grad_cam', 'integrated_gradients']
@@ -26,6 +27,19 @@ export function AnalyzePage() {
   const face = result?.faces[state.face]
   const stem = fileStem(state.fileName ?? 'photo')
   const [first, second] = COMPARED_MODELS
+  const results = useRef<HTMLDivElement>(null)
+
+  // After an upload, bring the results into view (on a phone they start below the upload panel).
+  const analysisId = result?.analysis_id
+  useEffect(() => {
+    const element = results.current
+    if (!analysisId || !element) return
+    const top = element.getBoundingClientRect().top
+    if (top < 0 || top > window.innerHeight * 0.5) {
+      const smooth = !window.matchMedia?.('(prefers-reduced-motion: reduce)').matches
+      element.scrollIntoView?.({ block: 'start', behavior: smooth ? 'smooth' : 'auto' })
+    }
+  }, [analysisId])
   const compareTarget = face
     ? (state.targets[targetKey(face.index, 'compare')] ?? face.predictions[first]?.label ?? '')
     : ''
@@ -64,7 +78,7 @@ export function AnalyzePage() {
         )}
         {state.phase === 'error' && state.error && <ErrorBanner error={state.error} />}
         {result && (
-          <>
+          <div className="results" ref={results} data-testid="results">
             <PhotoView photoUrl={state.photoUrl} result={result} selected={state.face} onSelect={selectFace} />
             <FaceChooser faces={result.faces} selected={state.face} onSelect={selectFace} />
             <div className="save-row">
@@ -72,23 +86,32 @@ export function AnalyzePage() {
                 Save analysis JSON
               </button>
             </div>
-          </>
+          </div>
         )}
       </div>
       {result && face && (
         <div className="column-right">
+          {/* Sticky: the method and opacity stay within reach while scrolling through the panels. */}
+          <div className="controls-bar" data-testid="controls-bar">
+            <MethodControls
+              method={method}
+              onMethod={setMethod}
+              opacity={opacity}
+              onOpacity={setOpacity}
+              signed={signed}
+              onSigned={setSigned}
+            />
+          </div>
           <section aria-labelledby="models-title">
             <div className="section-head">
               <h2 id="models-title">Face {face.index + 1}: predictions and explanations</h2>
-              <MethodControls
-                method={method}
-                onMethod={setMethod}
-                opacity={opacity}
-                onOpacity={setOpacity}
-                signed={signed}
-                onSigned={setSigned}
-              />
             </div>
+            {isSmallFace(face) && (
+              <p className="note small-face" data-testid="small-face-warning">
+                This face is only {Math.round(faceWidth(face))} pixels wide in the photo (under {SMALL_FACE_PX}): too little
+                detail for reliable predictions or explanations.
+              </p>
+            )}
             <MethodHelp method={method} />
             {expired(state) ? (
               <div className="note" role="alert" data-testid="expired">
@@ -104,7 +127,7 @@ export function AnalyzePage() {
               <ProgressNote {...progress(state, BOTH_METHODS)} />
             )}
             <div className="model-grid">
-              {result.models
+              {panelOrder(result.models)
                 .filter((model) => face.predictions[model])
                 .map((model) => {
                   const target = state.targets[targetKey(face.index, model)] ?? face.predictions[model].label

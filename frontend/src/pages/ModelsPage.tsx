@@ -6,7 +6,7 @@ import { accuracyByRace, accuracyIntervals, isRate } from '../lib/metrics'
 import { AccuracyChart, type Series } from '../components/AccuracyChart'
 import { ErrorBanner } from '../components/ErrorBanner'
 import { Markdown } from '../components/Markdown'
-import { percent } from '../lib/format'
+import { cardForReaders, classLabel, percent } from '../lib/format'
 
 function scalar(key: string, value: unknown): string | undefined {
   if (typeof value === 'number') {
@@ -28,7 +28,7 @@ function Facts({ values, label }: { values: Record<string, unknown>; label: stri
     <dl className="facts" aria-label={label}>
       {rows.map(([key, value]) => (
         <div key={key} className="fact">
-          <dt>{key.replace(/_/g, ' ')}</dt>
+          <dt>{classLabel(key)}</dt>
           <dd>{value}</dd>
         </div>
       ))}
@@ -49,7 +49,7 @@ export function ModelCard({ model }: { model: ModelInfo }) {
         Task <code>{model.task}</code> · {model.labels.length} classes · {model.architecture} · {model.input_size}×
         {model.input_size} input
       </p>
-      <p className="labels">{model.labels.join(' · ')}</p>
+      <p className="labels">{model.labels.map(classLabel).join(' · ')}</p>
       <Facts values={model.metrics ?? {}} label={`${model.display_name} metrics`} />
       {!Object.keys(model.metrics ?? {}).length && <p className="muted">No metrics recorded for this model.</p>}
       {byRace && (
@@ -75,7 +75,7 @@ export function ModelCard({ model }: { model: ModelInfo }) {
       {model.card_markdown && (
         <details>
           <summary>Model card</summary>
-          <Markdown text={model.card_markdown} />
+          <Markdown text={cardForReaders(model.card_markdown)} />
         </details>
       )}
     </article>
