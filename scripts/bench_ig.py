@@ -73,11 +73,11 @@ def bench_model(loaded, chips, ig_defaults, sweep: bool, sweep_n: int, candidate
     m = loaded
     baseline = m.baseline()
     inputs = [m.prepare(c) for c in chips]
-    probs, _, _ = m.gradcam.explain(np.stack(inputs))
+    probs, _, _ = m.gradcam.maps(np.stack(inputs))
     targets = [int(t) for t in probs.argmax(axis=1)]
     seed_seeds = seed_ig(m.model, inputs[0], baseline, targets[0])  # warm-up (eager: nothing to trace)
     del seed_seeds
-    m.ig.explain(inputs[0], targets[0], baseline=baseline, steps=ig_defaults.steps, rule=ig_defaults.rule)
+    m.ig.attribute(inputs[0], targets[0], baseline=baseline, steps=ig_defaults.steps, rule=ig_defaults.rule)
     seed_times, seed_errors, our_times, our_errors = [], [], [], []
     for x, t in zip(inputs, targets, strict=True):
         started = time.perf_counter()
@@ -85,7 +85,7 @@ def bench_model(loaded, chips, ig_defaults, sweep: bool, sweep_n: int, candidate
         seed_times.append(time.perf_counter() - started)
         seed_errors.append(completeness(attr, f_x, f_b))
         started = time.perf_counter()
-        ours = m.ig.explain(
+        ours = m.ig.attribute(
             x, t, baseline=baseline, steps=ig_defaults.steps, rule=ig_defaults.rule, output=ig_defaults.output
         )
         our_times.append(time.perf_counter() - started)
@@ -103,7 +103,7 @@ def bench_model(loaded, chips, ig_defaults, sweep: bool, sweep_n: int, candidate
     for rule, steps, output in candidates:
         times, errors = [], []
         for x, t in zip(inputs, targets, strict=True):
-            r = m.ig.explain(x, t, baseline=baseline, steps=steps, rule=rule, output=output)
+            r = m.ig.attribute(x, t, baseline=baseline, steps=steps, rule=rule, output=output)
             times.append(r.elapsed_ms / 1000)
             errors.append(r.completeness_error)
         row = {
@@ -128,7 +128,7 @@ def bench_model(loaded, chips, ig_defaults, sweep: bool, sweep_n: int, candidate
                 for steps in (8, 16, 24, 32, 48, 64):
                     errors, times = [], []
                     for x, t in list(zip(inputs, targets, strict=True))[:sweep_n]:
-                        r = m.ig.explain(x, t, baseline=baseline, steps=steps, rule=rule, output=output)
+                        r = m.ig.attribute(x, t, baseline=baseline, steps=steps, rule=rule, output=output)
                         errors.append(r.completeness_error)
                         times.append(r.elapsed_ms / 1000)
                     rows.append(
@@ -156,7 +156,7 @@ def bench_service(manifest: Path, photo: Path, repeats: int) -> dict:
     from facexai.api.main import create_app
     from facexai.config import Settings
 
-    settings = Settings(models_manifest=manifest, frontend_dist=Path("/nonexistent"))
+    settings = Settings(models_manifest=manifest, frontend_dist=Path("/nonexistent"), load_in_background=False)
     data = photo.read_bytes()
     first, full = [], []
     with TestClient(create_app(settings)) as client:
@@ -212,9 +212,9 @@ def main() -> None:
         note = "UNTRAINED seed-architecture models (random weights): no trained bundle in models/ yet"
     print(f"models: {note} ({manifest})", flush=True)
     registry = ModelRegistry.load(manifest, ig_batch_size=settings.ig_batch_size)
-    from facexai.analysis import IGOptions
+    from facexai.analysis import ig_defaults
 
-    defaults = IGOptions.from_settings(settings)
+    defaults = ig_defaults(settings)
     results = []
     for name in args.models:
         m = registry.get(name)

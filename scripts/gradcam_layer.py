@@ -68,7 +68,7 @@ def main() -> None:
         for chip in chips:
             x = m.prepare(chip)
             for layer, explainer in cams.items():
-                _, maps, chosen = explainer.explain(x[None])
+                _, maps, chosen = explainer.maps(x[None])
                 heat = cv2.resize(maps[0], (size, size), interpolation=cv2.INTER_LINEAR)
                 order = np.argsort(-heat.ravel(), kind="stable")
                 scores[layer].append(deletion(m.model, chip.astype(np.float32), order, int(chosen[0])))

@@ -43,7 +43,13 @@ def untrained_bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def app_settings(untrained_bundle: Path):
     from facexai.config import Settings
 
-    return Settings(models_manifest=untrained_bundle, frontend_dist=Path("/nonexistent"), ig_steps=8, warm_up=False)
+    return Settings(
+        models_manifest=untrained_bundle,
+        frontend_dist=Path("/nonexistent"),
+        ig_steps=8,
+        warm_up=False,
+        load_in_background=False,
+    )
 
 
 @pytest.fixture(scope="session")

@@ -97,6 +97,7 @@ def one_at_a_time(untrained_bundle: Path):
         max_running_analyses=1,
         max_queued_analyses=0,
         busy_retry_after_s=3,
+        load_in_background=False,
     )
     with TestClient(create_app(settings)) as c:
         yield c

@@ -58,6 +58,11 @@ def test_enlarging_is_bilinear(source: int, size: int) -> None:
     assert (resize_chip(flat, size) == 77).all()
 
 
-def test_the_service_resizes_with_the_same_function() -> None:
-    faces = pytest.importorskip("facexai.faces", reason="the service's face module needs dlib")
-    assert faces.resize_chip is resize_chip
+def test_the_service_feeds_each_model_the_chip_resized_as_training_did() -> None:
+    from facexai.store import StoredFace
+
+    chip = np.random.default_rng(5).integers(0, 256, (300, 300, 3), dtype=np.uint8)
+    face = StoredFace(chip=chip)
+    for size in (150, 64, 224, 300):
+        np.testing.assert_array_equal(face.at(size), resize_chip(chip, size))
+    assert face.at(150) is face.at(150)  # resized once per size

@@ -115,18 +115,18 @@ def test_gradcam_and_ig_on_a_mirror_averaged_model(net, fairface_dir):
 
     model = build_task_model(net, _weights(net), "race", mirror=True)
     chips = _chips(fairface_dir, 2).astype(np.float32)
-    probs, cams, chosen = GradCam(model, GRADCAM_LAYER).explain(chips)
+    probs, cams, chosen = GradCam(model, GRADCAM_LAYER).maps(chips)
     assert probs.shape == (2, 7) and cams.shape == (2, 8, 8)
     np.testing.assert_array_equal(chosen, probs.argmax(axis=1))
     # the maps of a mirrored chip are the mirror images of the chip's maps (both views are averaged)
-    _, cams_flipped, _ = GradCam(model, GRADCAM_LAYER).explain(chips[:, :, ::-1].copy(), targets=chosen)
+    _, cams_flipped, _ = GradCam(model, GRADCAM_LAYER).maps(chips[:, :, ::-1].copy(), targets=chosen)
     assert cams.max() > 0
     np.testing.assert_allclose(cams_flipped, cams[:, :, ::-1], rtol=1e-3, atol=1e-4 * cams.max())
     ig = IntegratedGradients(model, batch_size=16)
     black = np.zeros_like(chips[0])
     errors = {}
     for steps in (16, 256):
-        result = ig.explain(
+        result = ig.attribute(
             chips[0], target=int(chosen[0]), baseline=black, steps=steps, rule="midpoint", output="logit"
         )
         assert result.attributions.shape == (150, 150, 3) and np.isfinite(result.attributions).all()

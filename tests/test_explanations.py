@@ -33,7 +33,7 @@ def image() -> np.ndarray:
 def test_ig_completeness_on_a_small_model(cnn, image, output):
     ig = IntegratedGradients(cnn, batch_size=16)
     baseline = np.full_like(image, -1.0)
-    result = ig.explain(image, target=1, baseline=baseline, steps=64, rule="gauss_legendre", output=output)
+    result = ig.attribute(image, target=1, baseline=baseline, steps=64, rule="gauss_legendre", output=output)
     scores = cnn(np.stack([image, baseline])).numpy()[:, 1] if output == "probability" else None
     if scores is not None:
         assert np.isclose(result.score_input, scores[0], atol=1e-5)
@@ -44,21 +44,21 @@ def test_ig_completeness_on_a_small_model(cnn, image, output):
 
 @pytest.mark.parametrize("rule", ["guided", "adaptive"])
 def test_probing_rules_are_complete_on_a_small_model(cnn, image, rule):
-    result = IntegratedGradients(cnn, batch_size=5).explain(image, 1, steps=32, rule=rule, output="probability")
+    result = IntegratedGradients(cnn, batch_size=5).attribute(image, 1, steps=32, rule=rule, output="probability")
     assert result.steps == 32 and result.rule == rule
     assert result.completeness_error < 0.01
 
 
 def test_ig_completeness_improves_with_steps_for_the_seed_rule(cnn, image):
     ig = IntegratedGradients(cnn)
-    coarse = ig.explain(image, 0, steps=4, rule="left_riemann", output="probability").completeness_error
-    fine = ig.explain(image, 0, steps=256, rule="left_riemann", output="probability").completeness_error
+    coarse = ig.attribute(image, 0, steps=4, rule="left_riemann", output="probability").completeness_error
+    fine = ig.attribute(image, 0, steps=256, rule="left_riemann", output="probability").completeness_error
     assert fine < coarse
 
 
 def test_ig_batched_equals_unbatched(cnn, image):
-    one = IntegratedGradients(cnn, batch_size=1).explain(image, 2, steps=20, rule="midpoint")
-    many = IntegratedGradients(cnn, batch_size=7).explain(image, 2, steps=20, rule="midpoint")
+    one = IntegratedGradients(cnn, batch_size=1).attribute(image, 2, steps=20, rule="midpoint")
+    many = IntegratedGradients(cnn, batch_size=7).attribute(image, 2, steps=20, rule="midpoint")
     np.testing.assert_allclose(one.attributions, many.attributions, rtol=1e-4, atol=1e-6)
     assert np.isclose(one.score_input, many.score_input)
 
@@ -70,7 +70,7 @@ def test_ig_is_exact_for_a_linear_model():
     model = keras.Model(inputs, keras.layers.Activation("softmax")(x))
     x_img = np.random.default_rng(0).normal(size=(4, 4, 3)).astype(np.float32)
     base = np.zeros_like(x_img)
-    result = IntegratedGradients(model).explain(x_img, 1, baseline=base, steps=2, rule="trapezoid", output="logit")
+    result = IntegratedGradients(model).attribute(x_img, 1, baseline=base, steps=2, rule="trapezoid", output="logit")
     weights = model.get_layer("logits").kernel.numpy()[:, 1].reshape(4, 4, 3)
     np.testing.assert_allclose(result.attributions, weights * x_img, rtol=1e-4, atol=1e-6)
     assert result.completeness_error < 1e-4
@@ -78,7 +78,7 @@ def test_ig_is_exact_for_a_linear_model():
 
 def test_ig_does_not_mutate_inputs_and_handles_x_equal_baseline(cnn, image):
     before = image.copy()
-    result = IntegratedGradients(cnn).explain(image, 0, baseline=image, steps=8)
+    result = IntegratedGradients(cnn).attribute(image, 0, baseline=image, steps=8)
     np.testing.assert_array_equal(image, before)
     assert np.all(result.attributions == 0)
     assert result.completeness_error == 0.0
@@ -87,11 +87,11 @@ def test_ig_does_not_mutate_inputs_and_handles_x_equal_baseline(cnn, image):
 def test_ig_rejects_bad_targets_and_shapes(cnn, image):
     ig = IntegratedGradients(cnn)
     with pytest.raises(ValueError):
-        ig.explain(image, 3)
+        ig.attribute(image, 3)
     with pytest.raises(ValueError):
-        ig.explain(image[:8], 0)
+        ig.attribute(image[:8], 0)
     with pytest.raises(ValueError):
-        ig.explain(image, 0, output="softmax")
+        ig.attribute(image, 0, output="softmax")
 
 
 def hand_model(kernel: np.ndarray, dense: np.ndarray) -> keras.Model:
@@ -113,19 +113,19 @@ def test_grad_cam_matches_the_hand_computed_map():
     dense = np.array([[2.0, -1.0], [-3.0, 0.5]], np.float32)  # logit_c = sum_k mean(A_k) * dense[k, c]
     x = np.random.default_rng(3).uniform(0, 1, (1, 4, 4, 2)).astype(np.float32)
     gc = GradCam(hand_model(kernel, dense), "features")
-    probs, cams, chosen = gc.explain(x, [0])
+    probs, cams, chosen = gc.maps(x, [0])
     # d logit_0 / d A_k(i, j) = dense[k, 0] / 16, so the channel weights are dense[k, 0] / 16
     expected = np.maximum((x[0] * dense[:, 0] / 16).sum(axis=-1), 0)
     np.testing.assert_allclose(cams[0], expected, rtol=1e-5, atol=1e-7)
     assert chosen[0] == 0
     assert np.isclose(probs.sum(), 1.0)
-    _, _cams_top, chosen_top = gc.explain(x)  # -1: the top class
+    _, _cams_top, chosen_top = gc.maps(x)  # -1: the top class
     assert chosen_top[0] == int(np.argmax(probs[0]))
 
 
 def test_grad_cam_of_zero_gradients_is_zero_not_nan():
     gc = GradCam(hand_model(np.eye(2, dtype=np.float32), np.zeros((2, 2), np.float32)), "features")
-    _, cams, _ = gc.explain(np.ones((2, 4, 4, 2), np.float32))
+    _, cams, _ = gc.maps(np.ones((2, 4, 4, 2), np.float32))
     assert np.all(cams == 0) and not np.isnan(cams).any()
     unit, peak = render.gradcam_unit(cams[0], (8, 8))
     assert peak == 0.0 and np.all(unit == 0) and not np.isnan(unit).any()
@@ -143,3 +143,43 @@ def test_render_scales():
     rgba = render.heatmap_rgba(unit)
     assert rgba.shape == (2, 2, 4) and rgba[0, 0, 3] == 0 and rgba[1, 1, 3] == 255
     np.testing.assert_allclose(render.pool_grid(np.arange(16.0).reshape(4, 4), 2), [[2.5, 4.5], [10.5, 12.5]])
+
+
+def test_every_method_of_the_table_answers_one_call_shape(cnn, image):
+    """One call, one result type: each registered method explains a batch, top class or given ones."""
+    from facexai.explain import EXPLAINERS, ExplainerConfig, build_explainers
+    from facexai.explain.options import ExplainMethod, IGOptions
+
+    assert set(EXPLAINERS) == set(ExplainMethod)
+    config = ExplainerConfig(gradcam_layer="features", baseline=np.zeros((16, 16, 3), np.float32))
+    batch = np.stack([image, -image])
+    probs = cnn.predict(batch, verbose=0)
+    for method, explainer in build_explainers(cnn, config).items():
+        assert explainer.method == method
+        top = explainer.explain(batch, options=IGOptions(steps=16, rule="gauss_legendre"))
+        given = explainer.explain(batch, [2, 0], IGOptions(steps=16, rule="gauss_legendre"))
+        assert [a.target for a in top] == list(np.argmax(probs, axis=1)), method
+        assert [a.target for a in given] == [2, 0], method
+        for att, p in zip(given, probs, strict=True):
+            assert att.method == method and att.heatmap.ndim == 2
+            np.testing.assert_allclose(att.probabilities, p, rtol=1e-5, atol=1e-6)
+        with pytest.raises(ValueError, match="one target per image"):
+            explainer.explain(batch, [0])
+    ig = build_explainers(cnn, config)[ExplainMethod.integrated_gradients].explain(batch[:1], [1])[0]
+    # IG's result carries its completeness check, computed from its own heatmap
+    delta = ig.score_input - ig.score_baseline
+    gap = abs(ig.heatmap.sum(dtype=np.float64) - delta)
+    assert ig.completeness_error == pytest.approx(gap / abs(delta), abs=1e-6) and ig.completeness_error < 1e-3
+    assert ig.details == {"steps": 64, "rule": "adaptive", "output": "probability"}
+
+
+def test_ig_options_take_the_names_and_refuse_others():
+    from facexai.explain.options import ExplainedOutput, IGOptions, QuadratureRule
+
+    options = IGOptions(steps=8, rule="midpoint", output="logit")
+    assert options.rule is QuadratureRule.midpoint and options.output is ExplainedOutput.logit
+    assert options.override(rule="adaptive").rule is QuadratureRule.adaptive and options.override().steps == 8
+    with pytest.raises(ValueError):
+        IGOptions(rule="simpson")
+    with pytest.raises(ValueError):
+        IGOptions(steps=1)

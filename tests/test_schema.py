@@ -51,7 +51,14 @@ schema = schemathesis.openapi.from_dict(
 
 @pytest.fixture(scope="module")
 def fuzzed_app(untrained_bundle: Path):
-    app = create_app(Settings(models_manifest=untrained_bundle, frontend_dist=Path("/nonexistent"), warm_up=False))
+    app = create_app(
+        Settings(
+            models_manifest=untrained_bundle,
+            frontend_dist=Path("/nonexistent"),
+            warm_up=False,
+            load_in_background=False,
+        )
+    )
     assert app.openapi() == schema.raw_schema
     return app
 
@@ -86,7 +93,11 @@ def test_every_answer_is_one_the_schema_documents(case, fuzzed_app):
 
 def test_the_ig_steps_bound_is_the_setting_and_declared(untrained_bundle):
     settings = Settings(
-        models_manifest=untrained_bundle, frontend_dist=Path("/nonexistent"), warm_up=False, ig_max_steps=12
+        models_manifest=untrained_bundle,
+        frontend_dist=Path("/nonexistent"),
+        warm_up=False,
+        ig_max_steps=12,
+        load_in_background=False,
     )
     with TestClient(create_app(settings)) as client:
         declared = []

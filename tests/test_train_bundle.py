@@ -78,7 +78,7 @@ def test_train_interrupt_resume_export_and_serve(fairface_dir, tmp_path, images_
     chip = load_image(fairface_dir / "val/1.jpg", 150)
     for name in registry.names:
         m = registry.get(name)
-        probs, cams, _ = m.gradcam.explain(m.prepare(chip)[None])
+        probs, cams, _ = m.gradcam.maps(m.prepare(chip)[None])
         assert probs.shape == (1, len(m.spec.labels)) and cams.shape == (1, 8, 8)
         np.testing.assert_allclose(probs.sum(), 1.0, rtol=1e-5)
     # race and race_biased were trained on different data: their trunks differ

@@ -94,11 +94,15 @@ def test_saved_model_loads_and_matches_its_metrics(tiny_run, fairface_dir: Path)
     assert getattr(model, "optimizer", None) is None
     kinds = {type(layer).__name__ for layer in model.layers}
     assert not kinds & {"RandomRotation", "RandomFlip", "Preprocess"}  # augmentation stays in training
-    assert model.get_layer("logits") is not None and model.layers[-1].name == "probabilities"
+    assert model.layers[-1].name == "probabilities"
 
     val = load_split(read_labels(config.val_csv).head(VAL_ROWS), fairface_dir, "race", 64, workers=2)
-    probs = model.predict(preprocess(spec.preprocessing, val.images.astype(np.float32)), verbose=0)
+    inputs = preprocess(spec.preprocessing, val.images.astype(np.float32))
+    probs = model.predict(inputs, verbose=0)
     assert probs.shape == (VAL_ROWS, 7)
+    # the explainers read the "logits" layer: it must be exactly what the softmax turns into the output
+    logits = keras.Model(model.inputs, model.get_layer("logits").output).predict(inputs, verbose=0)
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(keras.ops.softmax(logits)), probs, atol=1e-6)
     np.testing.assert_allclose(probs.sum(axis=1), 1.0, rtol=1e-5)
     accuracy = float(np.mean(probs.argmax(axis=1) == val.targets))
     assert accuracy == pytest.approx(spec.metrics["val_accuracy"])
@@ -124,7 +128,7 @@ def test_the_service_registry_loads_the_trained_bundle(tiny_run) -> None:
     registry = ModelRegistry.load(config.manifest_path, ig_batch_size=4)
     loaded = registry.get("race")
     x = loaded.prepare(np.full((64, 64, 3), 128, np.uint8))
-    probs, cams, chosen = loaded.gradcam.explain(x[None])
+    probs, cams, chosen = loaded.gradcam.maps(x[None])
     assert probs.shape == (1, 7) and cams.shape[0] == 1 and 0 <= chosen[0] < 7
 
 

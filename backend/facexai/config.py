@@ -10,7 +10,7 @@ from typing import Literal
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from facexai.explain.defaults import DEFAULT_OUTPUT, DEFAULT_RULE, DEFAULT_STEPS
+from facexai.explain.options import DEFAULT_OUTPUT, DEFAULT_RULE, DEFAULT_STEPS, ExplainedOutput, QuadratureRule
 
 #: the repository root when running from a checkout (editable install)
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -36,12 +36,15 @@ class Settings(BaseSettings):
     detection_threshold: float = Field(0.1, description="dlib HOG score a detection must exceed")
     ig_steps: int = Field(DEFAULT_STEPS, ge=2, le=512)
     ig_max_steps: int = Field(256, ge=2, le=1024, description="the most steps a request may ask for")
-    ig_rule: Literal["left_riemann", "midpoint", "trapezoid", "gauss_legendre", "guided", "adaptive"] = DEFAULT_RULE
-    ig_output: Literal["logit", "probability"] = DEFAULT_OUTPUT
+    ig_rule: QuadratureRule = DEFAULT_RULE
+    ig_output: ExplainedOutput = DEFAULT_OUTPUT
     ig_batch_size: int = Field(16, ge=1, le=256)
     analysis_ttl_s: int = Field(600, ge=10, description="how long aligned faces stay in memory for follow-ups")
     analysis_cache_size: int = Field(32, ge=1, description="the most analyses kept in memory")
     warm_up: bool = Field(True, description="trace every compiled function at start-up")
+    load_in_background: bool = Field(
+        True, description="serve at once and load the models in the background (/health says 503 loading until then)"
+    )
     max_running_analyses: int = Field(
         default_factory=cpu_cores, ge=1, description="analyses (model runs) at once; default: the number of cores"
     )

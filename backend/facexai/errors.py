@@ -60,8 +60,14 @@ class UnknownModel(FacexaiError):
 
 
 class ModelsNotReady(FacexaiError):
+    """The models are loading (retry in a few seconds), or their loading failed."""
+
     status_code = 503
     code = "models_not_ready"
+
+    def __init__(self, detail: str, retry_after_s: int | None = None) -> None:
+        super().__init__(detail)
+        self.retry_after_s = retry_after_s
 
 
 class Busy(FacexaiError):
@@ -84,3 +90,10 @@ class ModelFileMissing(FacexaiError):
 class InvalidParameter(FacexaiError):
     status_code = 422
     code = "validation_error"
+
+
+class ModelsNotComparable(FacexaiError):
+    """A comparison asked for one model twice, or for two models that explain different labels."""
+
+    status_code = 422
+    code = "models_not_comparable"

@@ -16,7 +16,6 @@ import cv2
 import dlib
 import numpy as np
 
-from facexai.chips import resize_chip as resize_chip  # re-exported: facexai.analysis imports it from here
 from facexai.errors import NoFaceDetected
 
 #: Detection, the landmarks and the chips all work on the photo resized to this longest side,

@@ -17,8 +17,11 @@ import keras
 import numpy as np
 
 from facexai.errors import ModelFileMissing, UnknownLabel, UnknownModel
+from facexai.explain import ExplainerConfig, build_explainers
+from facexai.explain.base import Explainer
 from facexai.explain.gradcam import GradCam
 from facexai.explain.integrated_gradients import IntegratedGradients
+from facexai.explain.options import ExplainMethod
 from facexai.manifest import Manifest, ModelSpec, load_manifest
 from facexai.model_files import load_model
 from facexai.preprocessing import get_preprocessor
@@ -30,10 +33,22 @@ log = logging.getLogger(__name__)
 class LoadedModel:
     spec: ModelSpec
     model: keras.Model
-    gradcam: GradCam
-    ig: IntegratedGradients
     preprocess: Callable[[Any], Any]
     card_markdown: str | None
+    explainers: dict[ExplainMethod, Explainer]  # every method of facexai.explain.EXPLAINERS
+
+    @property
+    def gradcam(self) -> GradCam:
+        """Grad-CAM's explainer, which also gives the predictions of a batch in one pass."""
+        explainer = self.explainers[ExplainMethod.grad_cam]
+        assert isinstance(explainer, GradCam)
+        return explainer
+
+    @property
+    def ig(self) -> IntegratedGradients:
+        explainer = self.explainers[ExplainMethod.integrated_gradients]
+        assert isinstance(explainer, IntegratedGradients)
+        return explainer
 
     @property
     def name(self) -> str:
@@ -53,12 +68,11 @@ class LoadedModel:
 
     def prepare(self, pixels: np.ndarray) -> np.ndarray:
         """uint8 RGB at the model's input size -> float32 model input."""
-        return np.asarray(self.preprocess(pixels.astype(np.float32)), dtype=np.float32)
+        return _prepare(pixels, self.preprocess)
 
     def baseline(self) -> np.ndarray:
-        """The black image, taken in pixel space and then preprocessed like any input."""
-        s = self.input_size
-        return self.prepare(np.zeros((s, s, 3), np.uint8))
+        """IG's baseline: the black image, taken in pixel space and then preprocessed like any input."""
+        return self.ig.baseline
 
 
 class ModelRegistry:
@@ -77,13 +91,21 @@ class ModelRegistry:
             raise UnknownModel(f"no model named {name!r}; the models are {self.names}") from None
 
     @classmethod
-    def load(cls, manifest_path: Path, ig_batch_size: int = 16) -> ModelRegistry:
-        """Load every model of the manifest; refuse (ModelFileMissing) when a file is absent."""
-        return cls.from_manifest(load_manifest(manifest_path), ig_batch_size=ig_batch_size)
+    def load(
+        cls, manifest_path: Path, ig_batch_size: int = 16, on_loaded: Callable[[str], None] | None = None
+    ) -> ModelRegistry:
+        """Load every model of the manifest; refuse (ModelFileMissing) when a file is absent.
+
+        ``on_loaded(name)`` is called after each model, for progress reports."""
+        return cls.from_manifest(load_manifest(manifest_path), ig_batch_size=ig_batch_size, on_loaded=on_loaded)
 
     @classmethod
     def from_manifest(
-        cls, manifest: Manifest, names: Sequence[str] | None = None, ig_batch_size: int = 16
+        cls,
+        manifest: Manifest,
+        names: Sequence[str] | None = None,
+        ig_batch_size: int = 16,
+        on_loaded: Callable[[str], None] | None = None,
     ) -> ModelRegistry:
         """Load the models ``names`` (default: all) of a manifest already read, e.g. one being written."""
         specs = [manifest.get(n) for n in names] if names is not None else list(manifest.models)
@@ -107,20 +129,36 @@ class ModelRegistry:
                 raise ValueError(f"model {spec.name!r}: {classes} outputs but {len(spec.labels)} labels")
             card_path = manifest.card_path(spec)
             card = card_path.read_text() if card_path and card_path.is_file() else None
+            preprocess = get_preprocessor(spec.preprocessing)
+            config = ExplainerConfig(
+                gradcam_layer=spec.gradcam_layer,
+                baseline=_black(spec.input_size, preprocess),
+                ig_batch_size=ig_batch_size,
+            )
             models[spec.name] = LoadedModel(
                 spec=spec,
                 model=model,
-                gradcam=GradCam(model, spec.gradcam_layer),
-                ig=IntegratedGradients(model, batch_size=ig_batch_size),
-                preprocess=get_preprocessor(spec.preprocessing),
+                preprocess=preprocess,
                 card_markdown=card,
+                explainers=build_explainers(model, config),
             )
             log.info("loaded model %s from %s in %.1f s", spec.name, spec.file, time.perf_counter() - started)
+            if on_loaded is not None:
+                on_loaded(spec.name)
         return cls(manifest, models)
 
     def warm_up(self) -> None:
         """Trace every compiled function once, so the first request does not pay for it."""
         for m in self.models.values():
             x = m.baseline()
-            m.gradcam.explain(x[None])
-            m.ig.explain(x, target=0, baseline=x, steps=2, rule="midpoint")
+            m.gradcam.maps(x[None])
+            m.ig.attribute(x, target=0, baseline=x, steps=2, rule="midpoint")
+
+
+def _prepare(pixels: np.ndarray, preprocess: Callable[[Any], Any]) -> np.ndarray:
+    return np.asarray(preprocess(pixels.astype(np.float32)), dtype=np.float32)
+
+
+def _black(size: int, preprocess: Callable[[Any], Any]) -> np.ndarray:
+    """The black image in pixel space, preprocessed like any input: IG's baseline."""
+    return _prepare(np.zeros((size, size, 3), np.uint8), preprocess)

@@ -7,10 +7,10 @@ from typing import Annotated, Any
 from fastapi import Depends, Query, Request
 
 from facexai.admission import Admission
-from facexai.analysis import Analyzer, IGOptions
-from facexai.api.schemas import ExplainedOutput, QuadratureRule
+from facexai.analysis import Analyzer
 from facexai.config import Settings
 from facexai.errors import InvalidParameter, ModelsNotReady
+from facexai.explain.options import ExplainedOutput, IGOptions, QuadratureRule
 from facexai.registry import ModelRegistry
 
 
@@ -21,7 +21,12 @@ def get_app_settings(request: Request) -> Settings:
 def get_registry(request: Request) -> ModelRegistry:
     registry = getattr(request.app.state, "registry", None)
     if registry is None:
-        raise ModelsNotReady("the models are still loading")
+        loading = request.app.state.loading
+        if loading.error:
+            raise ModelsNotReady(f"the models could not be loaded ({loading.error}); see the service's log")
+        raise ModelsNotReady(
+            f"the models are still loading ({len(loading.loaded)} of {loading.total} loaded)", retry_after_s=5
+        )
     return registry
 
 
@@ -54,8 +59,8 @@ def get_ig_options(
     """The request's IG query parameters over the service's defaults."""
     if ig_steps is not None and ig_steps > settings.ig_max_steps:
         raise InvalidParameter(f"ig_steps must be at most {settings.ig_max_steps}")
-    return IGOptions.from_settings(
-        settings, ig_steps, ig_rule.value if ig_rule else None, ig_output.value if ig_output else None
+    return IGOptions(steps=settings.ig_steps, rule=settings.ig_rule, output=settings.ig_output).override(
+        ig_steps, ig_rule, ig_output
     )
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import logging
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -20,17 +22,44 @@ from facexai.config import Settings, get_settings
 log = logging.getLogger("facexai")
 
 
+class Loading:
+    """The models' loading, as /health reports it: which are loaded, and why it failed if it did."""
+
+    def __init__(self, total: int) -> None:
+        self.total = total
+        self.loaded: list[str] = []
+        self.error: str | None = None
+
+
 def build_state(app: FastAPI, settings: Settings) -> None:
     """Load the models and build everything requests use (TensorFlow is imported here, not at import time)."""
     from facexai.analysis import Analyzer
     from facexai.registry import ModelRegistry
 
-    registry = ModelRegistry.load(settings.models_manifest, ig_batch_size=settings.ig_batch_size)
+    loading: Loading = app.state.loading
+    registry = ModelRegistry.load(
+        settings.models_manifest, ig_batch_size=settings.ig_batch_size, on_loaded=loading.loaded.append
+    )
     if settings.warm_up:
         registry.warm_up()
     app.state.analyzer = Analyzer.from_settings(registry, settings)
     app.state.registry = registry
     log.info("facexai ready: models %s", ", ".join(registry.names))
+
+
+def load_in_background(app: FastAPI, settings: Settings) -> threading.Thread:
+    """Serve at once (/health answers 503 "loading" meanwhile); a failure is logged and reported by /health."""
+
+    def run() -> None:
+        try:
+            build_state(app, settings)
+        except Exception as exc:  # reported, not raised: the thread has no caller
+            log.exception("loading the models failed")
+            app.state.loading.error = f"{type(exc).__name__}: {exc}"
+
+    thread = threading.Thread(target=run, name="facexai-load-models", daemon=True)
+    thread.start()
+    return thread
 
 
 def create_app(settings: Settings | None = None, load_models: bool = True) -> FastAPI:
@@ -43,7 +72,11 @@ def create_app(settings: Settings | None = None, load_models: bool = True) -> Fa
             settings.max_running_analyses, settings.max_queued_analyses, settings.busy_retry_after_s
         )
         if load_models:
-            build_state(app, settings)
+            app.state.loading = Loading(total=_model_count(settings))
+            if settings.load_in_background:
+                load_in_background(app, settings)
+            else:
+                build_state(app, settings)
         yield
         app.state.registry = None
 
@@ -55,6 +88,7 @@ def create_app(settings: Settings | None = None, load_models: bool = True) -> Fa
     )
     app.state.settings = settings
     app.state.registry = None
+    app.state.loading = Loading(total=0)
     keep_uploads_in_memory(settings.max_upload_bytes)
     app.add_middleware(BodyLimit, max_body_bytes=settings.max_upload_bytes + ENVELOPE_BYTES)
     install_error_handlers(app)
@@ -70,3 +104,11 @@ def create_app(settings: Settings | None = None, load_models: bool = True) -> Fa
 def app_factory() -> FastAPI:
     """For ``uvicorn --factory facexai.api.main:app_factory``."""
     return create_app()
+
+
+def _model_count(settings: Settings) -> int:
+    """How many models the manifest names (0 when it cannot be read; loading then says why)."""
+    try:
+        return len(json.loads(settings.models_manifest.read_text()).get("models", []))
+    except (OSError, ValueError, AttributeError):
+        return 0

@@ -5,41 +5,34 @@ from __future__ import annotations
 from enum import Enum
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
+
+from facexai.explain.options import ExplainedOutput, ExplainMethod, QuadratureRule
+
+__all__ = ["ExplainMethod", "ExplainedOutput", "QuadratureRule"]  # one definition, in facexai.explain.options
 
 
 class ExplainMode(str, Enum):
+    """Which explanations a request wants: both methods, one, or none (predictions only)."""
+
     both = "both"
     integrated_gradients = "integrated_gradients"
     grad_cam = "grad_cam"
     none = "none"
 
     @property
-    def wants_ig(self) -> bool:
-        return self in (ExplainMode.both, ExplainMode.integrated_gradients)
-
-    @property
-    def wants_grad_cam(self) -> bool:
-        return self in (ExplainMode.both, ExplainMode.grad_cam)
-
-
-class QuadratureRule(str, Enum):
-    left_riemann = "left_riemann"
-    midpoint = "midpoint"
-    trapezoid = "trapezoid"
-    gauss_legendre = "gauss_legendre"
-    guided = "guided"
-    adaptive = "adaptive"
+    def methods(self) -> frozenset[ExplainMethod]:
+        if self is ExplainMode.both:
+            return frozenset(ExplainMethod)
+        if self is ExplainMode.none:
+            return frozenset()
+        return frozenset({ExplainMethod(self.value)})
 
 
-class ExplainedOutput(str, Enum):
-    logit = "logit"
-    probability = "probability"
+class Result(BaseModel):
+    """A response built from the domain's dataclass of the same shape (facexai.results)."""
 
-
-class CompareMethod(str, Enum):
-    integrated_gradients = "integrated_gradients"
-    grad_cam = "grad_cam"
+    model_config = ConfigDict(from_attributes=True)
 
 
 class ErrorResponse(BaseModel):
@@ -47,19 +40,19 @@ class ErrorResponse(BaseModel):
     detail: Any = Field(description="human-readable message, or the list of validation errors")
 
 
-class Box(BaseModel):
+class Box(Result):
     left: int
     top: int
     right: int
     bottom: int
 
 
-class Prediction(BaseModel):
+class Prediction(Result):
     label: str = Field(description="the most probable label")
     probabilities: dict[str, float] = Field(description="label -> probability, in the model's label order")
 
 
-class IntegratedGradientsResult(BaseModel):
+class IntegratedGradientsResult(Result):
     image: str = Field(description="base64 PNG: |attribution| heatmap blended over the aligned face")
     heatmap: str = Field(
         description="base64 PNG, RGBA: the same heatmap alone, transparent where zero, to overlay at any opacity"
@@ -78,7 +71,7 @@ class IntegratedGradientsResult(BaseModel):
     elapsed_ms: float
 
 
-class GradCamResult(BaseModel):
+class GradCamResult(Result):
     image: str = Field(description="base64 PNG: Grad-CAM blended over the aligned face")
     heatmap: str = Field(description="base64 PNG, RGBA: the Grad-CAM map alone, transparent where zero")
     layer: str
@@ -86,14 +79,14 @@ class GradCamResult(BaseModel):
     elapsed_ms: float
 
 
-class Explanation(BaseModel):
+class Explanation(Result):
     target: str = Field(description="the explained label")
     target_probability: float
     integrated_gradients: IntegratedGradientsResult | None = None
     grad_cam: GradCamResult | None = None
 
 
-class Face(BaseModel):
+class Face(Result):
     index: int = Field(description="position in `faces`; use it to ask for more explanations")
     box: Box = Field(description="the face in the original photo's pixels (after EXIF orientation)")
     aligned_image: str = Field(description="base64 PNG: the aligned face chip, at the largest model input size")
@@ -101,13 +94,13 @@ class Face(BaseModel):
     explanations: dict[str, Explanation] = Field(default_factory=dict, description="model name -> explanation")
 
 
-class ImageInfo(BaseModel):
+class ImageInfo(Result):
     width: int
     height: int
     format: str
 
 
-class AnalyzeResponse(BaseModel):
+class AnalyzeResponse(Result):
     analysis_id: str = Field(description="names this analysis for follow-up requests while it is kept in memory")
     expires_in_s: int
     image: ImageInfo
@@ -119,14 +112,14 @@ class AnalyzeResponse(BaseModel):
     timings_ms: dict[str, float]
 
 
-class RegionShare(BaseModel):
+class RegionShare(Result):
     region: str
     shares: dict[str, float] = Field(description="model -> share of its |attribution| that falls in this region")
 
 
-class Comparison(BaseModel):
+class Comparison(Result):
     target: str
-    method: CompareMethod
+    method: ExplainMethod
     models: list[str]
     scale_max: float = Field(description="the shared colour scale's end, in attribution units")
     images: dict[str, str] = Field(description="model -> base64 PNG overlay on the shared scale")
@@ -163,6 +156,8 @@ class ModelsResponse(BaseModel):
 
 
 class HealthResponse(BaseModel):
-    status: str = Field(description="'ok' once every model is loaded, else 'loading'")
+    status: str = Field(description="'ok' once every model is loaded; 'loading' until then; 'failed' if loading failed")
     models_loaded: int
-    models: list[str]
+    models_total: int = Field(description="the models the manifest names")
+    models: list[str] = Field(description="the models loaded so far")
+    detail: str | None = Field(None, description="why loading failed, when it did")

@@ -11,6 +11,11 @@ import base64
 import json
 from pathlib import Path
 
+from facexai.explain.options import ExplainedOutput, ExplainMethod, QuadratureRule
+
+#: the --explain choices: each method, both, or none (as the API's ``explain``)
+EXPLAIN_CHOICES = ["both", *(m.value for m in ExplainMethod), "none"]
+
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("analyze", help="analyse a photo and write the predictions and overlays to a folder")
@@ -20,12 +25,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "--manifest", type=Path, help="model manifest (default: FACEXAI_MODELS_MANIFEST or models/manifest.json)"
     )
     p.add_argument("--no-align", action="store_true", help="the photo already is an aligned face chip")
-    p.add_argument("--explain", choices=["both", "integrated_gradients", "grad_cam", "none"], default="both")
+    p.add_argument("--explain", choices=EXPLAIN_CHOICES, default="both")
     p.add_argument("--ig-steps", type=int)
-    p.add_argument(
-        "--ig-rule", choices=["left_riemann", "midpoint", "trapezoid", "gauss_legendre", "guided", "adaptive"]
-    )
-    p.add_argument("--ig-output", choices=["logit", "probability"])
+    p.add_argument("--ig-rule", choices=[r.value for r in QuadratureRule])
+    p.add_argument("--ig-output", choices=[o.value for o in ExplainedOutput])
     p.set_defaults(func=run)
 
 
@@ -48,8 +51,8 @@ def _save_images(node: object, out: Path, stem: str) -> object:
 
 
 def run(args: argparse.Namespace) -> int:
-    from facexai.analysis import Analyzer, IGOptions
-    from facexai.api.schemas import ExplainMode
+    from facexai.analysis import Analyzer, ig_defaults
+    from facexai.api.schemas import AnalyzeResponse, ExplainMode
     from facexai.config import Settings
     from facexai.errors import FacexaiError
     from facexai.faces import DETECT_MAX_SIDE
@@ -68,9 +71,10 @@ def run(args: argparse.Namespace) -> int:
     try:
         image = decode_image(data, settings.max_pixels, DETECT_MAX_SIDE)
         registry = ModelRegistry.load(settings.models_manifest, settings.ig_batch_size)
-        ig = IGOptions.from_settings(settings, args.ig_steps, args.ig_rule, args.ig_output)
+        ig = ig_defaults(settings).override(args.ig_steps, args.ig_rule, args.ig_output)
         analyzer = Analyzer.from_settings(registry, settings)
-        response = analyzer.analyze(image, align=not args.no_align, explain=ExplainMode(args.explain), ig=ig)
+        result = analyzer.analyze(image, align=not args.no_align, methods=ExplainMode(args.explain).methods, ig=ig)
+        response = AnalyzeResponse.model_validate(result)
     except FacexaiError as exc:
         print(f"facexai: {exc.code}: {exc.detail}")
         return 1

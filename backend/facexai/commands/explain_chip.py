@@ -13,7 +13,7 @@ from facexai.commands._labelled import add_labelled_set_arguments, load_manifest
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
-    from facexai.explain.defaults import DEFAULT_OUTPUT, DEFAULT_RULE, DEFAULT_STEPS
+    from facexai.explain.options import DEFAULT_OUTPUT, DEFAULT_RULE, DEFAULT_STEPS, ExplainedOutput, QuadratureRule
 
     p = subparsers.add_parser(
         "explain-chip",
@@ -29,12 +29,17 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--models", nargs="+", metavar="NAME", help="only these manifest models")
     # the service's IG defaults, so the figures show what the service computes
     p.add_argument("--steps", type=int, default=DEFAULT_STEPS, help=f"IG interpolation points ({DEFAULT_STEPS})")
-    p.add_argument("--rule", default=DEFAULT_RULE, help=f"IG quadrature rule ({DEFAULT_RULE})")
+    p.add_argument(
+        "--rule",
+        choices=[r.value for r in QuadratureRule],
+        default=DEFAULT_RULE.value,
+        help=f"IG quadrature rule ({DEFAULT_RULE.value})",
+    )
     p.add_argument(
         "--output",
-        choices=("logit", "probability"),
-        default=DEFAULT_OUTPUT,
-        help=f"IG explains this ({DEFAULT_OUTPUT})",
+        choices=[o.value for o in ExplainedOutput],
+        default=DEFAULT_OUTPUT.value,
+        help=f"IG explains this ({DEFAULT_OUTPUT.value})",
     )
     p.add_argument(
         "--out", type=Path, default=Path("results/explain_chip"), help="folder for the figures (ignored by git)"

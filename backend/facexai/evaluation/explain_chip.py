@@ -8,7 +8,6 @@ what the service computes. The figures contain the face: write them to an ignore
 from __future__ import annotations
 
 import math
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -20,6 +19,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from facexai.explain import render
+from facexai.explain.base import Attribution
+from facexai.explain.options import ExplainedOutput, IGOptions, QuadratureRule
 from facexai.fairface import load_image
 from facexai.manifest import ModelSpec
 
@@ -53,16 +54,15 @@ def explain_sample(
     spec = loaded.spec
     face = load_image(sample.path, spec.input_size)
     x = loaded.prepare(face)
-    baseline = loaded.baseline()  # black, preprocessed
 
-    started = time.perf_counter()
-    probs, cams, chosen = loaded.gradcam.explain(x[None])
-    gradcam_ms = (time.perf_counter() - started) * 1000
-    probs, cam, top = probs[0], cams[0], int(chosen[0])
-    per_class = [
-        loaded.ig.explain(x, target=k, baseline=baseline, steps=steps, rule=rule, output=output)
-        for k in range(len(spec.labels))
-    ]
+    grad_cam = loaded.gradcam.explain(x[None])[0]
+    probs, cam, top = grad_cam.probabilities, grad_cam.heatmap, grad_cam.target
+    every_class = list(range(len(spec.labels)))
+    per_class = loaded.ig.explain(
+        np.repeat(x[None], len(every_class), axis=0),
+        every_class,
+        IGOptions(steps=steps, rule=QuadratureRule(rule), output=ExplainedOutput(output)),
+    )
     top_ig = per_class[top]
 
     truth = sample.labels.get(spec.task)
@@ -87,7 +87,7 @@ def explain_sample(
             },
             "ms_per_class": float(np.mean([a.elapsed_ms for a in per_class])),
         },
-        "gradcam": {"layer": spec.gradcam_layer, "map_shape": list(cam.shape), "ms": gradcam_ms},
+        "gradcam": {"layer": spec.gradcam_layer, "map_shape": list(cam.shape), "ms": grad_cam.elapsed_ms},
         "figures": [f.name for f in figures],
     }
 
@@ -107,11 +107,11 @@ def _explanation_figure(
     probs: np.ndarray,
     top: int,
     truth: str | None,
-    ig_top: Any,
+    ig_top: Attribution,
     cam: np.ndarray,
     path: Path,
 ) -> Path:
-    heat = ig_top.heatmap()
+    heat = ig_top.heatmap
     size = (face.shape[1], face.shape[0])
     cam_unit, _ = render.gradcam_unit(cam, size)
     panels = [
@@ -134,8 +134,8 @@ def _explanation_figure(
     ax.tick_params(labelsize=8)
     fig.suptitle(
         f"{spec.name}: predicted {spec.labels[top]} ({100 * probs[top]:.1f}%), labelled {truth}; "
-        f"IG {ig_top.steps} steps {ig_top.rule} on the {ig_top.output}, completeness error "
-        f"{100 * ig_top.completeness_error:.1f}%",
+        f"IG {ig_top.details['steps']} steps {ig_top.details['rule'].value} on the {ig_top.details['output'].value}, "
+        f"completeness error {100 * (ig_top.completeness_error or 0.0):.1f}%",
         fontsize=10,
     )
     fig.tight_layout()
@@ -148,7 +148,7 @@ def _class_grid(
     spec: ModelSpec, face: np.ndarray, probs: np.ndarray, truth: str | None, per_class: list[Any], path: Path
 ) -> Path:
     """IG magnitude of every class on one shared scale, so the panels compare."""
-    heats = [np.abs(a.heatmap()) for a in per_class]
+    heats = [np.abs(a.heatmap) for a in per_class]
     scale = max(render.robust_max(h) for h in heats)
     rows, cols = grid_shape(len(per_class))
     grey = _grey(face)

@@ -1,11 +1,43 @@
-"""The forward pass every explanation method shares (TensorFlow)."""
+"""What every explanation method shares (TensorFlow): the forward pass, one call shape, one result type.
+
+Every method is an :class:`Explainer` with ``explain(x, targets, options) -> list[Attribution]``
+and is registered in ``facexai.explain.EXPLAINERS``; callers look methods up there instead of
+branching on them.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
 
 import keras
+import numpy as np
 import tensorflow as tf
+
+from facexai.explain.options import ExplainMethod, IGOptions
+
+
+@dataclass
+class Attribution:
+    """One image's explanation of one class, whatever the method."""
+
+    method: ExplainMethod
+    target: int
+    probabilities: np.ndarray  # (classes,): the model's output at the image, from the same computation
+    heatmap: (
+        np.ndarray
+    )  # (h, w) float32: signed IG summed over channels at input resolution; Grad-CAM >= 0 at its layer's
+    elapsed_ms: float
+    #: IG only: F(x), F(baseline) of the explained output and |sum(heatmap) - (F(x) - F(b))| / |F(x) - F(b)|
+    score_input: float | None = None
+    score_baseline: float | None = None
+    completeness_error: float | None = None
+    #: how it was computed: {"layer": ...} for Grad-CAM; {"steps", "rule", "output"} for IG
+    details: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def probability(self) -> float:
+        return float(self.probabilities[self.target])
 
 
 def _logits_tensor(model: keras.Model) -> tuple[Any, Any]:
@@ -33,8 +65,11 @@ def _logits_tensor(model: keras.Model) -> tuple[Any, Any]:
 class Explainer:
     """Owns the forward pass: ``forward(x) -> (feature maps, logits, probabilities)``.
 
-    ``x`` is a batch in the model's (preprocessed) input space.
+    ``x`` is a batch in the model's (preprocessed) input space. Subclasses set ``method`` and
+    implement ``explain``.
     """
+
+    method: ClassVar[ExplainMethod]
 
     def __init__(self, model: keras.Model, feature_layer: str | None = None) -> None:
         self.model = model
@@ -57,3 +92,25 @@ class Explainer:
         if self._project is not None:
             logits = self._project(logits)
         return features, tf.cast(logits, tf.float32), tf.cast(probs, tf.float32)
+
+    def explain(
+        self, x: np.ndarray, targets: np.ndarray | list[int] | None = None, options: IGOptions | None = None
+    ) -> list[Attribution]:
+        """Explain a batch ``x`` (N, H, W, C), preprocessed: one Attribution per image.
+
+        ``targets`` holds one class index per image, or -1 for the top class (None: all top).
+        ``options`` configures the methods that take any (IG); others ignore it.
+        """
+        raise NotImplementedError
+
+    def check_batch(self, x: np.ndarray, targets: np.ndarray | list[int] | None) -> tuple[np.ndarray, np.ndarray]:
+        """(x as float32, targets as int32 with -1 for the top class), or ValueError."""
+        x = np.asarray(x, dtype=np.float32)
+        if x.ndim != 4 or x.shape[1:] != self.input_shape:
+            raise ValueError(f"expected a batch of shape (N, {', '.join(map(str, self.input_shape))}), got {x.shape}")
+        t = np.full(len(x), -1, np.int32) if targets is None else np.asarray(targets, np.int32)
+        if t.shape != (len(x),):
+            raise ValueError("need one target per image")
+        if np.any(t >= self.num_classes):
+            raise ValueError(f"target out of range for {self.num_classes} classes")
+        return x, t

@@ -7,16 +7,22 @@ Upsampling and colouring belong to :mod:`facexai.explain.render`.
 
 from __future__ import annotations
 
+import time
+
 import keras
 import numpy as np
 import tensorflow as tf
 
-from facexai.explain.base import Explainer
+from facexai.explain.base import Attribution, Explainer
+from facexai.explain.options import ExplainMethod, IGOptions
 
 
 class GradCam(Explainer):
+    method = ExplainMethod.grad_cam
+
     def __init__(self, model: keras.Model, layer: str) -> None:
         super().__init__(model, feature_layer=layer)
+        self.layer = layer
         batch = tf.TensorSpec([None, *self.input_shape], tf.float32)
         targets = tf.TensorSpec([None], tf.int32)
         self._run = tf.function(self._run_impl, input_signature=[batch, targets])
@@ -42,7 +48,7 @@ class GradCam(Explainer):
 
         return tf.cond(tf.shape(cams)[0] == 2 * n, fold, lambda: cams)
 
-    def explain(
+    def maps(
         self, x: np.ndarray, targets: np.ndarray | list[int] | None = None
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """For a batch ``x`` (N, H, W, C), preprocessed: (probabilities (N, classes), maps (N, h, w), targets (N,)).
@@ -50,14 +56,26 @@ class GradCam(Explainer):
         ``targets`` holds one class index per image, or -1 (the default) for the top class.
         The maps are >= 0; a map with no positive evidence is all zeros, never NaN.
         """
-        x = np.asarray(x, dtype=np.float32)
-        if x.ndim != 4 or x.shape[1:] != self.input_shape:
-            raise ValueError(f"expected a batch of shape (N, {', '.join(map(str, self.input_shape))}), got {x.shape}")
-        t = np.full(len(x), -1, np.int32) if targets is None else np.asarray(targets, np.int32)
-        if t.shape != (len(x),):
-            raise ValueError("need one target per image")
-        if np.any(t >= self.num_classes):
-            raise ValueError(f"target out of range for {self.num_classes} classes")
+        x, t = self.check_batch(x, targets)
         probs, cams, chosen = self._run(tf.constant(x), tf.constant(t))
         cams = np.nan_to_num(cams.numpy(), nan=0.0, posinf=0.0, neginf=0.0)
         return probs.numpy(), cams, chosen.numpy()
+
+    def explain(
+        self, x: np.ndarray, targets: np.ndarray | list[int] | None = None, options: IGOptions | None = None
+    ) -> list[Attribution]:
+        """Grad-CAM of every image of the batch in one pass; ``options`` does not apply."""
+        started = time.perf_counter()
+        probs, cams, chosen = self.maps(x, targets)
+        each_ms = (time.perf_counter() - started) * 1000 / max(len(cams), 1)
+        return [
+            Attribution(
+                method=self.method,
+                target=int(k),
+                probabilities=p,
+                heatmap=cam,
+                elapsed_ms=each_ms,
+                details={"layer": self.layer},
+            )
+            for p, cam, k in zip(probs, cams, chosen, strict=True)
+        ]

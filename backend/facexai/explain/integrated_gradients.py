@@ -14,11 +14,17 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from facexai.explain.base import Explainer
-from facexai.explain.defaults import DEFAULT_OUTPUT, DEFAULT_RULE, DEFAULT_STEPS
+from facexai.explain.base import Attribution, Explainer
+from facexai.explain.options import (
+    DEFAULT_OUTPUT,
+    DEFAULT_RULE,
+    DEFAULT_STEPS,
+    ExplainedOutput,
+    ExplainMethod,
+    IGOptions,
+    QuadratureRule,
+)
 from facexai.explain.quadrature import GUIDED_PROBE_POINTS, adaptive, guided, quadrature
-
-OUTPUTS = ("logit", "probability")
 
 
 @dataclass
@@ -31,6 +37,7 @@ class IGAttribution:
     score_input: float
     score_baseline: float
     elapsed_ms: float
+    probabilities: np.ndarray | None = None  # (classes,): the model's output at x
 
     @property
     def completeness_error(self) -> float:
@@ -47,11 +54,15 @@ class IGAttribution:
 
 
 class IntegratedGradients(Explainer):
-    def __init__(self, model: keras.Model, batch_size: int = 16) -> None:
+    method = ExplainMethod.integrated_gradients
+
+    def __init__(self, model: keras.Model, batch_size: int = 16, baseline: np.ndarray | None = None) -> None:
+        """``baseline``: the reference image ``explain`` integrates from, preprocessed (default all zeros)."""
         super().__init__(model)
         if batch_size < 1:
             raise ValueError("batch_size must be positive")
         self.batch_size = batch_size
+        self.baseline = np.zeros(self.input_shape, np.float32) if baseline is None else np.asarray(baseline, np.float32)
         image = tf.TensorSpec(self.input_shape, tf.float32)
         vector = tf.TensorSpec([None], tf.float32)
         scalar_int = tf.TensorSpec([], tf.int32)
@@ -71,8 +82,12 @@ class IntegratedGradients(Explainer):
 
     def _scores(self, points, target, use_logit):
         """The explained output (the target's logit or probability) at each point."""
+        return self._outputs(points, target, use_logit)[0]
+
+    def _outputs(self, points, target, use_logit):
+        """(the explained output at each point, the probabilities at each point)."""
         _, logits, probs = self.forward(points)
-        return tf.where(use_logit, logits, probs)[:, target]
+        return tf.where(use_logit, logits, probs)[:, target], probs
 
     def _gradients_at(self, points, target, use_logit):
         with tf.GradientTape() as tape:
@@ -85,8 +100,8 @@ class IntegratedGradients(Explainer):
         return self._gradients_at(self._path(x, baseline, alphas), target, use_logit)
 
     def _probe_impl(self, x, baseline, alphas, target, use_logit):
-        """The explained output along the path, forward passes only."""
-        return self._scores(self._path(x, baseline, alphas), target, use_logit)
+        """The explained output and the probabilities along the path, forward passes only."""
+        return self._outputs(self._path(x, baseline, alphas), target, use_logit)
 
     def _integrate_impl(self, x, baseline, alphas, weights, target, use_logit):
         n = tf.shape(alphas)[0]
@@ -95,10 +110,44 @@ class IntegratedGradients(Explainer):
             points = self._path(x, baseline, alphas[start : start + self.batch_size])
             grads, _ = self._gradients_at(points, target, use_logit)
             total += tf.tensordot(weights[start : start + self.batch_size], grads, axes=1)
-        ends = self._scores(tf.stack([x, baseline]), target, use_logit)
-        return total * (x - baseline), ends
+        ends, probs = self._outputs(tf.stack([x, baseline]), target, use_logit)
+        return total * (x - baseline), ends, probs[0]
 
     def explain(
+        self, x: np.ndarray, targets: np.ndarray | list[int] | None = None, options: IGOptions | None = None
+    ) -> list[Attribution]:
+        """IG of every image of the batch from this explainer's baseline, with ``options`` (default: the defaults)."""
+        x, t = self.check_batch(x, targets)
+        options = options or IGOptions()
+        out = []
+        for image, target in zip(x, t, strict=True):
+            if target < 0:
+                target = int(np.argmax(self.probabilities(image)))
+            r = self.attribute(image, int(target), self.baseline, options.steps, options.rule, options.output)
+            assert r.probabilities is not None
+            out.append(
+                Attribution(
+                    method=self.method,
+                    target=r.target,
+                    probabilities=r.probabilities,
+                    heatmap=r.heatmap(),
+                    elapsed_ms=r.elapsed_ms,
+                    score_input=r.score_input,
+                    score_baseline=r.score_baseline,
+                    completeness_error=r.completeness_error,
+                    details={"steps": r.steps, "rule": QuadratureRule(r.rule), "output": ExplainedOutput(r.output)},
+                )
+            )
+        return out
+
+    def probabilities(self, x: np.ndarray) -> np.ndarray:
+        """The model's probabilities at one image."""
+        _, probs = self._probe(
+            tf.constant(x), tf.constant(x), tf.constant([1.0]), tf.constant(0, tf.int32), tf.constant(False)
+        )
+        return probs.numpy()[0]
+
+    def attribute(
         self,
         x: np.ndarray,
         target: int,
@@ -111,8 +160,11 @@ class IntegratedGradients(Explainer):
 
         ``baseline`` must be in the same (preprocessed) space as ``x``; default all zeros there.
         """
-        if output not in OUTPUTS:
-            raise ValueError(f"output must be one of {OUTPUTS}, got {output!r}")
+        try:
+            output = ExplainedOutput(output).value
+        except ValueError:
+            raise ValueError(f"output must be one of {[o.value for o in ExplainedOutput]}, got {output!r}") from None
+        rule = QuadratureRule(rule).value
         if not 0 <= target < self.num_classes:
             raise ValueError(f"target {target} out of range for {self.num_classes} classes")
         x = np.asarray(x, dtype=np.float32)
@@ -124,7 +176,7 @@ class IntegratedGradients(Explainer):
             return self._explain_adaptive(x, b, target, steps, output, started)
         if rule == "guided":
             grid = np.linspace(0.0, 1.0, GUIDED_PROBE_POINTS, dtype=np.float32)
-            probe = self._probe(
+            probe, _ = self._probe(
                 tf.constant(x),
                 tf.constant(b),
                 tf.constant(grid),
@@ -134,7 +186,7 @@ class IntegratedGradients(Explainer):
             alphas, weights = guided(steps, probe.numpy())
         else:
             alphas, weights = quadrature(rule, steps)
-        attributions, ends = self._integrate(
+        attributions, ends, probs = self._integrate(
             tf.constant(x),
             tf.constant(b),
             tf.constant(alphas, tf.float32),
@@ -152,6 +204,7 @@ class IntegratedGradients(Explainer):
             score_input=float(ends[0]),
             score_baseline=float(ends[1]),
             elapsed_ms=(time.perf_counter() - started) * 1000,
+            probabilities=probs.numpy(),
         )
 
     def _explain_adaptive(
@@ -163,7 +216,7 @@ class IntegratedGradients(Explainer):
         grads: dict[float, np.ndarray] = {}
 
         def forward(alphas: np.ndarray) -> np.ndarray:
-            return self._probe(xt, bt, tf.constant(alphas, tf.float32), tt, logit).numpy()
+            return self._probe(xt, bt, tf.constant(alphas, tf.float32), tt, logit)[0].numpy()
 
         def slope(alphas: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
             slopes, values = [], []
@@ -181,7 +234,8 @@ class IntegratedGradients(Explainer):
         total = np.zeros_like(x, dtype=np.float64)
         for alpha, weight in zip(alphas, weights, strict=True):
             total += weight * grads[float(alpha)]
-        ends = forward(np.array([1.0, 0.0]))
+        scores, probs = self._probe(xt, bt, tf.constant([1.0, 0.0]), tt, logit)
+        ends = scores.numpy()
         return IGAttribution(
             attributions=(total * delta).astype(np.float32),
             target=target,
@@ -191,4 +245,5 @@ class IntegratedGradients(Explainer):
             score_input=float(ends[0]),
             score_baseline=float(ends[1]),
             elapsed_ms=(time.perf_counter() - started) * 1000,
+            probabilities=probs.numpy()[0],
         )

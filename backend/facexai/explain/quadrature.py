@@ -10,6 +10,8 @@ from collections.abc import Callable
 
 import numpy as np
 
+from facexai.explain.options import QuadratureRule
+
 Rule = Callable[[int], tuple[np.ndarray, np.ndarray]]
 
 
@@ -45,19 +47,22 @@ def gauss_legendre(n: int) -> tuple[np.ndarray, np.ndarray]:
     return (nodes + 1.0) / 2.0, weights / 2.0
 
 
-RULES: dict[str, Rule] = {
-    "left_riemann": left_riemann,
-    "midpoint": midpoint,
-    "trapezoid": trapezoid,
-    "gauss_legendre": gauss_legendre,
+#: the fixed rules; "guided" and "adaptive" choose their points from the path itself (below)
+RULES: dict[QuadratureRule, Rule] = {
+    QuadratureRule.left_riemann: left_riemann,
+    QuadratureRule.midpoint: midpoint,
+    QuadratureRule.trapezoid: trapezoid,
+    QuadratureRule.gauss_legendre: gauss_legendre,
 }
 
 
 def quadrature(rule: str, n: int) -> tuple[np.ndarray, np.ndarray]:
     try:
-        fn = RULES[rule]
-    except KeyError:
-        raise ValueError(f"unknown quadrature rule {rule!r}; expected one of {sorted(RULES)}") from None
+        fn = RULES[QuadratureRule(rule)]
+    except (KeyError, ValueError):
+        raise ValueError(
+            f"unknown quadrature rule {rule!r}; expected one of {sorted(r.value for r in RULES)}"
+        ) from None
     return fn(n)
 
 

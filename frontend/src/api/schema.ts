@@ -74,7 +74,8 @@ export interface paths {
         };
         /**
          * Health
-         * @description Ready (200) only once every model is loaded.
+         * @description 200 "ok" once every model is loaded; until then 503 "loading" with the progress, or 503
+         *     "failed" with the reason when loading failed.
          */
         get: operations["health_health_get"];
         put?: never;
@@ -159,11 +160,6 @@ export interface components {
             /** Top */
             top: number;
         };
-        /**
-         * CompareMethod
-         * @enum {string}
-         */
-        CompareMethod: "integrated_gradients" | "grad_cam";
         /** Comparison */
         Comparison: {
             /**
@@ -192,7 +188,7 @@ export interface components {
             images: {
                 [key: string]: string;
             };
-            method: components["schemas"]["CompareMethod"];
+            method: components["schemas"]["ExplainMethod"];
             /** Models */
             models: string[];
             /**
@@ -238,12 +234,19 @@ export interface components {
             detail: unknown;
         };
         /**
+         * ExplainMethod
+         * @enum {string}
+         */
+        ExplainMethod: "integrated_gradients" | "grad_cam";
+        /**
          * ExplainMode
+         * @description Which explanations a request wants: both methods, one, or none (predictions only).
          * @enum {string}
          */
         ExplainMode: "both" | "integrated_gradients" | "grad_cam" | "none";
         /**
          * ExplainedOutput
+         * @description Which output of the target class IG integrates.
          * @enum {string}
          */
         ExplainedOutput: "logit" | "probability";
@@ -312,13 +315,26 @@ export interface components {
         };
         /** HealthResponse */
         HealthResponse: {
-            /** Models */
+            /**
+             * Detail
+             * @description why loading failed, when it did
+             */
+            detail?: string | null;
+            /**
+             * Models
+             * @description the models loaded so far
+             */
             models: string[];
             /** Models Loaded */
             models_loaded: number;
             /**
+             * Models Total
+             * @description the models the manifest names
+             */
+            models_total: number;
+            /**
              * Status
-             * @description 'ok' once every model is loaded, else 'loading'
+             * @description 'ok' once every model is loaded; 'loading' until then; 'failed' if loading failed
              */
             status: string;
         };
@@ -439,6 +455,7 @@ export interface components {
         };
         /**
          * QuadratureRule
+         * @description How the IG path integral is sampled (facexai.explain.quadrature).
          * @enum {string}
          */
         QuadratureRule: "left_riemann" | "midpoint" | "trapezoid" | "gauss_legendre" | "guided" | "adaptive";
@@ -470,7 +487,7 @@ export interface operations {
                 models?: string[];
                 /** @description the label to explain (default: the first model's top class) */
                 target?: string | null;
-                method?: components["schemas"]["CompareMethod"];
+                method?: components["schemas"]["ExplainMethod"];
                 /** @description Integrated Gradients points (default and maximum: the service's settings) */
                 ig_steps?: number | null;
                 /** @description quadrature rule (default: the service's setting) */
@@ -506,7 +523,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description unknown_label, or validation_error */
+            /** @description unknown_label, models_not_comparable, or validation_error */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -571,7 +588,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description unknown_label, or validation_error */
+            /** @description unknown_label, models_not_comparable, or validation_error */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -733,7 +750,7 @@ type ReadonlyArray<T> = [
 ] extends [
     unknown[]
 ] ? Readonly<Exclude<T, undefined>> : Readonly<Exclude<T, undefined>[]>;
-export const compareMethodValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["CompareMethod"]> = ["integrated_gradients", "grad_cam"];
+export const explainMethodValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ExplainMethod"]> = ["integrated_gradients", "grad_cam"];
 export const explainModeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ExplainMode"]> = ["both", "integrated_gradients", "grad_cam", "none"];
 export const explainedOutputValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ExplainedOutput"]> = ["logit", "probability"];
 export const quadratureRuleValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["QuadratureRule"]> = ["left_riemann", "midpoint", "trapezoid", "gauss_legendre", "guided", "adaptive"];

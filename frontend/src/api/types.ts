@@ -1,7 +1,7 @@
 // Short names for the generated OpenAPI types (src/api/schema.ts is generated, never edited).
 import type { components } from './schema'
 
-export { compareMethodValues, explainedOutputValues, quadratureRuleValues } from './schema'
+export { explainMethodValues, explainedOutputValues, quadratureRuleValues } from './schema'
 
 type Schemas = components['schemas']
 
@@ -13,7 +13,7 @@ export type Explanation = Schemas['Explanation']
 export type IntegratedGradientsResult = Schemas['IntegratedGradientsResult']
 export type GradCamResult = Schemas['GradCamResult']
 export type Comparison = Schemas['Comparison']
-export type CompareMethod = Schemas['CompareMethod']
+export type ExplainMethod = Schemas['ExplainMethod']
 export type ExplainMode = Schemas['ExplainMode']
 export type QuadratureRule = Schemas['QuadratureRule']
 export type ExplainedOutput = Schemas['ExplainedOutput']
@@ -23,7 +23,7 @@ export type HealthResponse = Schemas['HealthResponse']
 export type ErrorResponse = Schemas['ErrorResponse']
 
 /** The two explanation methods the service offers, in the order the app shows them. */
-export type Method = CompareMethod
+export type Method = ExplainMethod
 export const METHODS: readonly Method[] = ['integrated_gradients', 'grad_cam'] // display order
 export const METHOD_NAMES: Record<Method, string> = {
   integrated_gradients: 'Integrated Gradients',

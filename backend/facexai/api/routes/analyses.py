@@ -7,7 +7,7 @@ from starlette.concurrency import run_in_threadpool
 
 from facexai.api.deps import AdmissionDep, AnalyzerDep, IGOptionsDep
 from facexai.api.errors import UNAVAILABLE
-from facexai.api.schemas import CompareMethod, Comparison, ErrorResponse, ExplainMode, Explanation
+from facexai.api.schemas import Comparison, ErrorResponse, ExplainMethod, ExplainMode, Explanation
 
 router = APIRouter(prefix="/analyses", tags=["analysis"])
 
@@ -16,7 +16,7 @@ ModelName = Annotated[str, Path(description="a served model's name (GET /models)
 
 ERRORS: dict[int | str, dict[str, object]] = {
     404: {"model": ErrorResponse, "description": "analysis_not_found (expired), face_not_found or unknown_model"},
-    422: {"model": ErrorResponse, "description": "unknown_label, or validation_error"},
+    422: {"model": ErrorResponse, "description": "unknown_label, models_not_comparable, or validation_error"},
     503: UNAVAILABLE,
 }
 
@@ -34,7 +34,8 @@ async def explain_face(
 ) -> Explanation:
     """Explain any class of any model for a face of a recent analysis, without uploading again."""
     async with admission.slot():
-        return await run_in_threadpool(analyzer.explain, analysis_id, face_index, model, target, explain, ig)
+        result = await run_in_threadpool(analyzer.explain, analysis_id, face_index, model, target, explain.methods, ig)
+    return Explanation.model_validate(result)
 
 
 @router.get("/{analysis_id}/faces/{face_index}/compare", response_model=Comparison, responses=ERRORS)
@@ -50,8 +51,9 @@ async def compare_models(
     target: Annotated[
         str | None, Query(description="the label to explain (default: the first model's top class)")
     ] = None,
-    method: Annotated[CompareMethod, Query()] = CompareMethod.integrated_gradients,
+    method: Annotated[ExplainMethod, Query()] = ExplainMethod.integrated_gradients,
 ) -> Comparison:
     """Two models' explanations of one class on one shared colour scale, their difference and a summary."""
     async with admission.slot():
-        return await run_in_threadpool(analyzer.compare, analysis_id, face_index, models, target, method, ig)
+        result = await run_in_threadpool(analyzer.compare, analysis_id, face_index, models, target, method, ig)
+    return Comparison.model_validate(result)

@@ -45,4 +45,5 @@ async def analyze(
     async with admission.slot():  # decoding a large photo is part of the memory an analysis takes
         image = await run_in_threadpool(decode_image, data, settings.max_pixels, DETECT_MAX_SIDE)
         del data
-        return await run_in_threadpool(analyzer.analyze, image, align, explain, ig)
+        result = await run_in_threadpool(analyzer.analyze, image, align, explain.methods, ig)
+    return AnalyzeResponse.model_validate(result)

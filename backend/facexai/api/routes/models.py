@@ -36,9 +36,19 @@ def list_models(registry: RegistryDep) -> ModelsResponse:
 
 @router.get("/health", response_model=HealthResponse, responses={503: {"model": HealthResponse}})
 def health(request: Request) -> JSONResponse | HealthResponse:
-    """Ready (200) only once every model is loaded."""
+    """200 "ok" once every model is loaded; until then 503 "loading" with the progress, or 503
+    "failed" with the reason when loading failed."""
     registry = getattr(request.app.state, "registry", None)
-    if registry is None:
-        body = HealthResponse(status="loading", models_loaded=0, models=[])
-        return JSONResponse(status_code=503, content=body.model_dump())
-    return HealthResponse(status="ok", models_loaded=len(registry.models), models=registry.names)
+    if registry is not None:
+        return HealthResponse(
+            status="ok", models_loaded=len(registry.models), models_total=len(registry.models), models=registry.names
+        )
+    loading = request.app.state.loading
+    body = HealthResponse(
+        status="failed" if loading.error else "loading",
+        models_loaded=len(loading.loaded),
+        models_total=loading.total,
+        models=list(loading.loaded),
+        detail=loading.error,
+    )
+    return JSONResponse(status_code=503, content=body.model_dump())

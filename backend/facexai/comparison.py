@@ -1,0 +1,126 @@
+"""Two models' maps of one class side by side: one shared scale, their difference, where they differ.
+
+Pure NumPy on maps the explainers produced; ``facexai.analysis`` runs the models.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from facexai.explain import render
+from facexai.explain.base import Attribution
+from facexai.explain.options import ExplainMethod
+from facexai.results import Comparison, RegionShare
+
+# Face regions on the aligned chip, as fractions of its side (x0, y0, x1, y1), first match wins.
+# Measured from dlib's 68 landmarks on chips cut at padding 0.25: brows y ~0.22, eyes y ~0.31,
+# nose tip y ~0.52, mouth y ~0.68, chin y ~0.93, jaw x 0.11-0.88.
+REGIONS: tuple[tuple[str, tuple[float, float, float, float]], ...] = (
+    ("eyes and brows", (0.15, 0.16, 0.85, 0.40)),
+    ("nose", (0.33, 0.40, 0.67, 0.58)),
+    ("mouth", (0.28, 0.58, 0.72, 0.78)),
+    ("cheeks", (0.10, 0.40, 0.90, 0.66)),
+    ("chin and jaw", (0.12, 0.66, 0.88, 0.97)),
+    ("forehead", (0.15, 0.0, 0.85, 0.16)),
+)
+OUTSIDE = "hair, ears and background"
+
+#: colour map of each method's pictures
+COLOURS = {ExplainMethod.integrated_gradients: "inferno", ExplainMethod.grad_cam: "jet"}
+
+
+def region_masks(size: int) -> dict[str, np.ndarray]:
+    taken = np.zeros((size, size), bool)
+    masks: dict[str, np.ndarray] = {}
+    grid = (np.arange(size) + 0.5) / size
+    ys, xs = np.meshgrid(grid, grid, indexing="ij")
+    for name, (x0, y0, x1, y1) in REGIONS:
+        mask = (xs >= x0) & (xs < x1) & (ys >= y0) & (ys < y1) & ~taken
+        masks[name] = mask
+        taken |= mask
+    masks[OUTSIDE] = ~taken
+    return masks
+
+
+def _ig_magnitude(a: Attribution) -> np.ndarray:
+    """|IG| per unit of the explained output, so a model with larger outputs does not look
+    "more attentive" everywhere."""
+    values = np.abs(render.smooth(a.heatmap))
+    assert a.score_input is not None and a.score_baseline is not None
+    delta = abs(a.score_input - a.score_baseline)
+    return values / delta if delta > 0 else values * 0
+
+
+def _grad_cam_magnitude(a: Attribution) -> np.ndarray:
+    values = np.maximum(a.heatmap, 0)
+    peak = float(values.max())
+    return values / peak if peak > 0 else values
+
+
+#: each method's map made comparable across models
+MAGNITUDES: dict[ExplainMethod, Callable[[Attribution], np.ndarray]] = {
+    ExplainMethod.integrated_gradients: _ig_magnitude,
+    ExplainMethod.grad_cam: _grad_cam_magnitude,
+}
+
+
+def compare_maps(
+    attributions: dict[str, Attribution], labels: dict[str, str], chip: np.ndarray, grid: int = 14
+) -> Comparison:
+    """Two models' attributions of one class (model name -> attribution; ``labels``: model -> the
+    explained label) over ``chip`` (the face at display size)."""
+    (a, first), (b, _) = attributions.items()
+    method = first.method
+    size = chip.shape[0]
+    maps = {name: render.resize_map(MAGNITUDES[method](att), (size, size)) for name, att in attributions.items()}
+    scale = render.robust_max(np.concatenate([v.ravel() for v in maps.values()]))
+    units = {name: render.normalize(v, scale) for name, v in maps.items()}
+    cmap = COLOURS[method]
+    diff = np.clip(units[b] - units[a], -1, 1)
+    regions = []
+    for region, mask in region_masks(size).items():
+        shares = {}
+        for name, v in maps.items():
+            total = float(v.sum())
+            shares[name] = float(v[mask].sum()) / total if total > 0 else 0.0
+        regions.append(RegionShare(region=region, shares=shares))
+    flat_a, flat_b = maps[a].ravel(), maps[b].ravel()
+    corr = float(np.corrcoef(flat_a, flat_b)[0, 1]) if flat_a.std() > 0 and flat_b.std() > 0 else 0.0
+    probabilities = {name: att.probability for name, att in attributions.items()}
+    label = labels[a]
+    return Comparison(
+        target=label,
+        method=method,
+        models=[a, b],
+        scale_max=scale,
+        images={n: render.to_base64_png(render.overlay(chip, u, cmap)) for n, u in units.items()},
+        heatmaps={n: render.to_base64_png(render.heatmap_rgba(u, cmap)) for n, u in units.items()},
+        difference_image=render.to_base64_png(render.overlay(chip, diff, "RdBu_r", alpha=0.8)),
+        raw={n: render.pool_grid(u, grid).round(4).tolist() for n, u in units.items()},
+        grid_size=grid,
+        correlation=corr,
+        regions=regions,
+        summary=summarize(a, b, label, corr, regions, probabilities),
+        probabilities=probabilities,
+    )
+
+
+def summarize(
+    a: str, b: str, target: str, corr: float, regions: list[RegionShare], probabilities: dict[str, float]
+) -> str:
+    """One sentence: where and how much two models' explanations of one class disagree."""
+    diffs = sorted(((r.shares[b] - r.shares[a], r.region) for r in regions), key=lambda d: abs(d[0]), reverse=True)
+    (gap, region), second = diffs[0], diffs[1]
+    agreement = "largely agree" if corr >= 0.8 else "partly agree" if corr >= 0.5 else "disagree"
+    more, less = (b, a) if gap > 0 else (a, b)
+    sentence = (
+        f"For {target!r} ({a} {probabilities[a]:.0%}, {b} {probabilities[b]:.0%}) the two maps {agreement} "
+        f"(correlation {corr:.2f}); the largest difference is the {region}, where {more} puts "
+        f"{abs(gap) * 100:.0f} points more of its attribution than {less}"
+    )
+    if abs(second[0]) >= 0.05:
+        who = b if second[0] > 0 else a
+        sentence += f", then the {second[1]} ({who}, {abs(second[0]) * 100:.0f} points more)"
+    return sentence + "."

@@ -1,0 +1,67 @@
+"""An explanation's numbers to what a person sees: PNG overlays and heatmaps (``facexai.results``).
+
+``PICTURES`` is the table from a method to its renderer, next to ``facexai.explain.EXPLAINERS``;
+the colour scales themselves are in ``facexai.explain.render``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+import numpy as np
+
+from facexai.explain import render
+from facexai.explain.base import Attribution
+from facexai.explain.options import ExplainedOutput, ExplainMethod, QuadratureRule
+from facexai.results import GradCamResult, IntegratedGradientsResult, MethodResult
+
+#: IG's baseline as the API reports it: the black image in pixel space, before preprocessing
+BASELINE = "black"
+
+
+def grad_cam_picture(attribution: Attribution, chip: np.ndarray) -> GradCamResult:
+    """Grad-CAM over ``chip`` (the face at display size), divided by its maximum."""
+    t = time.perf_counter()
+    size = chip.shape[0]
+    unit, peak = render.gradcam_unit(attribution.heatmap, (size, size))
+    return GradCamResult(
+        image=render.to_base64_png(render.overlay(chip, unit, "jet")),
+        heatmap=render.to_base64_png(render.heatmap_rgba(unit, "jet")),
+        layer=str(attribution.details["layer"]),
+        max_value=peak,
+        elapsed_ms=round(attribution.elapsed_ms + (time.perf_counter() - t) * 1000, 2),
+    )
+
+
+def integrated_gradients_picture(attribution: Attribution, chip: np.ndarray) -> IntegratedGradientsResult:
+    """|IG| and signed IG over ``chip``, smoothed for display, each on its own 99th-percentile scale."""
+    size = chip.shape[0]
+    heat = render.resize_map(render.smooth(attribution.heatmap), (size, size))
+    magnitude = render.ig_magnitude(heat)
+    assert attribution.completeness_error is not None
+    assert attribution.score_input is not None and attribution.score_baseline is not None
+    return IntegratedGradientsResult(
+        image=render.to_base64_png(render.overlay(chip, magnitude, "inferno")),
+        heatmap=render.to_base64_png(render.heatmap_rgba(magnitude, "inferno")),
+        signed_image=render.to_base64_png(render.overlay(chip, render.ig_signed(heat), "RdBu_r", alpha=0.8)),
+        completeness_error=attribution.completeness_error,
+        steps=int(attribution.details["steps"]),
+        rule=QuadratureRule(attribution.details["rule"]),
+        output=ExplainedOutput(attribution.details["output"]),
+        baseline=BASELINE,
+        clip_percentile=render.CLIP_PERCENTILE,
+        score_input=attribution.score_input,
+        score_baseline=attribution.score_baseline,
+        elapsed_ms=attribution.elapsed_ms,
+    )
+
+
+PICTURES: dict[ExplainMethod, Callable[[Attribution, np.ndarray], MethodResult]] = {
+    ExplainMethod.grad_cam: grad_cam_picture,
+    ExplainMethod.integrated_gradients: integrated_gradients_picture,
+}
+
+
+def picture(attribution: Attribution, chip: np.ndarray) -> MethodResult:
+    return PICTURES[attribution.method](attribution, chip)

@@ -1,0 +1,127 @@
+"""What an analysis returns, as plain dataclasses: the domain's own types.
+
+The web layer (``facexai.api.schemas``) mirrors these field by field and maps them with
+``from_attributes``; nothing here knows about HTTP or pydantic.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import numpy as np
+
+from facexai.explain.options import ExplainedOutput, ExplainMethod, QuadratureRule
+
+
+class BoxLike(Protocol):
+    left: int
+    top: int
+    right: int
+    bottom: int
+
+
+@dataclass
+class Prediction:
+    label: str  # the most probable label
+    probabilities: dict[str, float]  # in the model's label order
+
+    @classmethod
+    def of(cls, labels: Sequence[str], probabilities: np.ndarray) -> Prediction:
+        return cls(
+            label=labels[int(np.argmax(probabilities))],
+            probabilities={lab: float(p) for lab, p in zip(labels, probabilities, strict=True)},
+        )
+
+
+@dataclass
+class IntegratedGradientsResult:
+    image: str  # base64 PNGs
+    heatmap: str
+    signed_image: str
+    completeness_error: float
+    steps: int
+    rule: QuadratureRule
+    output: ExplainedOutput
+    baseline: str
+    clip_percentile: float
+    score_input: float
+    score_baseline: float
+    elapsed_ms: float
+
+
+@dataclass
+class GradCamResult:
+    image: str
+    heatmap: str
+    layer: str
+    max_value: float
+    elapsed_ms: float
+
+
+MethodResult = IntegratedGradientsResult | GradCamResult
+
+
+@dataclass
+class Explanation:
+    target: str
+    target_probability: float
+    integrated_gradients: IntegratedGradientsResult | None = None
+    grad_cam: GradCamResult | None = None
+
+    def put(self, method: ExplainMethod, result: MethodResult) -> None:
+        """Store one method's result under the field of the method's name."""
+        setattr(self, method.value, result)
+
+
+@dataclass
+class FaceResult:
+    index: int
+    box: BoxLike  # in the photo's own pixels
+    aligned_image: str
+    predictions: dict[str, Prediction] = field(default_factory=dict)
+    explanations: dict[str, Explanation] = field(default_factory=dict)
+
+
+@dataclass
+class ImageInfo:
+    width: int
+    height: int
+    format: str
+
+
+@dataclass
+class AnalysisResult:
+    analysis_id: str
+    expires_in_s: int
+    image: ImageInfo
+    aligned: bool
+    faces_found: int
+    faces_skipped: int
+    models: list[str]
+    faces: list[FaceResult]
+    timings_ms: dict[str, float]
+
+
+@dataclass
+class RegionShare:
+    region: str
+    shares: dict[str, float]  # model -> share of its |attribution| in this region
+
+
+@dataclass
+class Comparison:
+    target: str
+    method: ExplainMethod
+    models: list[str]
+    scale_max: float
+    images: dict[str, str]
+    heatmaps: dict[str, str]
+    difference_image: str
+    raw: dict[str, list[list[float]]]
+    grid_size: int
+    correlation: float
+    regions: list[RegionShare]
+    summary: str
+    probabilities: dict[str, float]
