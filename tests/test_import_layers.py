@@ -64,3 +64,21 @@ def test_evaluation_does_not_import_training() -> None:
 
 def test_only_the_web_app_and_the_commands_import_the_web_app() -> None:
     assert offenders("facexai", "facexai.api", allowed=("facexai.api", "facexai.commands")) == []
+
+
+def test_the_explainers_stand_alone() -> None:
+    """facexai.explain knows models only as Keras graphs: not the registry, the service or training."""
+    found = {
+        f"{module} imports {name}"
+        for module, names in imports().items()
+        if within(module, "facexai.explain")
+        for name in names
+        if within(name, "facexai") and not within(name, "facexai.explain")
+    }
+    assert found == set()
+
+
+def test_the_domain_does_not_import_the_command_line_or_training() -> None:
+    service = ("facexai.analysis", "facexai.registry", "facexai.store", "facexai.pictures", "facexai.comparison")
+    for layer in ("facexai.commands", "facexai.training", "facexai.evaluation"):
+        assert [o for o in offenders("facexai", layer) if o.split()[0] in service] == [], layer
