@@ -144,7 +144,9 @@ def test_compare_race_models_on_a_shared_scale(client, two_faces):
     assert grid.shape == (c["grid_size"], c["grid_size"]) and grid.min() >= 0 and grid.max() <= 1
     for model in c["models"]:
         assert abs(sum(r["shares"][model] for r in c["regions"]) - 1) < 1e-4
-    assert "race_biased" in c["summary"] and "Black" in c["summary"]
+    assert "Race (biased training)" in c["summary"] and "Black" in c["summary"]
+    assert "race_biased" not in c["summary"] and "correlation" not in c["summary"]
+    assert set(c["strength"]) == {"race", "race_biased"} and all(v >= 0 for v in c["strength"].values())
     assert png_of(c["difference_image"]).size == (224, 224)
     cam = client.get(f"/analyses/{aid}/faces/0/compare", params={"method": "grad_cam"}).json()
     assert cam["method"] == "grad_cam" and cam["target"] == two_faces["faces"][0]["predictions"]["race"]["label"]

@@ -39,7 +39,8 @@ def test_identical_maps_agree_everywhere():
     eyes_share = next(r for r in c.regions if r.region == "eyes and brows").shares
     assert eyes_share == {"a": pytest.approx(1.0), "b": pytest.approx(1.0)}
     assert c.raw["a"] == c.raw["b"]
-    assert "largely agree" in c.summary
+    assert c.strength["a"] == pytest.approx(c.strength["b"]) and c.strength["a"] > 0
+    assert "about as strong" in c.summary and "same parts of the face" in c.summary
 
 
 def test_maps_on_different_regions_disagree_and_the_summary_names_the_region():
@@ -47,5 +48,37 @@ def test_maps_on_different_regions_disagree_and_the_summary_names_the_region():
     assert c.correlation < 0
     shares = {r.region: r.shares for r in c.regions}
     assert shares["mouth"] == {"a": 0.0, "b": pytest.approx(1.0)}
-    assert "disagree" in c.summary and ("eyes" in c.summary or "mouth" in c.summary)
+    assert "b relies more on the mouth" in c.summary and "a more on the eyes and brows" in c.summary
     assert c.target == "X" and c.models == ["a", "b"] and c.probabilities == {"a": 0.8, "b": 0.8}
+
+
+def ig(heatmap: np.ndarray, probability: float) -> Attribution:
+    return Attribution(
+        method=ExplainMethod.integrated_gradients,
+        target=0,
+        probabilities=np.array([probability, 1 - probability]),
+        heatmap=heatmap.astype(np.float32),
+        elapsed_ms=0.0,
+        score_input=1.0,
+        score_baseline=0.0,
+        completeness_error=0.0,
+    )
+
+
+def test_the_summary_reads_like_the_pictures_with_display_names_only():
+    """A map 4x weaker on the shared scale is called weaker, with the class, both probabilities and the
+    regions in plain words; the ids, "correlation" and "attends" never appear."""
+    eyes, mouth = region("eyes and brows"), region("mouth")
+    c = compare_maps(
+        {"race": ig(eyes, 0.62), "race_biased": ig(0.25 * mouth + 0.05 * eyes, 0.35)},
+        {"race": "Black", "race_biased": "Black"},
+        CHIP,
+        names={"race": "Race", "race_biased": "Race (biased training)"},
+    )
+    s = c.summary
+    assert "\u201cBlack\u201d" in s and "62%" in s and "35%" in s
+    ratio = c.strength["race"] / c.strength["race_biased"]
+    assert ratio > 1.5
+    assert f"Race (biased training)'s map is {ratio:.1f}\u00d7 weaker than Race's" in s
+    assert "Race (biased training) relies more on the mouth; Race more on the eyes and brows" in s
+    assert "race_biased" not in s and "correlation" not in s and "attend" not in s

@@ -171,7 +171,7 @@ class Analyzer:
             attributions[m.name] = att[0]
             labels[m.name] = target = m.spec.labels[att[0].target]
         size = render.display_size(max(m.input_size for m in models))
-        return compare_maps(attributions, labels, face.at(size), grid)
+        return compare_maps(attributions, labels, face.at(size), grid, {m.name: m.spec.display_name for m in models})
 
 
 def _ms(start: float) -> float:

@@ -67,16 +67,22 @@ MAGNITUDES: dict[ExplainMethod, Callable[[Attribution], np.ndarray]] = {
 
 
 def compare_maps(
-    attributions: dict[str, Attribution], labels: dict[str, str], chip: np.ndarray, grid: int = 14
+    attributions: dict[str, Attribution],
+    labels: dict[str, str],
+    chip: np.ndarray,
+    grid: int = 14,
+    names: dict[str, str] | None = None,
 ) -> Comparison:
     """Two models' attributions of one class (model name -> attribution; ``labels``: model -> the
-    explained label) over ``chip`` (the face at display size)."""
+    explained label) over ``chip`` (the face at display size); ``names``: model -> the name a person
+    reads (its display name), the only names the summary uses (default: the model names)."""
     (a, first), (b, _) = attributions.items()
     method = first.method
     size = chip.shape[0]
     maps = {name: render.resize_map(MAGNITUDES[method](att), (size, size)) for name, att in attributions.items()}
     scale = render.robust_max(np.concatenate([v.ravel() for v in maps.values()]))
     units = {name: render.normalize(v, scale) for name, v in maps.items()}
+    strength = {name: float(v.mean()) / scale if scale > 0 else 0.0 for name, v in maps.items()}
     cmap = COLOURS[method]
     diff = np.clip(units[b] - units[a], -1, 1)
     regions = []
@@ -90,6 +96,7 @@ def compare_maps(
     corr = float(np.corrcoef(flat_a, flat_b)[0, 1]) if flat_a.std() > 0 and flat_b.std() > 0 else 0.0
     probabilities = {name: att.probability for name, att in attributions.items()}
     label = labels[a]
+    readable = {n: (names or {}).get(n) or n for n in attributions}
     return Comparison(
         target=label,
         method=method,
@@ -102,25 +109,65 @@ def compare_maps(
         grid_size=grid,
         correlation=corr,
         regions=regions,
-        summary=summarize(a, b, label, corr, regions, probabilities),
+        summary=summarize(
+            (readable[a], readable[b]),
+            label,
+            (strength[a], strength[b]),
+            [(r.region, r.shares[a], r.shares[b]) for r in regions],
+            (probabilities[a], probabilities[b]),
+        ),
         probabilities=probabilities,
+        strength=strength,
     )
+
+
+#: totals further apart than this factor are "stronger"/"weaker"; closer, "about as strong"
+STRENGTH_RATIO = 1.5
+#: a region is named where the two models' shares of their attribution differ by this much (5 points)
+REGION_GAP = 0.05
+
+
+def _the(regions: list[str]) -> str:
+    """["nose", "mouth"] -> "the nose and the mouth"."""
+    parts = [f"the {r}" for r in regions]
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
 
 
 def summarize(
-    a: str, b: str, target: str, corr: float, regions: list[RegionShare], probabilities: dict[str, float]
+    names: tuple[str, str],
+    target: str,
+    strength: tuple[float, float],
+    regions: list[tuple[str, float, float]],
+    probabilities: tuple[float, float],
 ) -> str:
-    """One sentence: where and how much two models' explanations of one class disagree."""
-    diffs = sorted(((r.shares[b] - r.shares[a], r.region) for r in regions), key=lambda d: abs(d[0]), reverse=True)
-    (gap, region), second = diffs[0], diffs[1]
-    agreement = "largely agree" if corr >= 0.8 else "partly agree" if corr >= 0.5 else "disagree"
-    more, less = (b, a) if gap > 0 else (a, b)
-    sentence = (
-        f"For {target!r} ({a} {probabilities[a]:.0%}, {b} {probabilities[b]:.0%}) the two maps {agreement} "
-        f"(correlation {corr:.2f}); the largest difference is the {region}, where {more} puts "
-        f"{abs(gap) * 100:.0f} points more of its attribution than {less}"
-    )
-    if abs(second[0]) >= 0.05:
-        who = b if second[0] > 0 else a
-        sentence += f", then the {second[1]} ({who}, {abs(second[0]) * 100:.0f} points more)"
-    return sentence + "."
+    """What the eye sees in two models' maps of one class, in plain words: the class and how likely
+    each model finds it, how strong each map is on the shared scale, and which parts of the face each
+    relies on more. ``names``: the two models as a person reads them; ``regions``: (region, share of
+    the first model's attribution, share of the second's)."""
+    a, b = names
+    sentences = [f"Explaining “{target}”: {a} rates it {probabilities[0]:.0%} likely, {b} {probabilities[1]:.0%}."]
+    sa, sb = strength
+    if sa <= 0 and sb <= 0:
+        sentences.append("Neither map shows any attribution.")
+        return " ".join(sentences)
+    if sa <= 0 or sb <= 0:
+        empty, other = (a, b) if sa <= 0 else (b, a)
+        sentences.append(f"On one scale, {empty}'s map is empty and {other}'s is not.")
+        return " ".join(sentences)
+    ratio = max(sa, sb) / min(sa, sb)
+    if ratio < STRENGTH_RATIO:
+        sentences.append(f"On one scale, {a}'s and {b}'s maps are about as strong.")
+    else:
+        weak, strong = (a, b) if sa < sb else (b, a)
+        sentences.append(f"On one scale, {weak}'s map is {ratio:.1f}× weaker than {strong}'s.")
+    gaps = sorted(((share_b - share_a, region) for region, share_a, share_b in regions), reverse=True)
+    more_b = [r for g, r in gaps if g >= REGION_GAP][:2]
+    more_a = [r for g, r in reversed(gaps) if -g >= REGION_GAP][:2]
+    if more_b and more_a:
+        sentences.append(f"{b} relies more on {_the(more_b)}; {a} more on {_the(more_a)}.")
+    elif more_b or more_a:
+        who, where = (b, more_b) if more_b else (a, more_a)
+        sentences.append(f"{who} relies more on {_the(where)}; otherwise they rely on the same parts of the face.")
+    else:
+        sentences.append("Both rely on the same parts of the face in about the same measure.")
+    return " ".join(sentences)

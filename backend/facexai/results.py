@@ -125,3 +125,4 @@ class Comparison:
     regions: list[RegionShare]
     summary: str
     probabilities: dict[str, float]
+    strength: dict[str, float] = field(default_factory=dict)  # model -> mean of its map on the shared scale

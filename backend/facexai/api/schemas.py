@@ -131,8 +131,15 @@ class Comparison(Result):
     grid_size: int
     correlation: float = Field(description="Pearson correlation of the two |maps| (1: same places)")
     regions: list[RegionShare]
-    summary: str = Field(description="one sentence: where and how much the two models disagree")
+    summary: str = Field(
+        description="plain sentences naming the models by display name: the explained class and both "
+        "probabilities, how strong each map is on the shared scale, which parts of the face each relies on more"
+    )
     probabilities: dict[str, float] = Field(description="model -> probability of the target")
+    strength: dict[str, float] = Field(
+        description="model -> total attribution on the shared scale: the mean of its map divided by scale_max, "
+        "unclipped (0: an empty map; the ratio of two says how much weaker one map is than the other)"
+    )
 
 
 class ModelInfo(BaseModel):

@@ -213,8 +213,15 @@ export interface components {
              */
             scale_max: number;
             /**
+             * Strength
+             * @description model -> total attribution on the shared scale: the mean of its map divided by scale_max, unclipped (0: an empty map; the ratio of two says how much weaker one map is than the other)
+             */
+            strength: {
+                [key: string]: number;
+            };
+            /**
              * Summary
-             * @description one sentence: where and how much the two models disagree
+             * @description plain sentences naming the models by display name: the explained class and both probabilities, how strong each map is on the shared scale, which parts of the face each relies on more
              */
             summary: string;
             /** Target */
