@@ -106,7 +106,7 @@ def test_the_ig_steps_bound_is_the_setting_and_declared(untrained_bundle):
                 for param in operation.get("parameters", []):
                     if param["name"] == "ig_steps":
                         declared += [b["maximum"] for b in param["schema"]["anyOf"] if b.get("type") == "integer"]
-        assert declared == [12, 12, 12]  # /analyze, explanations, compare
+        assert declared == [12, 12, 12, 12]  # /analyze, explanations, compare, grid
         chip = io.BytesIO()
         Image.new("RGB", (64, 64), (180, 140, 120)).save(chip, format="PNG")
         r = client.post("/analyze", params={"align": "false", "explain": "none"}, files={"file": chip.getvalue()})

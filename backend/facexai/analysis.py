@@ -22,9 +22,17 @@ from facexai.explain.base import Attribution
 from facexai.explain.options import ExplainMethod, IGOptions
 from facexai.faces import FaceAligner, FaceSearch, whole_image_as_face
 from facexai.images import DecodedImage
-from facexai.pictures import picture
+from facexai.pictures import class_grid_picture, picture
 from facexai.registry import LoadedModel, ModelRegistry
-from facexai.results import AnalysisResult, Comparison, Explanation, FaceResult, ImageInfo, Prediction
+from facexai.results import (
+    AnalysisResult,
+    ClassGrid,
+    Comparison,
+    Explanation,
+    FaceResult,
+    ImageInfo,
+    Prediction,
+)
 from facexai.store import AnalysisStore, StoredFace
 
 Methods = Collection[ExplainMethod]
@@ -140,6 +148,23 @@ class Analyzer:
             att = first if method == ExplainMethod.grad_cam else m.explainers[method].explain(x, [first.target], ig)[0]
             explanation.put(method, picture(att, chip))
         return explanation
+
+    def class_grid(
+        self,
+        analysis_id: str,
+        face_index: int,
+        model_name: str,
+        method: ExplainMethod,
+        ig: IGOptions | None = None,
+    ) -> ClassGrid:
+        """Every class of a model for a face of a recent analysis, explained in one explainer call
+        (the face repeated once per class) and drawn on one shared colour scale."""
+        face = self.store.get(analysis_id).face(face_index)
+        m = self.registry.get(model_name)
+        x = m.prepare(face.at(m.input_size))
+        n = len(m.spec.labels)
+        attributions = m.explainers[method].explain(np.repeat(x[None], n, 0), list(range(n)), ig or self.ig_defaults)
+        return class_grid_picture(attributions, m.spec.labels, face.at(render.display_size(m.input_size)), method)
 
     def compare(
         self,

@@ -14,7 +14,7 @@ import numpy as np
 from facexai.explain import render
 from facexai.explain.base import Attribution
 from facexai.explain.options import ExplainedOutput, ExplainMethod, QuadratureRule
-from facexai.results import GradCamResult, IntegratedGradientsResult, MethodResult
+from facexai.results import ClassGrid, ClassMap, GradCamResult, IntegratedGradientsResult, MethodResult
 
 #: IG's baseline as the API reports it: the black image in pixel space, before preprocessing
 BASELINE = "black"
@@ -65,3 +65,40 @@ PICTURES: dict[ExplainMethod, Callable[[Attribution, np.ndarray], MethodResult]]
 
 def picture(attribution: Attribution, chip: np.ndarray) -> MethodResult:
     return PICTURES[attribution.method](attribution, chip)
+
+
+def _grid_magnitudes(attribution: Attribution, size: int) -> tuple[np.ndarray, float]:
+    """A class's map as the single pictures draw it, at ``size``, before scaling: (map >= 0, its own top).
+
+    IG: |heatmap| smoothed and upsampled, its top the 99th percentile; Grad-CAM: relu'd and upsampled
+    bilinearly, its top the maximum."""
+    if attribution.method == ExplainMethod.integrated_gradients:
+        mags = np.abs(render.resize_map(render.smooth(attribution.heatmap), (size, size)))
+        return mags, render.robust_max(mags)
+    up = np.maximum(render.resize_map(attribution.heatmap, (size, size)), 0.0)
+    return up, float(up.max()) if up.size else 0.0
+
+
+def class_grid_picture(
+    attributions: list[Attribution], labels: list[str], chip: np.ndarray, method: ExplainMethod
+) -> ClassGrid:
+    """Every class's map over ``chip`` on ONE scale: IG's robust maximum (99th percentile) of all
+    classes' |maps| together, Grad-CAM's maximum of all classes' maps, so colours compare across classes."""
+    size = chip.shape[0]
+    maps = [_grid_magnitudes(a, size) for a in attributions]
+    if method == ExplainMethod.integrated_gradients:
+        scale = render.robust_max(np.concatenate([m.ravel() for m, _ in maps]))
+        cmap = "inferno"
+    else:
+        scale = max((top for _, top in maps), default=0.0)
+        cmap = "jet"
+    classes = {}
+    for label, a, (mags, top) in zip(labels, attributions, maps, strict=True):
+        unit = render.normalize(mags, scale)
+        classes[label] = ClassMap(
+            image=render.to_base64_png(render.overlay(chip, unit, cmap)),
+            heatmap=render.to_base64_png(render.heatmap_rgba(unit, cmap)),
+            probability=a.probability,
+            max_value=top,
+        )
+    return ClassGrid(method=method, scale_max=scale, classes=classes)

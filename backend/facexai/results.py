@@ -105,6 +105,25 @@ class AnalysisResult:
 
 
 @dataclass
+class ClassMap:
+    """One class's map in a class grid, on the grid's shared scale."""
+
+    image: str  # base64 PNG overlay on the aligned face
+    heatmap: str  # base64 RGBA PNG: the map alone, alpha = its value on the shared scale
+    probability: float
+    max_value: float  # the map's own top (IG: 99th percentile of |map|; Grad-CAM: maximum), in scale_max's units
+
+
+@dataclass
+class ClassGrid:
+    """Every class of one model for one face, all maps on one shared colour scale."""
+
+    method: ExplainMethod
+    scale_max: float
+    classes: dict[str, ClassMap]  # in the model's label order
+
+
+@dataclass
 class RegionShare:
     region: str
     shares: dict[str, float]  # model -> share of its |attribution| in this region

@@ -112,6 +112,29 @@ class AnalyzeResponse(Result):
     timings_ms: dict[str, float]
 
 
+class ClassMap(Result):
+    image: str = Field(description="base64 PNG: this class's map blended over the aligned face, on the grid's scale")
+    heatmap: str = Field(
+        description="base64 PNG, RGBA: the map alone on the grid's scale, transparent where zero, to overlay at any "
+        "opacity"
+    )
+    probability: float = Field(description="the model's probability of this class")
+    max_value: float = Field(
+        description="the map's own top in scale_max's units (IG: 99th percentile of its |attribution|; Grad-CAM: its "
+        "maximum); max_value / scale_max says how strong this class's map is next to the others"
+    )
+
+
+class ClassGrid(Result):
+    method: ExplainMethod
+    scale_max: float = Field(
+        description="the one colour scale every class is drawn on, in attribution units: IG: the 99th percentile of "
+        "all classes' smoothed |attribution| together (brighter means more attribution, whatever the class); "
+        "Grad-CAM: the largest value of all classes' maps"
+    )
+    classes: dict[str, ClassMap] = Field(description="label -> its map and probability, every label of the model")
+
+
 class RegionShare(Result):
     region: str
     shares: dict[str, float] = Field(description="model -> share of its |attribution| that falls in this region")

@@ -42,6 +42,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/analyses/{analysis_id}/faces/{face_index}/grid/{model}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Class Grid
+         * @description Every class of a model explained for a face of a recent analysis, all maps on one shared colour scale,
+         *     so what speaks for each class can be compared at a glance.
+         */
+        get: operations["class_grid_analyses__analysis_id__faces__face_index__grid__model__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/analyze": {
         parameters: {
             query?: never;
@@ -159,6 +180,45 @@ export interface components {
             right: number;
             /** Top */
             top: number;
+        };
+        /** ClassGrid */
+        ClassGrid: {
+            /**
+             * Classes
+             * @description label -> its map and probability, every label of the model
+             */
+            classes: {
+                [key: string]: components["schemas"]["ClassMap"];
+            };
+            method: components["schemas"]["ExplainMethod"];
+            /**
+             * Scale Max
+             * @description the one colour scale every class is drawn on, in attribution units: IG: the 99th percentile of all classes' smoothed |attribution| together (brighter means more attribution, whatever the class); Grad-CAM: the largest value of all classes' maps
+             */
+            scale_max: number;
+        };
+        /** ClassMap */
+        ClassMap: {
+            /**
+             * Heatmap
+             * @description base64 PNG, RGBA: the map alone on the grid's scale, transparent where zero, to overlay at any opacity
+             */
+            heatmap: string;
+            /**
+             * Image
+             * @description base64 PNG: this class's map blended over the aligned face, on the grid's scale
+             */
+            image: string;
+            /**
+             * Max Value
+             * @description the map's own top in scale_max's units (IG: 99th percentile of its |attribution|; Grad-CAM: its maximum); max_value / scale_max says how strong this class's map is next to the others
+             */
+            max_value: number;
+            /**
+             * Probability
+             * @description the model's probability of this class
+             */
+            probability: number;
         };
         /** Comparison */
         Comparison: {
@@ -584,6 +644,69 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Explanation"];
+                };
+            };
+            /** @description analysis_not_found (expired), face_not_found or unknown_model */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description unknown_label, models_not_comparable, or validation_error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description models_not_ready, or busy: every analysis slot and queue place is taken (with Retry-After) */
+            503: {
+                headers: {
+                    /** @description with busy: seconds after which a retry may be admitted */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    class_grid_analyses__analysis_id__faces__face_index__grid__model__get: {
+        parameters: {
+            query?: {
+                method?: components["schemas"]["ExplainMethod"];
+                /** @description Integrated Gradients points (default and maximum: the service's settings) */
+                ig_steps?: number | null;
+                /** @description quadrature rule (default: the service's setting) */
+                ig_rule?: components["schemas"]["QuadratureRule"] | null;
+                /** @description explain the class logit or its probability */
+                ig_output?: components["schemas"]["ExplainedOutput"] | null;
+            };
+            header?: never;
+            path: {
+                analysis_id: string;
+                /** @description the face's `index` in the analysis */
+                face_index: number;
+                /** @description a served model's name (GET /models) */
+                model: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ClassGrid"];
                 };
             };
             /** @description analysis_not_found (expired), face_not_found or unknown_model */

@@ -7,7 +7,7 @@ from starlette.concurrency import run_in_threadpool
 
 from facexai.api.deps import AdmissionDep, AnalyzerDep, IGOptionsDep
 from facexai.api.errors import UNAVAILABLE
-from facexai.api.schemas import Comparison, ErrorResponse, ExplainMethod, ExplainMode, Explanation
+from facexai.api.schemas import ClassGrid, Comparison, ErrorResponse, ExplainMethod, ExplainMode, Explanation
 
 router = APIRouter(prefix="/analyses", tags=["analysis"])
 
@@ -57,3 +57,20 @@ async def compare_models(
     async with admission.slot():
         result = await run_in_threadpool(analyzer.compare, analysis_id, face_index, models, target, method, ig)
     return Comparison.model_validate(result)
+
+
+@router.get("/{analysis_id}/faces/{face_index}/grid/{model}", response_model=ClassGrid, responses=ERRORS)
+async def class_grid(
+    analyzer: AnalyzerDep,
+    admission: AdmissionDep,
+    ig: IGOptionsDep,
+    analysis_id: str,
+    face_index: FaceIndex,
+    model: ModelName,
+    method: Annotated[ExplainMethod, Query()] = ExplainMethod.integrated_gradients,
+) -> ClassGrid:
+    """Every class of a model explained for a face of a recent analysis, all maps on one shared colour scale,
+    so what speaks for each class can be compared at a glance."""
+    async with admission.slot():
+        result = await run_in_threadpool(analyzer.class_grid, analysis_id, face_index, model, method, ig)
+    return ClassGrid.model_validate(result)
