@@ -12,7 +12,9 @@ Format (``models/manifest.json``)::
       "metrics": {"val_accuracy": 0.7, "accuracy_by_race": {...}}, "training": {...}}]}
 
 ``file`` and ``card`` are relative to the manifest's folder. ``display_name`` is what the app shows
-a person; absent, it is derived from ``name`` (default_display_name).
+a person; absent, it is derived from ``name`` (default_display_name). An optional top-level
+``"population_maps": "population_maps.json"`` names the models' mean |IG| maps per race, also
+relative to the folder (facexai.population_maps; written by ``facexai evaluate --population-maps``).
 """
 
 from __future__ import annotations
@@ -109,6 +111,8 @@ class ModelSpec:
 class Manifest:
     models: list[ModelSpec]
     root: Path = Path(".")
+    #: the population maps' file, relative to ``root``; "" when the bundle has none
+    population_maps: str = ""
 
     def __post_init__(self) -> None:
         names = [m.name for m in self.models]
@@ -132,6 +136,9 @@ class Manifest:
     def card_path(self, spec: ModelSpec) -> Path | None:
         return (self.root / spec.card).resolve() if spec.card else None
 
+    def population_maps_path(self) -> Path | None:
+        return (self.root / self.population_maps).resolve() if self.population_maps else None
+
     def missing_files(self) -> list[Path]:
         return [p for p in (self.path_of(s) for s in self.models) if not p.is_file()]
 
@@ -145,7 +152,10 @@ class Manifest:
         self.models.append(spec)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"version": MANIFEST_VERSION, "models": [m.to_dict() for m in self.models]}
+        data: dict[str, Any] = {"version": MANIFEST_VERSION, "models": [m.to_dict() for m in self.models]}
+        if self.population_maps:
+            data["population_maps"] = self.population_maps
+        return data
 
     def save(self, path: Path | str) -> None:
         path = Path(path)
@@ -165,7 +175,10 @@ def load_manifest(path: Path | str) -> Manifest:
         raise ManifestError(f"{path}: not valid JSON ({exc})") from None
     if not isinstance(data, dict) or not isinstance(data.get("models"), list):
         raise ManifestError(f"{path}: expected an object with a 'models' list")
-    return Manifest([ModelSpec.from_dict(m) for m in data["models"]], root=path.parent)
+    maps = data.get("population_maps") or ""
+    if not isinstance(maps, str):
+        raise ManifestError(f"{path}: 'population_maps' must be a file name, got {maps!r}")
+    return Manifest([ModelSpec.from_dict(m) for m in data["models"]], root=path.parent, population_maps=maps)
 
 
 def load_or_new_manifest(path: Path | str) -> Manifest:

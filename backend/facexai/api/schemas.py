@@ -179,6 +179,24 @@ class ModelInfo(BaseModel):
     metrics: dict[str, Any]
     training: dict[str, Any]
     card_markdown: str | None = None
+    mean_attribution_by_race: dict[str, str] | None = Field(
+        None,
+        description="race label -> base64 RGBA PNG (224 px): the model's mean |integrated gradients| map of its "
+        "predicted class over FairFace validation faces of that race, each face's map divided by its sum so every "
+        "face counts equally; inferno with alpha = value, to lay over an aligned face. Models of one task (race and "
+        "race_biased) share one colour scale. null when the bundle has no population maps",
+    )
+    mean_attribution_all: str | None = Field(
+        None, description="base64 RGBA PNG: the same mean over the faces of every race together, on the same scale"
+    )
+    mean_attribution_difference_by_race: dict[str, str] | None = Field(
+        None,
+        description="biased models only: race label -> base64 RGBA PNG of this model's mean map minus its unbiased "
+        "partner's (RdBu_r: red where this model relies more, blue where less), all races on one scale of their own",
+    )
+    mean_attribution_faces: dict[str, int] | None = Field(
+        None, description="race label (and 'all') -> how many faces each mean map averages"
+    )
 
 
 class ModelsResponse(BaseModel):

@@ -151,3 +151,41 @@ def bias_bars(table: dict[str, Any], out: Path) -> Path:
     ax.set_title(f"{table['unbiased']} vs {table['biased']}: per-race recall (95% bootstrap interval)")
     ax.legend(fontsize=8)
     return _save(fig, out)
+
+
+def population_overview(data: dict[str, Any], pictures: dict[str, Any], out: Path) -> Path | None:
+    """Rows: models; columns: each race and all faces; each cell the model's mean |IG| map (inferno,
+    on the colour scale GET /models uses) over mid grey, with how many faces it averages."""
+    import base64
+    import io
+
+    from PIL import Image
+
+    names = [n for n in data.get("models", {}) if n in pictures]
+    if not names:
+        return None
+    keys = [*next(iter(pictures.values())).by_race, "all"]
+    fig, axes = plt.subplots(len(names), len(keys), figsize=(1.6 * len(keys), 1.8 * len(names)), squeeze=False)
+    for r, name in enumerate(names):
+        p = pictures[name]
+        for c, key in enumerate(keys):
+            ax = axes[r][c]
+            ax.set_xticks([])
+            ax.set_yticks([])
+            png = p.all if key == "all" else p.by_race.get(key)
+            if png is not None:
+                with Image.open(io.BytesIO(base64.b64decode(png))) as img:
+                    rgba = np.asarray(img.convert("RGBA"), np.float32) / 255
+                grey = np.full((*rgba.shape[:2], 3), 0.5, np.float32)
+                ax.imshow(rgba[..., :3] * rgba[..., 3:] + grey * (1 - rgba[..., 3:]))
+            if r == 0:
+                ax.set_title(f"{key.replace('_', ' ')}", fontsize=8)
+            if c == 0:
+                ax.set_ylabel(data["models"][name].get("display_name", name), fontsize=8)
+            ax.set_xlabel(f"n={p.faces.get(key, 0)}", fontsize=7)
+    fig.suptitle(
+        f"Mean |IG| of the predicted class, {data.get('faces_per_race')} faces per race "
+        f"({data.get('labels', '')}, seed {data.get('seed')}); one colour scale per task",
+        fontsize=9,
+    )
+    return _save(fig, out)

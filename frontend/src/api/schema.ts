@@ -116,7 +116,8 @@ export interface paths {
         };
         /**
          * List Models
-         * @description The served models with their labels, metrics and model cards.
+         * @description The served models with their labels, metrics and model cards, and their mean attribution
+         *     maps per race when the bundle has them.
          */
         get: operations["list_models_models_get"];
         put?: never;
@@ -485,6 +486,32 @@ export interface components {
             input_size: number;
             /** Labels */
             labels: string[];
+            /**
+             * Mean Attribution All
+             * @description base64 RGBA PNG: the same mean over the faces of every race together, on the same scale
+             */
+            mean_attribution_all?: string | null;
+            /**
+             * Mean Attribution By Race
+             * @description race label -> base64 RGBA PNG (224 px): the model's mean |integrated gradients| map of its predicted class over FairFace validation faces of that race, each face's map divided by its sum so every face counts equally; inferno with alpha = value, to lay over an aligned face. Models of one task (race and race_biased) share one colour scale. null when the bundle has no population maps
+             */
+            mean_attribution_by_race?: {
+                [key: string]: string;
+            } | null;
+            /**
+             * Mean Attribution Difference By Race
+             * @description biased models only: race label -> base64 RGBA PNG of this model's mean map minus its unbiased partner's (RdBu_r: red where this model relies more, blue where less), all races on one scale of their own
+             */
+            mean_attribution_difference_by_race?: {
+                [key: string]: string;
+            } | null;
+            /**
+             * Mean Attribution Faces
+             * @description race label (and 'all') -> how many faces each mean map averages
+             */
+            mean_attribution_faces?: {
+                [key: string]: number;
+            } | null;
             /** Metrics */
             metrics: {
                 [key: string]: unknown;

@@ -1,17 +1,22 @@
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from facexai.api.deps import RegistryDep
 from facexai.api.schemas import HealthResponse, ModelInfo, ModelsResponse
+from facexai.population_maps import PopulationPictures, load_pictures
 
 router = APIRouter(tags=["service"])
 
 
 @router.get("/models", response_model=ModelsResponse)
 def list_models(registry: RegistryDep) -> ModelsResponse:
-    """The served models with their labels, metrics and model cards."""
+    """The served models with their labels, metrics and model cards, and their mean attribution
+    maps per race when the bundle has them."""
+    population = load_pictures(registry.manifest)
     return ModelsResponse(
         models=[
             ModelInfo(
@@ -28,10 +33,22 @@ def list_models(registry: RegistryDep) -> ModelsResponse:
                 metrics=m.spec.metrics,
                 training=m.spec.training,
                 card_markdown=m.card_markdown,
+                **population_fields(population.get(m.name)),
             )
             for m in registry.models.values()
         ]
     )
+
+
+def population_fields(p: PopulationPictures | None) -> dict[str, Any]:
+    if p is None:
+        return {}
+    return {
+        "mean_attribution_by_race": p.by_race,
+        "mean_attribution_all": p.all,
+        "mean_attribution_difference_by_race": p.difference_by_race,
+        "mean_attribution_faces": p.faces,
+    }
 
 
 @router.get("/health", response_model=HealthResponse, responses={503: {"model": HealthResponse}})
