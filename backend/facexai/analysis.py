@@ -21,6 +21,7 @@ from facexai.explain import render
 from facexai.explain.base import Attribution
 from facexai.explain.options import ExplainMethod, IGOptions
 from facexai.faces import FaceAligner, FaceSearch, whole_image_as_face
+from facexai.faithfulness import score_map
 from facexai.images import DecodedImage
 from facexai.pictures import class_grid_picture, picture
 from facexai.registry import LoadedModel, ModelRegistry
@@ -30,6 +31,7 @@ from facexai.results import (
     Comparison,
     Explanation,
     FaceResult,
+    Faithfulness,
     ImageInfo,
     Prediction,
 )
@@ -70,7 +72,12 @@ class Analyzer:
             return self.aligner.find_faces(image.pixels, size)
 
     def analyze(
-        self, image: DecodedImage, align: bool, methods: Methods, ig: IGOptions | None = None
+        self,
+        image: DecodedImage,
+        align: bool,
+        methods: Methods,
+        ig: IGOptions | None = None,
+        faithfulness: bool = False,
     ) -> AnalysisResult:
         """Every face: its box, aligned chip, every model's prediction and the asked-for explanations
         of its top class. Predictions and Grad-CAM come from one pass per model over all faces."""
@@ -113,6 +120,10 @@ class Analyzer:
             for method in wanted:
                 for face, s, att in zip(faces, stored, by_model[m.name][method], strict=True):
                     face.explanations[m.name].put(method, picture(att, s.at(size)))
+        if faithfulness:
+            t = time.perf_counter()
+            self._add_faithfulness(faces, stored, wanted, by_model)
+            timings["faithfulness"] = _ms(t)
         timings["total"] = _ms(started)
         return AnalysisResult(
             analysis_id=record.id,
@@ -135,6 +146,7 @@ class Analyzer:
         target: str | None,
         methods: Methods,
         ig: IGOptions | None = None,
+        faithfulness: bool = False,
     ) -> Explanation:
         """Any class (default: the top one) of any model for a face of a recent analysis."""
         face = self.store.get(analysis_id).face(face_index)
@@ -146,8 +158,36 @@ class Analyzer:
         chip = face.at(render.display_size(m.input_size))
         for method in [k for k in ExplainMethod if k in methods]:
             att = first if method == ExplainMethod.grad_cam else m.explainers[method].explain(x, [first.target], ig)[0]
-            explanation.put(method, picture(att, chip))
+            result = picture(att, chip)
+            if faithfulness:
+                result.faithfulness = self.score_faithfulness(m, x[0], att)
+            explanation.put(method, result)
         return explanation
+
+    # --- faithfulness --------------------------------------------------------------------------
+    @staticmethod
+    def score_faithfulness(m: LoadedModel, x: np.ndarray, attribution: Attribution) -> Faithfulness:
+        """Deletion, insertion and random-deletion scores of one map of ``x`` (preprocessed), from the
+        model's black baseline: one call of the model on every curve point."""
+
+        def probabilities(batch: np.ndarray) -> np.ndarray:
+            return np.asarray(m.model.predict_on_batch(batch))  # Keras's compiled forward, cached on the model
+
+        return score_map(probabilities, x, m.baseline(), attribution.method, attribution.heatmap, attribution.target)
+
+    def _add_faithfulness(
+        self,
+        faces: list[FaceResult],
+        stored: list[StoredFace],
+        methods: list[ExplainMethod],
+        by_model: dict[str, dict[ExplainMethod, list[Attribution]]],
+    ) -> None:
+        """Score every map ``analyze`` drew and put the scores into its results."""
+        for m in self.registry.models.values():
+            for method in methods:
+                for face, s, att in zip(faces, stored, by_model[m.name][method], strict=True):
+                    result = getattr(face.explanations[m.name], method.value)
+                    result.faithfulness = self.score_faithfulness(m, m.prepare(s.at(m.input_size)), att)
 
     def class_grid(
         self,

@@ -36,6 +36,16 @@ class Prediction:
 
 
 @dataclass
+class Faithfulness:
+    """A map's deletion and insertion scores (``facexai.faithfulness``): the explained class's mean
+    probability along each curve, in [0, 1]."""
+
+    deletion_auc: float  # pixels removed in the map's order: lower is better
+    insertion_auc: float  # pixels inserted into the baseline in the map's order: higher is better
+    random_deletion_auc: float  # pixels removed in a random order: the reference deletion must beat
+
+
+@dataclass
 class IntegratedGradientsResult:
     image: str  # base64 PNGs
     heatmap: str
@@ -49,6 +59,7 @@ class IntegratedGradientsResult:
     score_input: float
     score_baseline: float
     elapsed_ms: float
+    faithfulness: Faithfulness | None = None  # when asked for
 
 
 @dataclass
@@ -58,6 +69,7 @@ class GradCamResult:
     layer: str
     max_value: float
     elapsed_ms: float
+    faithfulness: Faithfulness | None = None  # when asked for
 
 
 MethodResult = IntegratedGradientsResult | GradCamResult

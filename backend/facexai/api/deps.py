@@ -66,6 +66,14 @@ def get_ig_options(
 
 IGOptionsDep = Annotated[IGOptions, Depends(get_ig_options)]
 
+MeasureFaithfulness = Annotated[
+    bool,
+    Query(
+        description="also score each Integrated Gradients and Grad-CAM map's faithfulness (deletion and insertion "
+        "curves, one extra batch of 47 images per map through the model): slower"
+    ),
+]
+
 
 def declare_ig_steps_maximum(schema: dict[str, Any], max_steps: int) -> dict[str, Any]:
     """The most steps a request may ask for is a setting, enforced above per app; declare it in the schema too."""

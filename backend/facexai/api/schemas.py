@@ -52,6 +52,38 @@ class Prediction(Result):
     probabilities: dict[str, float] = Field(description="label -> probability, in the model's label order")
 
 
+class Faithfulness(Result):
+    """How well the map predicts what the model uses (asked for with `faithfulness=true`).
+
+    The input's pixels are ranked by the map at the model's input size (Integrated Gradients: |attribution|
+    summed over channels; Grad-CAM: the map upsampled bilinearly; ties in raster order), then changed in 16
+    equal steps from 0% to 100% of the pixels; the explained class's probability is taken at each of the 17
+    points (one batch of 47 distinct images) and averaged. A changed pixel is set to the baseline: the black
+    image in pixel space, preprocessed like any input (the baseline Integrated Gradients integrates from)."""
+
+    deletion_auc: float = Field(
+        ge=0,
+        le=1,
+        description="mean probability while the pixels are set to the baseline, the map's most important first: "
+        "a faithful map makes it fall fast, so lower is better",
+    )
+    insertion_auc: float = Field(
+        ge=0,
+        le=1,
+        description="mean probability while the photo's pixels are put into the baseline, the map's most important "
+        "first: higher is better",
+    )
+    random_deletion_auc: float = Field(
+        ge=0,
+        le=1,
+        description="the same deletion in a random pixel order (a fixed seed, the same for every request): the "
+        "reference a faithful map's deletion_auc must be below",
+    )
+
+
+FAITHFULNESS = "deletion and insertion scores of this map, when asked for with faithfulness=true; else null"
+
+
 class IntegratedGradientsResult(Result):
     image: str = Field(description="base64 PNG: |attribution| heatmap blended over the aligned face")
     heatmap: str = Field(
@@ -69,6 +101,7 @@ class IntegratedGradientsResult(Result):
     score_input: float = Field(description="F(x): the explained output at the photo")
     score_baseline: float = Field(description="F(baseline)")
     elapsed_ms: float
+    faithfulness: Faithfulness | None = Field(None, description=FAITHFULNESS)
 
 
 class GradCamResult(Result):
@@ -77,6 +110,7 @@ class GradCamResult(Result):
     layer: str
     max_value: float = Field(description="the map's maximum before normalisation; 0 means no positive evidence")
     elapsed_ms: float
+    faithfulness: Faithfulness | None = Field(None, description=FAITHFULNESS)
 
 
 class Explanation(Result):

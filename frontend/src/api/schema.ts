@@ -359,10 +359,39 @@ export interface components {
                 [key: string]: components["schemas"]["Prediction"];
             };
         };
+        /**
+         * Faithfulness
+         * @description How well the map predicts what the model uses (asked for with `faithfulness=true`).
+         *
+         *     The input's pixels are ranked by the map at the model's input size (Integrated Gradients: |attribution|
+         *     summed over channels; Grad-CAM: the map upsampled bilinearly; ties in raster order), then changed in 16
+         *     equal steps from 0% to 100% of the pixels; the explained class's probability is taken at each of the 17
+         *     points (one batch of 47 distinct images) and averaged. A changed pixel is set to the baseline: the black
+         *     image in pixel space, preprocessed like any input (the baseline Integrated Gradients integrates from).
+         */
+        Faithfulness: {
+            /**
+             * Deletion Auc
+             * @description mean probability while the pixels are set to the baseline, the map's most important first: a faithful map makes it fall fast, so lower is better
+             */
+            deletion_auc: number;
+            /**
+             * Insertion Auc
+             * @description mean probability while the photo's pixels are put into the baseline, the map's most important first: higher is better
+             */
+            insertion_auc: number;
+            /**
+             * Random Deletion Auc
+             * @description the same deletion in a random pixel order (a fixed seed, the same for every request): the reference a faithful map's deletion_auc must be below
+             */
+            random_deletion_auc: number;
+        };
         /** GradCamResult */
         GradCamResult: {
             /** Elapsed Ms */
             elapsed_ms: number;
+            /** @description deletion and insertion scores of this map, when asked for with faithfulness=true; else null */
+            faithfulness?: components["schemas"]["Faithfulness"] | null;
             /**
              * Heatmap
              * @description base64 PNG, RGBA: the Grad-CAM map alone, transparent where zero
@@ -434,6 +463,8 @@ export interface components {
             completeness_error: number;
             /** Elapsed Ms */
             elapsed_ms: number;
+            /** @description deletion and insertion scores of this map, when asked for with faithfulness=true; else null */
+            faithfulness?: components["schemas"]["Faithfulness"] | null;
             /**
              * Heatmap
              * @description base64 PNG, RGBA: the same heatmap alone, transparent where zero, to overlay at any opacity
@@ -645,6 +676,8 @@ export interface operations {
                 /** @description the label to explain (default: the model's top class) */
                 target?: string | null;
                 explain?: components["schemas"]["ExplainMode"];
+                /** @description also score each Integrated Gradients and Grad-CAM map's faithfulness (deletion and insertion curves, one extra batch of 47 images per map through the model): slower */
+                faithfulness?: boolean;
                 /** @description Integrated Gradients points (default and maximum: the service's settings) */
                 ig_steps?: number | null;
                 /** @description quadrature rule (default: the service's setting) */
@@ -774,6 +807,8 @@ export interface operations {
                 align?: boolean;
                 /** @description which explanations to compute */
                 explain?: components["schemas"]["ExplainMode"];
+                /** @description also score each Integrated Gradients and Grad-CAM map's faithfulness (deletion and insertion curves, one extra batch of 47 images per map through the model): slower */
+                faithfulness?: boolean;
                 /** @description Integrated Gradients points (default and maximum: the service's settings) */
                 ig_steps?: number | null;
                 /** @description quadrature rule (default: the service's setting) */

@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 from starlette.concurrency import run_in_threadpool
 
-from facexai.api.deps import AdmissionDep, AnalyzerDep, IGOptionsDep
+from facexai.api.deps import AdmissionDep, AnalyzerDep, IGOptionsDep, MeasureFaithfulness
 from facexai.api.errors import UNAVAILABLE
 from facexai.api.schemas import ClassGrid, Comparison, ErrorResponse, ExplainMethod, ExplainMode, Explanation
 
@@ -31,10 +31,13 @@ async def explain_face(
     model: ModelName,
     target: Annotated[str | None, Query(description="the label to explain (default: the model's top class)")] = None,
     explain: Annotated[ExplainMode, Query()] = ExplainMode.both,
+    faithfulness: MeasureFaithfulness = False,
 ) -> Explanation:
     """Explain any class of any model for a face of a recent analysis, without uploading again."""
     async with admission.slot():
-        result = await run_in_threadpool(analyzer.explain, analysis_id, face_index, model, target, explain.methods, ig)
+        result = await run_in_threadpool(
+            analyzer.explain, analysis_id, face_index, model, target, explain.methods, ig, faithfulness
+        )
     return Explanation.model_validate(result)
 
 

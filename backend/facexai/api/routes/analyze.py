@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, File, Query, UploadFile
 from starlette.concurrency import run_in_threadpool
 
-from facexai.api.deps import AdmissionDep, AnalyzerDep, IGOptionsDep, SettingsDep
+from facexai.api.deps import AdmissionDep, AnalyzerDep, IGOptionsDep, MeasureFaithfulness, SettingsDep
 from facexai.api.errors import UNAVAILABLE
 from facexai.api.schemas import AnalyzeResponse, ErrorResponse, ExplainMode
 from facexai.errors import UploadTooLarge
@@ -32,6 +32,7 @@ async def analyze(
     file: Annotated[UploadFile, File(description="a photo: JPEG, PNG, WebP, BMP, TIFF or GIF")],
     align: Annotated[bool, Query(description="false: the upload is an already aligned face chip")] = True,
     explain: Annotated[ExplainMode, Query(description="which explanations to compute")] = ExplainMode.both,
+    faithfulness: MeasureFaithfulness = False,
 ) -> AnalyzeResponse:
     """Every face in the photo: its box, aligned chip, every model's prediction and explanations.
 
@@ -45,5 +46,5 @@ async def analyze(
     async with admission.slot():  # decoding a large photo is part of the memory an analysis takes
         image = await run_in_threadpool(decode_image, data, settings.max_pixels, DETECT_MAX_SIDE)
         del data
-        result = await run_in_threadpool(analyzer.analyze, image, align, explain.methods, ig)
+        result = await run_in_threadpool(analyzer.analyze, image, align, explain.methods, ig, faithfulness)
     return AnalyzeResponse.model_validate(result)

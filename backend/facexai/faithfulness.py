@@ -1,0 +1,137 @@
+"""How faithful is a map to the model? Deletion and insertion curves (Petsiuk et al., 2018), any method.
+
+A map ranks the input's pixels (most important first). Deleting them in that order (setting them to
+the baseline) should make the explained class's probability fall fast; inserting them in that order
+into the baseline should make it rise fast. Each curve is sampled at ``steps + 1`` points, 0%, 1/steps,
+..., 100% of the pixels changed, and scored by the mean probability over those points (the area under
+the curve with every point weighted alike): ``deletion_auc`` (lower is better), ``insertion_auc``
+(higher is better) and ``random_deletion_auc``, the same deletion in a random pixel order with a fixed
+seed: the reference a faithful map's deletion must beat.
+
+Everything is numpy plus one callable, the model's probabilities of a batch; the 3 * steps - 1
+distinct images of the three curves (each starts or ends at the input or the baseline) go through it
+in one call: 47 with the default 16 steps.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from facexai.explain import render
+from facexai.explain.options import ExplainMethod
+from facexai.results import Faithfulness
+
+#: points per curve minus one: 0%, 6.25%, ..., 100% of the pixels removed or inserted
+STEPS = 16
+#: the random order's seed: fixed, so a face gets the same reference every time
+SEED = 0
+
+Probabilities = Callable[[np.ndarray], np.ndarray]
+
+
+def _ig_ranking(heatmap: np.ndarray) -> np.ndarray:
+    return np.abs(heatmap)  # |channel-summed attribution|: evidence for and against both count
+
+
+def _grad_cam_ranking(heatmap: np.ndarray) -> np.ndarray:
+    return np.maximum(heatmap, 0.0)  # upsampled bilinearly to the input size by ``curves``
+
+
+#: each method's attribution map -> pixel importance (higher: removed / inserted earlier)
+RANKINGS: dict[ExplainMethod, Callable[[np.ndarray], np.ndarray]] = {
+    ExplainMethod.integrated_gradients: _ig_ranking,
+    ExplainMethod.grad_cam: _grad_cam_ranking,
+}
+
+
+def pixel_order(importance: np.ndarray) -> np.ndarray:
+    """Flat pixel indices, most important first; ties keep their raster order (a stable sort)."""
+    values = np.nan_to_num(np.asarray(importance, dtype=np.float64).ravel(), nan=-np.inf)
+    return np.argsort(-values, kind="stable")
+
+
+def _masks(order: np.ndarray, shape: tuple[int, int], steps: int) -> np.ndarray:
+    """(steps + 1, H, W, 1) bool: at point k, the first round(k / steps * pixels) pixels of ``order``."""
+    rank = np.empty(order.size, dtype=np.int64)
+    rank[order] = np.arange(order.size)
+    counts = np.rint(np.linspace(0, order.size, steps + 1)).astype(np.int64)
+    return (rank[None, :] < counts[:, None]).reshape(steps + 1, *shape, 1)
+
+
+def curves(
+    probabilities: Probabilities,
+    x: np.ndarray,
+    baseline: np.ndarray,
+    importance: np.ndarray,
+    target: int,
+    steps: int = STEPS,
+    seed: int = SEED,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The target's probability along the deletion, insertion and random-deletion curves, (steps + 1,) each.
+
+    ``x`` and ``baseline`` are one preprocessed image each (H, W, C); ``importance`` is a map of any
+    size, upsampled bilinearly to (H, W) when it differs; ``probabilities`` maps a batch (N, H, W, C)
+    to (N, classes) and is called once, with 3 * steps - 1 images.
+    """
+    if steps < 1:
+        raise ValueError("steps must be at least 1")
+    x = np.asarray(x, dtype=np.float32)
+    baseline = np.broadcast_to(np.asarray(baseline, dtype=np.float32), x.shape)
+    shape = (x.shape[0], x.shape[1])
+    importance = np.asarray(importance, dtype=np.float32)
+    if importance.shape != shape:
+        importance = render.resize_map(importance, (shape[1], shape[0]))
+    # the curves' inner points; every curve starts or ends at x itself or at the baseline, computed once
+    ranked = _masks(pixel_order(importance), shape, steps)[1:-1]
+    shuffled = _masks(np.random.default_rng(seed).permutation(shape[0] * shape[1]), shape, steps)[1:-1]
+    batch = np.concatenate(
+        [
+            np.stack([x, baseline]),
+            np.where(ranked, baseline, x),  # deletion: the most important pixels go first
+            np.where(ranked, x, baseline),  # insertion: the most important pixels come first
+            np.where(shuffled, baseline, x),  # deletion in a random order
+        ]
+    )
+    probs = np.asarray(probabilities(batch), dtype=np.float64)
+    if probs.ndim != 2 or probs.shape[0] != len(batch) or not 0 <= target < probs.shape[1]:
+        raise ValueError(f"expected probabilities of shape ({len(batch)}, classes > {target}), got {probs.shape}")
+    p = np.clip(probs[:, target], 0.0, 1.0)
+    at_x, at_baseline = p[:1], p[1:2]
+    inner_deletion, inner_insertion, inner_random = np.split(p[2:], 3)
+    deletion = np.concatenate([at_x, inner_deletion, at_baseline])
+    insertion = np.concatenate([at_baseline, inner_insertion, at_x])
+    random = np.concatenate([at_x, inner_random, at_baseline])
+    return deletion, insertion, random
+
+
+def score(
+    probabilities: Probabilities,
+    x: np.ndarray,
+    baseline: np.ndarray,
+    importance: np.ndarray,
+    target: int,
+    steps: int = STEPS,
+    seed: int = SEED,
+) -> Faithfulness:
+    """The three areas, each the mean of its curve's ``steps + 1`` points, in [0, 1]."""
+    deletion, insertion, random = curves(probabilities, x, baseline, importance, target, steps, seed)
+    return Faithfulness(
+        deletion_auc=float(deletion.mean()),
+        insertion_auc=float(insertion.mean()),
+        random_deletion_auc=float(random.mean()),
+    )
+
+
+def score_map(
+    probabilities: Probabilities,
+    x: np.ndarray,
+    baseline: np.ndarray,
+    method: ExplainMethod,
+    heatmap: np.ndarray,
+    target: int,
+    steps: int = STEPS,
+) -> Faithfulness:
+    """``score`` of one method's map, ranked by ``RANKINGS[method]``."""
+    return score(probabilities, x, baseline, RANKINGS[method](heatmap), target, steps)

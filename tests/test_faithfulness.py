@@ -1,0 +1,118 @@
+"""Deletion and insertion scores (facexai.faithfulness): on a model whose answer is known, and through the API."""
+
+import numpy as np
+import pytest
+
+from facexai.explain.options import ExplainMethod
+from facexai.faithfulness import STEPS, curves, pixel_order, score, score_map
+
+SIZE = 8
+#: the only pixels the toy model looks at: the top-left 2 x 4 block (8 of 64)
+REGION = np.zeros((SIZE, SIZE), bool)
+REGION[:2, :4] = True
+
+
+def toy_model(batch: np.ndarray) -> np.ndarray:
+    """Class 0's probability is the mean brightness of REGION (all channels), class 1 the rest."""
+    p = batch[:, REGION, :].mean(axis=(1, 2))
+    return np.stack([p, 1 - p], axis=1)
+
+
+X = np.ones((SIZE, SIZE, 3), np.float32)
+BASELINE = np.zeros_like(X)
+
+
+def test_a_map_ranking_the_used_pixels_first_beats_random_and_an_inverted_map_loses():
+    good = score(toy_model, X, BASELINE, REGION.astype(float), target=0)
+    inverted = score(toy_model, X, BASELINE, -REGION.astype(float), target=0)
+    # 16 steps of 4 pixels: the region is gone after 2 steps (1, 0.5, then 0 for 15 points)
+    assert good.deletion_auc == pytest.approx(1.5 / 17)
+    assert good.insertion_auc == pytest.approx(15.5 / 17)
+    assert inverted.deletion_auc == pytest.approx(15.5 / 17)
+    assert inverted.insertion_auc == pytest.approx(1.5 / 17)
+    random = good.random_deletion_auc
+    assert random == inverted.random_deletion_auc  # the reference depends on nothing but the input
+    assert good.deletion_auc < random < inverted.deletion_auc
+    assert 0.3 < random < 0.7  # roughly a straight line from 1 to 0
+
+
+def test_the_curves_are_one_batch_from_the_input_to_the_baseline():
+    calls = []
+
+    def counting(batch):
+        calls.append(batch.shape)
+        return toy_model(batch)
+
+    deletion, insertion, random = curves(counting, X, BASELINE, REGION.astype(float), target=0)
+    assert calls == [(3 * STEPS - 1, SIZE, SIZE, 3)]  # x and the baseline once, each curve's inner points
+    assert len(deletion) == len(insertion) == len(random) == STEPS + 1
+    assert deletion[0] == random[0] == insertion[-1] == 1.0  # nothing removed / everything inserted
+    assert deletion[-1] == random[-1] == insertion[0] == 0.0  # the baseline
+    assert np.all(np.diff(deletion) <= 0) and np.all(np.diff(insertion) >= 0)
+
+
+def test_a_coarse_map_is_upsampled_and_ties_keep_raster_order():
+    coarse = np.array([[1.0, 0.0], [0.0, 0.0]])  # a Grad-CAM-like map: the top-left quadrant
+    upsampled = score(toy_model, X, BASELINE, coarse, target=0)
+    assert upsampled.deletion_auc < upsampled.random_deletion_auc
+    assert list(pixel_order(np.zeros((3, 3)))) == list(range(9))
+    assert list(pixel_order(np.array([[0.0, 2.0], [2.0, 1.0]]))) == [1, 2, 3, 0]
+
+
+def test_method_rankings():
+    signed = np.where(REGION, -5.0, 0.1)  # IG: strong evidence against still ranks first (|attribution|)
+    ig = score_map(toy_model, X, BASELINE, ExplainMethod.integrated_gradients, signed, target=0)
+    cam = score_map(toy_model, X, BASELINE, ExplainMethod.grad_cam, signed, target=0)  # relu: the region last
+    assert ig.deletion_auc < ig.random_deletion_auc < cam.deletion_auc
+
+
+def test_scores_are_in_the_unit_interval():
+    rng = np.random.default_rng(1)
+    weights = rng.normal(size=(SIZE * SIZE * 3, 4))
+
+    def softmax_model(batch):
+        z = batch.reshape(len(batch), -1) @ weights
+        e = np.exp(z - z.max(axis=1, keepdims=True))
+        return e / e.sum(axis=1, keepdims=True)
+
+    for _ in range(5):
+        x = rng.normal(size=(SIZE, SIZE, 3))
+        s = score(softmax_model, x, BASELINE, rng.normal(size=(SIZE, SIZE)), target=int(rng.integers(4)))
+        for value in (s.deletion_auc, s.insertion_auc, s.random_deletion_auc):
+            assert 0.0 <= value <= 1.0
+    with pytest.raises(ValueError):
+        score(lambda b: np.ones((len(b), 2)), X, BASELINE, REGION, target=5)
+
+
+def check(scores):
+    assert set(scores) == {"deletion_auc", "insertion_auc", "random_deletion_auc"}
+    assert all(0.0 <= v <= 1.0 for v in scores.values())
+
+
+def test_the_api_scores_when_asked_and_only_then(client, images_dir):
+    with (images_dir / "astronaut.png").open("rb") as f:
+        data = f.read()
+    asked = client.post(
+        "/analyze", params={"faithfulness": "true", "ig_steps": 4}, files={"file": ("a.png", data, "image/png")}
+    )
+    assert asked.status_code == 200, asked.text
+    body = asked.json()
+    assert "faithfulness" in body["timings_ms"]
+    for explanation in body["faces"][0]["explanations"].values():
+        check(explanation["integrated_gradients"]["faithfulness"])
+        check(explanation["grad_cam"]["faithfulness"])
+    plain = client.post("/analyze", params={"ig_steps": 4}, files={"file": ("a.png", data, "image/png")}).json()
+    assert "faithfulness" not in plain["timings_ms"]
+    for explanation in plain["faces"][0]["explanations"].values():
+        assert explanation["integrated_gradients"]["faithfulness"] is None
+        assert explanation["grad_cam"]["faithfulness"] is None
+
+    url = f"/analyses/{body['analysis_id']}/faces/0/explanations/race"
+    one = client.get(url, params={"faithfulness": "true", "ig_steps": 4}).json()
+    check(one["integrated_gradients"]["faithfulness"])
+    # the same map gets the same scores: the random order's seed is fixed
+    assert one["grad_cam"]["faithfulness"] == body["faces"][0]["explanations"]["race"]["grad_cam"]["faithfulness"]
+    cam_only = client.get(url, params={"faithfulness": "true", "explain": "grad_cam"}).json()
+    assert cam_only["integrated_gradients"] is None and cam_only["grad_cam"]["faithfulness"] is not None
+    assert client.get(url, params={"explain": "grad_cam"}).json()["grad_cam"]["faithfulness"] is None
+    assert client.get(url, params={"faithfulness": "maybe"}).status_code == 422
