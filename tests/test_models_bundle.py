@@ -55,3 +55,24 @@ def test_race_biased_is_biased_where_the_issue_says(manifest):
     race, biased = manifest.get("race").metrics, manifest.get("race_biased").metrics
     for group in ("Indian", "Middle Eastern"):
         assert biased["accuracy_by_race"][group] <= race["accuracy_by_race"][group] - 0.15
+
+
+def test_the_population_maps_are_small_and_cover_every_model_and_race(manifest):
+    """models/population_maps.json (named by the manifest): every model, every race and all faces, from
+    FairFace val, well under 1 MB."""
+    import json
+
+    from facexai.population_maps import decode_map, load_pictures
+
+    path = manifest.population_maps_path()
+    if path is None:
+        pytest.skip("the committed bundle has no population maps")
+    assert path.stat().st_size < 1_000_000
+    data = json.loads(path.read_text())
+    assert data["labels"] == "fairface_label_val.csv" and data["faces_per_race"] > 0
+    assert set(data["models"]) == set(manifest.names)
+    for m in data["models"].values():
+        assert list(m["by_race"]) == list(labels_for("race"))
+        assert abs(float(decode_map(m["all"]).sum()) - 1) < 0.02
+    pictures = load_pictures(manifest)
+    assert set(pictures["race_biased"].difference_by_race or {}) == set(labels_for("race"))
