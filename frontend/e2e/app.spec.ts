@@ -26,8 +26,8 @@ async function expectAccessible(page: Page) {
 }
 
 /** Every <img> under `scope` matching `selector` has decoded pixels (not just a src). */
-async function expectRendered(scope: Locator) {
-  await expect(scope).toBeVisible()
+async function expectRendered(scope: Locator, timeout = 60_000) {
+  await expect(scope).toBeVisible({ timeout })
   await expect
     .poll(() => scope.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth > 0), { timeout: 60_000 })
     .toBe(true)
@@ -62,10 +62,11 @@ test('astronaut and Hopper: two faces, four models, overlays, comparison and a c
     expect(model.labels.map(classLabel)).toContain(predicted)
   }
 
-  // Integrated Gradients arrives model by model; each overlay is a decoded image with its completeness error.
+  // Integrated Gradients arrives model by model (with each map's faithfulness, measured with it: slower);
+  // each overlay is a decoded image with its completeness error.
   for (const model of MODELS) {
     const panel = page.getByTestId(`model-${model}`)
-    await expectRendered(panel.getByTestId('heatmap'))
+    await expectRendered(panel.getByTestId('heatmap'), 150_000)
     await expect(panel.getByTestId('completeness')).toContainText(/\d+\.\d+% with \d+ steps/)
   }
   await expect(page.getByTestId('progress')).toContainText('All explanations ready')
@@ -129,13 +130,15 @@ test('astronaut and Hopper: two faces, four models, overlays, comparison and a c
   for (const model of MODELS) await expectRendered(page.getByTestId(`model-${model}`).getByTestId('heatmap'))
 })
 
-/** The page's visible text, without the comparison sentence (the service writes it, with model ids). */
+/** The page's visible text, the service's comparison sentence included (it names models by display name). */
 async function visibleText(page: Page): Promise<string> {
-  return page.evaluate(() => {
-    const summary = document.querySelector('[data-testid="compare-summary"]') as HTMLElement | null
-    const text = document.body.innerText
-    return summary ? text.replace(summary.innerText, '') : text
-  })
+  return page.evaluate(() => document.body.innerText)
+}
+
+/** Whether the running service's OpenAPI schema mentions `word` (a field or parameter still being added). */
+async function serviceOffers(page: Page, word: string): Promise<boolean> {
+  const response = await page.request.get(`${baseUrl()}/openapi.json`)
+  return response.ok() && (await response.text()).includes(`"${word}"`)
 }
 
 test('display names: every model is named as GET /models says, never by its id', async ({ page }) => {
@@ -342,6 +345,173 @@ test('models page: a card per model and the per-race accuracy of both race model
   await page.screenshot({ path: resolve(screenshots, 'models-page.png'), fullPage: true })
 })
 
+test('faithfulness: each map says how it fares against random deletion, asked for after the first answer', async ({ page }) => {
+  test.skip(!(await serviceOffers(page, 'faithfulness')), 'the service does not measure faithfulness yet (issue 11, backend)')
+  const requests: URL[] = []
+  page.on('request', (request) => requests.push(new URL(request.url())))
+  await upload(page, 'multi_face_astronaut_hopper.jpg')
+  await expect(page.getByTestId('progress')).toContainText('All explanations ready')
+  // The first answer stays fast: faithfulness comes with the explanation requests only.
+  const analyze = requests.find((url) => url.pathname === '/analyze')!
+  expect(analyze.searchParams.get('faithfulness')).toBeNull()
+  const explanations = requests.filter((url) => url.pathname.includes('/explanations/'))
+  expect(explanations.length).toBeGreaterThan(0)
+  for (const url of explanations) expect(url.searchParams.get('faithfulness')).toBe('true')
+
+  const figures = /^deletion (\d\.\d\d) vs random (\d\.\d\d) · insertion (\d\.\d\d)$/
+  for (const method of ['Integrated Gradients', 'Grad-CAM']) {
+    await page.getByRole('radio', { name: method }).check()
+    for (const model of MODELS) {
+      const panel = page.getByTestId(`model-${model}`)
+      await expect(panel.getByTestId('faithfulness-figures')).toHaveText(figures)
+      const [, deletion, random] = (await panel.getByTestId('faithfulness-figures').textContent())!.match(figures)!
+      const meaning = panel.getByTestId('faithfulness-meaning')
+      if (Number(deletion) < Number(random)) await expect(meaning).toHaveText(/faster than removing random pixels: the map points at what the model uses\.$/)
+      else if (Number(deletion) > Number(random)) await expect(meaning).toHaveText(/no faster than removing random pixels/)
+    }
+  }
+  const help = page.getByTestId('method-help')
+  await help.getByText('How to read this').click()
+  await expect(help.getByRole('term').filter({ hasText: 'Faithfulness' })).toBeVisible()
+  await expect(help).toContainText('random order')
+})
+
+test('every class of a model on one scale, on request, for the method shown', async ({ page }) => {
+  await upload(page, 'multi_face_astronaut_hopper.jpg')
+  await expect(page.getByTestId('progress')).toContainText('All explanations ready')
+  const { models } = (await (await page.request.get(`${baseUrl()}/models`)).json()) as { models: { name: string; labels: string[] }[] }
+  const labels = models.find((m) => m.name === 'race')!.labels
+  const race = page.getByTestId('model-race')
+  const [request] = await Promise.all([
+    page.waitForRequest((r) => r.url().includes('/grid/race')),
+    race.getByRole('button', { name: 'Show every class' }).click(),
+  ])
+  expect(new URL(request.url()).searchParams.get('method')).toBe('integrated_gradients')
+  const grid = race.getByTestId('class-grid')
+  const cells = grid.getByTestId('class-grid-cell')
+  await expect(cells).toHaveCount(labels.length, { timeout: 120_000 })
+  // In the model's order, named as everywhere else, each with its probability as the bars show it.
+  expect(await cells.evaluateAll((els) => els.map((el) => el.getAttribute('data-label')))).toEqual(labels)
+  for (const [i, label] of labels.entries()) {
+    const cell = cells.nth(i)
+    await expect(cell.locator('.class-grid-label')).toHaveText(classLabel(label))
+    const bar = race.getByRole('button', { name: `${classLabel(label)}: `, exact: false }).first()
+    const percent = (await bar.locator('.bar-value').textContent())!.trim()
+    await expect(cell.getByTestId('class-grid-probability')).toContainText(percent)
+    await expectRendered(cell.getByTestId('heatmap'))
+  }
+  await expect(grid.getByTestId('colour-scale')).toBeVisible()
+  expect(await grid.innerText()).not.toMatch(/_/)
+  await race.screenshot({ path: resolve(screenshots, 'class-grid.png') })
+
+  // Another method: the grid follows it.
+  const [gradCam] = await Promise.all([
+    page.waitForRequest((r) => r.url().includes('/grid/race') && new URL(r.url()).searchParams.get('method') === 'grad_cam'),
+    page.getByRole('radio', { name: 'Grad-CAM' }).check(),
+  ])
+  expect(gradCam).toBeTruthy()
+  await expect(grid.getByRole('img', { name: /^Grad-CAM of Race for class/ })).toHaveCount(labels.length)
+  await race.getByRole('button', { name: 'Hide every class' }).click()
+  await expect(race.getByTestId('class-grid')).toHaveCount(0)
+})
+
+test('comparison: the service’s plain-words summary and its strength figures, no model ids', async ({ page }) => {
+  await upload(page, 'multi_face_astronaut_hopper.jpg')
+  const compare = page.getByTestId('compare')
+  const [response] = await Promise.all([
+    page.waitForResponse((r) => new URL(r.url()).pathname.endsWith('/compare')),
+    expect(compare.getByTestId('compare-summary')).not.toBeEmpty(),
+  ])
+  const body = (await response.json()) as { summary: string; strength?: Record<string, number> }
+  await expect(compare.getByTestId('compare-summary')).toHaveText(body.summary)
+  expect(body.summary).toContain('Race (biased training)')
+  if (body.strength) {
+    await expect(compare.getByTestId('compare-strength')).toHaveText(/(weaker than|about as strong|empty)/)
+    await expect(compare.getByTestId('compare-strength')).toContainText('mean on the shared scale')
+  }
+  expect(await compare.innerText()).not.toMatch(/race_biased|_/)
+})
+
+/** Mean maps made in the browser: a blob per race, the biased model's weaker and shifted for `changed`. */
+async function syntheticPopulationMaps(page: Page, changed: string) {
+  return page.evaluate(
+    ({ races, changed }) => {
+      const draw = (x: number, strength: number) => {
+        const canvas = document.createElement('canvas')
+        canvas.width = canvas.height = 64
+        const context = canvas.getContext('2d')!
+        const image = context.createImageData(64, 64)
+        for (let i = 0; i < 64 * 64; i++) {
+          const [px, py] = [i % 64, Math.floor(i / 64)]
+          const value = strength * Math.exp(-((px - x) ** 2 + (py - 32) ** 2) / 120)
+          image.data.set([252, 165, 10, Math.round(value * 255)], i * 4)
+        }
+        context.putImageData(image, 0, 0)
+        return canvas.toDataURL('image/png').split(',')[1]
+      }
+      const race = Object.fromEntries(races.map((r) => [r, draw(32, 0.9)]))
+      const biased = Object.fromEntries(races.map((r) => [r, r === changed ? draw(44, 0.5) : draw(33, 0.88)]))
+      return { race: { by: race, all: draw(32, 0.9) }, race_biased: { by: biased, all: draw(34, 0.85) } }
+    },
+    { races: ['White', 'Black', 'Latino_Hispanic', 'East Asian', 'Southeast Asian', 'Indian', 'Middle Eastern'], changed },
+  )
+}
+
+/**
+ * True when the service sends the race models' population maps; else the page's GET /models is
+ * answered with the service's own answer plus maps made in the browser (Indian faces changed most).
+ */
+async function populationMaps(page: Page): Promise<boolean> {
+  const response = await page.request.get(`${baseUrl()}/models`)
+  const body = (await response.json()) as { models: { name: string; mean_attribution_by_race?: Record<string, string> | null }[] }
+  if (body.models.filter((m) => m.name.startsWith('race')).every((m) => m.mean_attribution_by_race)) return true
+  test.info().annotations.push({ type: 'note', description: 'population maps injected: the service sent none' })
+  await page.goto(`${baseUrl()}/#/`)
+  const maps = await syntheticPopulationMaps(page, 'Indian')
+  for (const model of body.models) {
+    const made = maps[model.name as 'race' | 'race_biased']
+    if (made) Object.assign(model, { mean_attribution_by_race: made.by, mean_attribution_all: made.all })
+  }
+  await page.route('**/models', (route) => route.fulfill({ json: body }))
+  return false
+}
+
+test('models page: mean maps by race of both race models and their difference, with the largest differences in words', async ({ page }) => {
+  const real = await populationMaps(page)
+  await page.goto(`${baseUrl()}/#/models`)
+  const population = page.getByTestId('population')
+  const rows = population.getByTestId('population-row')
+  await expect(rows).toHaveCount(8)
+  await expect(rows.last().getByRole('rowheader')).toContainText('All faces')
+  for (const row of await rows.all())
+    for (const id of ['population-first', 'population-second', 'population-difference']) await expectRendered(row.getByTestId(id))
+  const summary = population.getByTestId('population-summary')
+  await expect(summary).toHaveText(/mean map differs most from Race's for /)
+  if (!real) await expect(summary).toContainText("differs most from Race's for Indian faces")
+  await expect(population.getByRole('columnheader', { name: 'Race (biased training)' })).toBeVisible()
+  expect(await population.innerText()).not.toMatch(/_/)
+  await expectAccessible(page)
+  if (real) await population.screenshot({ path: resolve(screenshots, 'population-maps.png') })
+})
+
+/** Elements wider than the layout viewport (window.innerWidth grows with the page on a phone). */
+function overflowing(page: Page, root = 'main'): Promise<string[]> {
+  return page.evaluate((root) => {
+    const width = document.documentElement.clientWidth
+    const wide: string[] = []
+    if (document.documentElement.scrollWidth > width) wide.push(`document scrollWidth ${document.documentElement.scrollWidth} > ${width}`)
+    for (const element of Array.from(document.querySelectorAll<HTMLElement>(`${root} *`))) {
+      const rect = element.getBoundingClientRect()
+      if (rect.width === 0 || getComputedStyle(element).position === 'fixed') continue
+      if (rect.right > width + 0.5) {
+        const name = `${element.tagName.toLowerCase()}${element.className ? '.' + String(element.className).split(' ')[0] : ''}`
+        wide.push(`${name} right ${Math.round(rect.right)} > ${width}`)
+      }
+    }
+    return wide
+  }, root)
+}
+
 test.describe('on a phone-sized screen', () => {
   test.use({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true })
 
@@ -351,22 +521,7 @@ test.describe('on a phone-sized screen', () => {
     await expectRendered(page.getByTestId('model-race_biased').getByTestId('heatmap'))
     await expect(page.getByTestId('compare-summary')).not.toBeEmpty()
     await expect(page.getByTestId('progress')).toContainText('All explanations ready')
-    // Measured against the layout viewport (window.innerWidth grows with the page on a phone).
-    const overflowing = await page.evaluate(() => {
-      const width = document.documentElement.clientWidth
-      const wide: string[] = []
-      if (document.documentElement.scrollWidth > width) wide.push(`document scrollWidth ${document.documentElement.scrollWidth} > ${width}`)
-      for (const element of Array.from(document.querySelectorAll<HTMLElement>('main *'))) {
-        const rect = element.getBoundingClientRect()
-        if (rect.width === 0 || getComputedStyle(element).position === 'fixed') continue
-        if (rect.right > width + 0.5) {
-          const name = `${element.tagName.toLowerCase()}${element.className ? '.' + String(element.className).split(' ')[0] : ''}`
-          wide.push(`${name} right ${Math.round(rect.right)} > ${width}`)
-        }
-      }
-      return wide
-    })
-    expect(overflowing).toEqual([])
+    expect(await overflowing(page)).toEqual([])
     // The results were scrolled into view after the upload.
     const top = await page.getByTestId('results').evaluate((el) => el.getBoundingClientRect().top)
     expect(top).toBeGreaterThanOrEqual(-2)
@@ -382,5 +537,20 @@ test.describe('on a phone-sized screen', () => {
     await page.getByTestId('face-box').first().tap()
     await expect(page.getByRole('heading', { name: /^Face 1:/ })).toBeVisible()
     await page.screenshot({ path: resolve(screenshots, 'analysis-phone.png'), fullPage: false })
+
+    // Every class of the race model, opened: it wraps within the panel.
+    await page.getByTestId('model-race').getByRole('button', { name: 'Show every class' }).click()
+    await expect(page.getByTestId('model-race').getByTestId('class-grid-cell')).toHaveCount(7, { timeout: 120_000 })
+    expect(await overflowing(page)).toEqual([])
+  })
+
+  test('the models page’s population grid fits the width', async ({ page }) => {
+    await populationMaps(page)
+    await page.goto(`${baseUrl()}/#/models`)
+    await expect(page.getByTestId('model-card').first()).toBeVisible()
+    await expect(page.getByTestId('population-row')).toHaveCount(8)
+    await expect(page.getByTestId('population-summary')).toContainText('differs most')
+    for (const image of await page.getByTestId('population-difference').all()) await expectRendered(image)
+    expect(await overflowing(page, '[data-testid="population"]')).toEqual([])
   })
 })

@@ -5,6 +5,7 @@ import type { paths } from './schema'
 import { ApiError, toApiError } from './errors'
 import type {
   AnalyzeResponse,
+  ClassGrid,
   Comparison,
   Explanation,
   ExplainMode,
@@ -51,6 +52,8 @@ async function unwrap<T>(call: Promise<Result<T>>): Promise<T> {
 export interface AnalyzeOptions extends IgOptions {
   align?: boolean
   explain?: ExplainMode
+  /** also measure each map's faithfulness (deletion and insertion curves): slower */
+  faithfulness?: boolean
   signal?: AbortSignal
 }
 
@@ -78,6 +81,8 @@ export interface ExplanationRequest extends IgOptions {
   model: string
   explain?: ExplainMode
   target?: string
+  /** also measure each map's faithfulness (deletion and insertion curves): slower */
+  faithfulness?: boolean
   signal?: AbortSignal
 }
 
@@ -105,6 +110,25 @@ export function fetchComparison(request: CompareRequest, api: Client = client())
   return unwrap(
     api.GET('/analyses/{analysis_id}/faces/{face_index}/compare', {
       params: { path: { analysis_id: analysisId, face_index: face }, query },
+      signal,
+    }),
+  )
+}
+
+export interface ClassGridRequest extends IgOptions {
+  analysisId: string
+  face: number
+  model: string
+  method: Method
+  signal?: AbortSignal
+}
+
+/** Every class of one model explained for a face, all on one colour scale. */
+export function fetchClassGrid(request: ClassGridRequest, api: Client = client()): Promise<ClassGrid> {
+  const { analysisId, face, model, signal, ...query } = request
+  return unwrap(
+    api.GET('/analyses/{analysis_id}/faces/{face_index}/grid/{model}', {
+      params: { path: { analysis_id: analysisId, face_index: face, model }, query },
       signal,
     }),
   )

@@ -19,6 +19,9 @@ export type QuadratureRule = Schemas['QuadratureRule']
 export type ExplainedOutput = Schemas['ExplainedOutput']
 export type ModelInfo = Schemas['ModelInfo']
 export type ModelsResponse = Schemas['ModelsResponse']
+/** GET /analyses/{id}/faces/{i}/grid/{model}: every class of a model on one colour scale */
+export type ClassGrid = Schemas['ClassGrid']
+export type ClassMap = Schemas['ClassMap']
 export type HealthResponse = Schemas['HealthResponse']
 export type ErrorResponse = Schemas['ErrorResponse']
 
@@ -35,4 +38,37 @@ export interface IgOptions {
   ig_steps?: number
   ig_rule?: QuadratureRule
   ig_output?: ExplainedOutput
+}
+
+// ---- issue 11: faithfulness, population maps, strength
+
+/**
+ * How well a map predicts what the model uses: areas under the deletion and insertion curves, each
+ * in [0, 1]; a faithful map's deletion_auc is below random_deletion_auc.
+ */
+export type Faithfulness = Schemas['Faithfulness']
+
+/** A map result's faithfulness, when it was asked for (`faithfulness=true`) and measured. */
+export function faithfulnessOf(result: IntegratedGradientsResult | GradCamResult | null | undefined): Faithfulness | undefined {
+  return result?.faithfulness ?? undefined
+}
+
+/** The race groups of the population maps, in FairFace's order. */
+export const RACES = ['White', 'Black', 'Latino_Hispanic', 'East Asian', 'Southeast Asian', 'Indian', 'Middle Eastern'] as const
+
+/** A model's mean attribution over many faces (GET /models): per race and over all faces, base64 PNGs. */
+export interface PopulationMaps {
+  byRace?: Record<string, string>
+  all?: string
+}
+
+export function populationMapsOf(model: ModelInfo | undefined): PopulationMaps | undefined {
+  const byRace = model?.mean_attribution_by_race ?? undefined
+  const all = model?.mean_attribution_all ?? undefined
+  return byRace || all ? { byRace, all } : undefined
+}
+
+/** A comparison's strength figures (model -> mean of its map on the shared scale). */
+export function strengthOf(comparison: Comparison): Record<string, number> | undefined {
+  return comparison.strength ?? undefined
 }

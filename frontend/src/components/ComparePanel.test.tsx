@@ -20,7 +20,12 @@ const props = {
 describe('ComparePanel', () => {
   it('shows both heatmaps on the shared scale, the difference map and the sentence', () => {
     render(<ComparePanel {...props} slot={{ status: 'done', comparison: comparison('White') }} />)
-    expect(screen.getByTestId('compare-summary')).toHaveTextContent("For 'White' race_biased looks 25 points more")
+    // The service's sentence as it is; its strength figures in plain words, display names only.
+    expect(screen.getByTestId('compare-summary')).toHaveTextContent('Explaining “White”: Race rates it 61% likely, Race (biased training) 22%.')
+    expect(screen.getByTestId('compare-strength')).toHaveTextContent(
+      "Race (biased training)'s map is 2.6× weaker than Race's (mean on the shared scale: Race 0.210, Race (biased training) 0.080).",
+    )
+    expect(document.body.textContent).not.toMatch(/race_biased/)
     expect(screen.getByRole('img', { name: /of Race for White, shared scale/ })).toHaveAttribute(
       'src',
       'data:image/png;base64,CMP-race-White',

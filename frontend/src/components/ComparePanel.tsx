@@ -1,9 +1,10 @@
 import { useEffect, useState } from 'react'
 import { errorMessage } from '../api/errors'
-import { METHOD_NAMES, type Face, type Method } from '../api/types'
+import { METHOD_NAMES, strengthOf, type Face, type Method } from '../api/types'
 import type { ComparisonSlot } from '../hooks/analysisState'
 import { useDisplayName } from '../hooks/modelNames'
 import { classLabel, decimal, percent } from '../lib/format'
+import { strengthWords } from '../lib/strength'
 import { base64ToBlob, composeOverlayPng, pngDataUrl, saveBlob } from '../lib/images'
 import { ColourScale } from './ColourScale'
 import { Overlay } from './Overlay'
@@ -32,6 +33,7 @@ export function ComparePanel({ face, models, method, opacity, slot, target, onTa
   const [firstName, secondName] = [displayName(first), displayName(second)]
   const labels = Object.keys(face.predictions[first]?.probabilities ?? {})
   const comparison = slot?.comparison
+  const strength = comparison && strengthOf(comparison)
   const [saving, setSaving] = useState(false)
 
   const requested = slot !== undefined
@@ -124,6 +126,12 @@ export function ComparePanel({ face, models, method, opacity, slot, target, onTa
             </figure>
           </div>
           <dl className="facts">
+            {strength && (
+              <>
+                <dt>Strength of the maps</dt>
+                <dd data-testid="compare-strength">{strengthWords(strength, models, displayName)}</dd>
+              </>
+            )}
             <dt>Correlation of the two maps</dt>
             <dd data-testid="compare-correlation">{decimal(comparison.correlation)}</dd>
             <dt>Shared scale</dt>

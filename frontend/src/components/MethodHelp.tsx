@@ -25,6 +25,19 @@ export function MethodHelp({ method }: { method: Method }) {
           A check on Integrated Gradients: the attributions should add up to the change in the model&apos;s score. A
           large error (over 5%) means the map is approximate; recomputing it with more steps usually lowers it.
         </dd>
+        <dt>Faithfulness</dt>
+        <dd>
+          A test of whether a map shows what the model really uses. The photo&apos;s pixels are removed in the order the
+          map ranks them, brightest first, while the model&apos;s probability for the class is tracked. Deletion is the
+          average probability along the way: lower is better, and a faithful map beats removing pixels in random order
+          (the random figure). Insertion adds the pixels back in the same order: higher is better. All three lie between
+          0 and 1.
+        </dd>
+        <dt>Every class</dt>
+        <dd>
+          &ldquo;Show every class&rdquo; draws the maps of all of a model&apos;s classes on one colour scale, so a class whose
+          map is brighter has more evidence in the face than a class whose map is faint.
+        </dd>
       </dl>
     </details>
   )

@@ -1,8 +1,8 @@
 import { render, screen, within } from '@testing-library/react'
 import userEvent from '@testing-library/user-event'
-import { describe, expect, it, vi } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import type { ExplanationSlot } from '../hooks/analysisState'
-import { face, gradCam, integratedGradients } from '../test/fixtures'
+import { face, gradCam, integratedGradients, jsonResponse, LABELS } from '../test/fixtures'
 import { ModelPanel } from './ModelPanel'
 
 const base = { face: face(0), model: 'race', target: 'White', opacity: 0.4, fileStem: 'p', onTarget: () => {} }
@@ -81,5 +81,72 @@ describe('ModelPanel completeness warning', () => {
     render(<ModelPanel {...base} slot={slot(0.01)} method="integrated_gradients" onRecompute={() => {}} />)
     expect(screen.queryByTestId('completeness-warning')).toBeNull()
     expect(screen.queryByRole('button', { name: /Recompute/ })).toBeNull()
+  })
+})
+
+describe('ModelPanel faithfulness', () => {
+  const faithful = { deletion_auc: 0.21, insertion_auc: 0.71, random_deletion_auc: 0.48 }
+  const measured = (igF: object, gcF: object): ExplanationSlot => {
+    const s = slot()
+    return {
+      ...s,
+      explanation: {
+        ...s.explanation!,
+        integrated_gradients: { ...s.explanation!.integrated_gradients!, faithfulness: igF },
+        grad_cam: { ...s.explanation!.grad_cam!, faithfulness: gcF },
+      } as ExplanationSlot['explanation'],
+    }
+  }
+
+  it('shows the shown map’s three areas and one sentence of what they mean', () => {
+    const poor = { deletion_auc: 0.5, insertion_auc: 0.3, random_deletion_auc: 0.45 }
+    const { rerender } = render(<ModelPanel {...base} slot={measured(faithful, poor)} method="integrated_gradients" />)
+    expect(screen.getByTestId('faithfulness-figures')).toHaveTextContent('deletion 0.21 vs random 0.48 · insertion 0.71')
+    expect(screen.getByTestId('faithfulness-meaning')).toHaveTextContent(/faster than removing random pixels: the map points at what the model uses/)
+    expect(screen.getByTestId('faithfulness')).not.toHaveClass('warn')
+    rerender(<ModelPanel {...base} slot={measured(faithful, poor)} method="grad_cam" />)
+    expect(screen.getByTestId('faithfulness-figures')).toHaveTextContent('deletion 0.50 vs random 0.45 · insertion 0.30')
+    expect(screen.getByTestId('faithfulness-meaning')).toHaveTextContent(/no faster than removing random pixels/)
+    expect(screen.getByTestId('faithfulness')).toHaveClass('warn')
+  })
+
+  it('shows nothing of it when the service did not measure it', () => {
+    render(<ModelPanel {...base} slot={slot()} method="integrated_gradients" />)
+    expect(screen.queryByTestId('faithfulness')).toBeNull()
+  })
+})
+
+describe('ModelPanel class grid', () => {
+  afterEach(() => vi.unstubAllGlobals())
+
+  it('fetches every class of the shown method on request and shows them on one scale', async () => {
+    const requests: string[] = []
+    vi.stubGlobal(
+      'fetch',
+      vi.fn(async (request: Request) => {
+        requests.push(request.url)
+        const labels = LABELS.race
+        const classes = Object.fromEntries(
+          labels.map((label, i) => [label, { image: `GRIMG-${label}`, heatmap: `GR-${label}`, probability: i === 0 ? 0.6 : 0.4 / 6, max_value: 0.5 }]),
+        )
+        return jsonResponse({ method: 'grad_cam', scale_max: 0.0123, classes })
+      }),
+    )
+    const user = userEvent.setup()
+    render(<ModelPanel {...base} slot={slot()} method="grad_cam" analysisId="abc123" />)
+    await user.click(screen.getByRole('button', { name: 'Show every class' }))
+    const grid = screen.getByTestId('class-grid')
+    const cells = await within(grid).findAllByTestId('class-grid-cell')
+    expect(new URL(requests[0]).pathname + new URL(requests[0]).search).toBe('/analyses/abc123/faces/0/grid/race?method=grad_cam')
+    expect(cells.map((cell) => cell.querySelector('.class-grid-label')?.textContent)).toEqual(LABELS.race.map((l) => l.replace('_', '/')))
+    expect(cells[0]).toHaveTextContent('60.0% · predicted')
+    expect(within(cells[2]).getByRole('img', { name: 'Grad-CAM of Race for class Latino/Hispanic, shared scale' })).toHaveAttribute(
+      'src',
+      'data:image/png;base64,GR-Latino_Hispanic',
+    )
+    expect(within(grid).getByRole('figure', { name: 'Colour scale shared by every class of Race: from 0 to 0.0123' })).toBeInTheDocument()
+    expect(grid.textContent).not.toMatch(/_/)
+    await user.click(screen.getByRole('button', { name: 'Hide every class' }))
+    expect(screen.queryByTestId('class-grid')).toBeNull()
   })
 })

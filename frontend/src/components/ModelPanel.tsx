@@ -1,11 +1,13 @@
 import { useState } from 'react'
 import { errorMessage } from '../api/errors'
-import { METHOD_NAMES, type Face, type Method } from '../api/types'
+import { faithfulnessOf, METHOD_NAMES, type Face, type IgOptions, type Method } from '../api/types'
 import type { ExplanationSlot } from '../hooks/analysisState'
 import { useDisplayName } from '../hooks/modelNames'
+import { faithfulnessFigures, faithfulnessSentence, isFaithful } from '../lib/faithfulness'
 import { classLabel, percent } from '../lib/format'
 import { moreSteps } from '../lib/igSteps'
 import { composeOverlayPng, saveBlob } from '../lib/images'
+import { ClassGridView } from './ClassGridView'
 import { Overlay } from './Overlay'
 import { ProbabilityBars } from './ProbabilityBars'
 
@@ -22,6 +24,10 @@ interface Props {
   onTarget: (label: string) => void
   /** Integrated Gradients of this class again with this many steps */
   onRecompute?: (steps: number) => void
+  /** the analysis, for "Show every class" (absent: no class grid) */
+  analysisId?: string
+  /** the Integrated Gradients options the class grid uses */
+  ig?: IgOptions
 }
 
 /** Above this relative completeness error, IG's path integral is probably too coarse. */
@@ -36,7 +42,7 @@ function statusText(slot: ExplanationSlot | undefined, method: Method): string {
 }
 
 /** One model: its prediction, every class's probability, and the chosen class's explanation. */
-export function ModelPanel({ face, model, target, slot, method, opacity, signed = false, fileStem, onTarget, onRecompute }: Props) {
+export function ModelPanel({ face, model, target, slot, method, opacity, signed = false, fileStem, onTarget, onRecompute, analysisId, ig: igOptions }: Props) {
   const prediction = face.predictions[model]
   const title = useDisplayName()(model)
   const explanation = slot?.explanation
@@ -51,6 +57,7 @@ export function ModelPanel({ face, model, target, slot, method, opacity, signed 
   const igStatus = slot?.status.integrated_gradients
   const recomputing = igStatus === 'loading' || igStatus === 'queued'
   const nextSteps = ig ? moreSteps(ig.steps) : undefined
+  const faithfulness = faithfulnessOf(method === 'integrated_gradients' ? ig : gradCam)
 
   const save = async () => {
     if (!heatmap) return
@@ -138,10 +145,24 @@ export function ModelPanel({ face, model, target, slot, method, opacity, signed 
               </dd>
             </>
           )}
+          {faithfulness && (
+            <>
+              <dt>Faithfulness</dt>
+              <dd data-testid="faithfulness" className={isFaithful(faithfulness) ? undefined : 'warn'}>
+                <span data-testid="faithfulness-figures">{faithfulnessFigures(faithfulness)}</span>
+                <span className="hint" data-testid="faithfulness-meaning">
+                  {faithfulnessSentence(faithfulness)}
+                </span>
+              </dd>
+            </>
+          )}
         </dl>
         <button type="button" onClick={save} disabled={!heatmap || saving}>
           Save overlay PNG
         </button>
+        {analysisId && (
+          <ClassGridView analysisId={analysisId} face={face} model={model} title={title} method={method} opacity={opacity} ig={igOptions} />
+        )}
       </div>
     </article>
   )

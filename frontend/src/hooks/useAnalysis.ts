@@ -1,10 +1,11 @@
 // Drives an analysis: predictions and Grad-CAM first (fast), then Integrated Gradients one model
 // at a time for the chosen face, then the race vs race_biased comparison; class switches jump
-// the queue. Everything lands in one reducer so the page re-renders as each piece arrives.
+// the queue. The faithfulness of the maps is asked for with the explanation requests, never with
+// the upload, so the first results stay fast. Everything lands in one reducer so the page re-renders as each piece arrives.
 import { useCallback, useEffect, useLayoutEffect, useReducer, useRef, useState } from 'react'
 import { analyze, fetchComparison, fetchExplanation } from '../api/client'
 import { ApiError } from '../api/errors'
-import type { ExplainMode, IgOptions, Method } from '../api/types'
+import { faithfulnessOf, type Explanation, type ExplainMode, type GradCamResult, type IgOptions, type Method } from '../api/types'
 import { isBiasedPair } from '../lib/format'
 import { SerialQueue } from '../lib/queue'
 import {
@@ -28,6 +29,16 @@ function explainMode(methods: Method[]): ExplainMode {
   return methods[0]
 }
 
+/**
+ * The methods to ask for: `methods`, plus Grad-CAM again when only its faithfulness is missing (the
+ * upload's Grad-CAM comes without it; the map is cheap to compute again beside Integrated Gradients).
+ */
+export function explainFor(methods: Method[], gradCam: GradCamResult | null | undefined, serviceMeasures: boolean): ExplainMode {
+  if (serviceMeasures && methods.length === 1 && methods[0] === 'integrated_gradients' && gradCam && !faithfulnessOf(gradCam))
+    return 'both'
+  return explainMode(methods)
+}
+
 function asApiError(error: unknown): ApiError {
   return error instanceof ApiError ? error : new ApiError(0, 'network_error', String(error))
 }
@@ -48,6 +59,12 @@ export function useAnalysis() {
   const [igGeneration, setIgGeneration] = useState(0)
 
   const lastFile = useRef<File | undefined>(undefined)
+  /** false once the service answered a request for faithfulness without it (an older service) */
+  const measuresFaithfulness = useRef(true)
+  const noteFaithfulness = (explanation: Explanation) => {
+    const results = [explanation.integrated_gradients, explanation.grad_cam].filter(Boolean)
+    if (results.length && !results.some((result) => faithfulnessOf(result))) measuresFaithfulness.current = false
+  }
 
   const upload = useCallback(
     async (file: File) => {
@@ -100,16 +117,19 @@ export function useAnalysis() {
         async () => {
           if (!stillWanted()) return
           dispatch({ type: 'explanationStatus', key, methods, status: 'loading' })
+          const gradCam = stateRef.current.explanations[key]?.explanation?.grad_cam
           try {
             const explanation = await fetchExplanation({
               analysisId,
               face,
               model,
               target,
-              explain: explainMode(methods),
+              explain: explainFor(methods, gradCam, measuresFaithfulness.current),
               ...(methods.includes('integrated_gradients') ? ig : {}),
+              faithfulness: measuresFaithfulness.current || undefined,
               signal,
             })
+            noteFaithfulness(explanation)
             if (stillWanted()) dispatch({ type: 'explanationLoaded', key, methods, explanation })
           } catch (error) {
             if (signal?.aborted || !stillWanted()) return
@@ -152,6 +172,7 @@ export function useAnalysis() {
               ig_steps: steps,
               ig_rule: settings.ig_rule,
               ig_output: settings.ig_output,
+              faithfulness: measuresFaithfulness.current || undefined,
               signal,
             })
             if (stillWanted()) dispatch({ type: 'explanationLoaded', key, methods, explanation })
@@ -238,17 +259,19 @@ export function useAnalysis() {
   )
 
   // After the first answer, and whenever another face is chosen: Integrated Gradients for every
-  // model of that face, one after another, in the order of `models`.
+  // model of that face, one after another, in the order of `models`, ahead of what another face
+  // still waits for (then urgent, pushed last model first so they run in order).
   const analysisId = state.result?.analysis_id
   useEffect(() => {
     const result = stateRef.current.result
     if (!result) return
     const face = result.faces[stateRef.current.face]
     if (!face) return
-    for (const model of result.models) {
+    const busy = queue.current.size > 0
+    for (const model of busy ? [...result.models].reverse() : result.models) {
       if (!face.predictions[model]) continue
       const target = stateRef.current.targets[targetKey(face.index, model)] ?? face.predictions[model].label
-      requestExplanation(face.index, model, target, ['grad_cam', 'integrated_gradients'])
+      requestExplanation(face.index, model, target, ['grad_cam', 'integrated_gradients'], busy)
     }
   }, [analysisId, state.face, requestExplanation, igGeneration])
 

@@ -28,3 +28,12 @@ describe('modelTitle', () => {
     expect(name('gender')).toBe('Gender')
   })
 })
+
+describe('inModelOrder', () => {
+  it('orders a class grid’s labels as the model lists them, unknown ones last', async () => {
+    const { inModelOrder, classLabel } = await import('./format')
+    expect(inModelOrder(['White', 'Black', 'Latino_Hispanic'], ['Latino_Hispanic', 'Other', 'White'])).toEqual(['White', 'Latino_Hispanic', 'Other'])
+    expect(classLabel('Latino_Hispanic')).toBe('Latino/Hispanic')
+    expect(classLabel('more than 70')).toBe('more than 70')
+  })
+})

@@ -47,3 +47,8 @@ export function cardForReaders(markdown: string): string {
     .join('\n')
     .trim()
 }
+
+/** `keys` in the model's label order (as the probability bars show them), any others after. */
+export function inModelOrder(labels: readonly string[], keys: readonly string[]): string[] {
+  return [...labels.filter((label) => keys.includes(label)), ...keys.filter((key) => !labels.includes(key))]
+}

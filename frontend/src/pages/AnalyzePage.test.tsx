@@ -5,6 +5,8 @@ import type { ExplainMode } from '../api/types'
 import { analyzeResponse, comparison, gradCam, integratedGradients, jsonResponse } from '../test/fixtures'
 import { AnalyzePage } from './AnalyzePage'
 
+const FAITHFUL = { deletion_auc: 0.21, insertion_auc: 0.71, random_deletion_auc: 0.48 }
+
 /** A stand-in for the service: answers like it, records every request and how many ran at once. */
 class FakeService {
   requests: URL[] = []
@@ -17,6 +19,8 @@ class FakeService {
   /** answer every follow-up request with 404 analysis_not_found, as after the server's 10 minutes */
   forgotten = false
   analyzeBody: unknown = analyzeResponse()
+  /** false: an older service that ignores faithfulness=true */
+  measuresFaithfulness = true
 
   fetch = async (request: Request): Promise<Response> => {
     const url = new URL(request.url)
@@ -48,11 +52,12 @@ class FakeService {
       const model = path[5]
       const target = url.searchParams.get('target')!
       const explain = url.searchParams.get('explain') as ExplainMode
+      const measured = this.measuresFaithfulness && url.searchParams.get('faithfulness') === 'true' ? { faithfulness: FAITHFUL } : {}
       return jsonResponse({
         target,
         target_probability: 0.2,
-        integrated_gradients: explain === 'grad_cam' ? null : integratedGradients(face, model, target),
-        grad_cam: explain === 'integrated_gradients' ? null : gradCam(face, model, target),
+        integrated_gradients: explain === 'grad_cam' ? null : { ...integratedGradients(face, model, target), ...measured },
+        grad_cam: explain === 'integrated_gradients' ? null : { ...gradCam(face, model, target), ...measured },
       })
     }
     if (path[0] === 'analyses' && path[4] === 'compare') return jsonResponse(comparison(url.searchParams.get('target')!))
@@ -88,15 +93,20 @@ describe('AnalyzePage', () => {
     for (const model of ['age', 'gender', 'race', 'race_biased'])
       expect(within(screen.getByTestId(`model-${model}`)).getAllByTestId('class-row').length).toBeGreaterThan(1)
 
-    await waitFor(() => expect(screen.getByTestId('compare-summary')).toHaveTextContent("For 'White'"))
+    await waitFor(() => expect(screen.getByTestId('compare-summary')).toHaveTextContent('Explaining “White”'))
     expect(screen.getByTestId('progress')).toHaveTextContent('All explanations ready')
+    // Faithfulness comes with the explanation requests (not the upload, which stays fast), and
+    // Grad-CAM is asked for again beside IG because the upload's came without it.
     expect(service.paths().slice(1)).toEqual([
-      '/analyses/abc123/faces/0/explanations/age?target=30-39&explain=integrated_gradients',
-      '/analyses/abc123/faces/0/explanations/gender?target=Female&explain=integrated_gradients',
-      '/analyses/abc123/faces/0/explanations/race?target=White&explain=integrated_gradients',
-      '/analyses/abc123/faces/0/explanations/race_biased?target=White&explain=integrated_gradients',
+      '/analyses/abc123/faces/0/explanations/age?target=30-39&explain=both&faithfulness=true',
+      '/analyses/abc123/faces/0/explanations/gender?target=Female&explain=both&faithfulness=true',
+      '/analyses/abc123/faces/0/explanations/race?target=White&explain=both&faithfulness=true',
+      '/analyses/abc123/faces/0/explanations/race_biased?target=White&explain=both&faithfulness=true',
       '/analyses/abc123/faces/0/compare?models=race&models=race_biased&method=integrated_gradients&target=White',
     ])
+    expect(within(screen.getByTestId('model-race')).getByTestId('faithfulness-figures')).toHaveTextContent(
+      'deletion 0.21 vs random 0.48 · insertion 0.71',
+    )
     expect(service.maxInFlight).toBe(1)
     const heat = within(screen.getByTestId('model-race_biased')).getByTestId('heatmap')
     expect(heat).toHaveAttribute('src', 'data:image/png;base64,IG-0-race_biased-White')
@@ -107,6 +117,19 @@ describe('AnalyzePage', () => {
       'src',
       'data:image/png;base64,GC-0-age-30-39',
     )
+    expect(within(screen.getByTestId('model-age')).getByTestId('faithfulness-meaning')).toHaveTextContent('points at what the model uses')
+  })
+
+  it('stops asking for faithfulness when the service answers without it', async () => {
+    service.measuresFaithfulness = false
+    render(<AnalyzePage />)
+    await userEvent.upload(screen.getByLabelText('Photo to analyse'), photo())
+    await waitFor(() => expect(screen.getByTestId('compare-summary')).toBeInTheDocument())
+    expect(service.paths().slice(1, 3)).toEqual([
+      '/analyses/abc123/faces/0/explanations/age?target=30-39&explain=both&faithfulness=true',
+      '/analyses/abc123/faces/0/explanations/gender?target=Female&explain=integrated_gradients',
+    ])
+    expect(screen.queryByTestId('faithfulness')).toBeNull()
   })
 
   it('puts a class switch ahead of the explanations still waiting', async () => {
@@ -122,7 +145,7 @@ describe('AnalyzePage', () => {
     expect(within(race).getByRole('button', { name: /^Indian:/ })).toHaveAttribute('aria-pressed', 'true')
     service.release()
     await waitFor(() => expect(within(race).getByTestId('explained-target')).toHaveTextContent('Indian'))
-    expect(service.paths()[2]).toBe('/analyses/abc123/faces/0/explanations/race?target=Indian&explain=both')
+    expect(service.paths()[2]).toBe('/analyses/abc123/faces/0/explanations/race?target=Indian&explain=both&faithfulness=true')
     expect(within(race).getByTestId('heatmap')).toHaveAttribute('src', 'data:image/png;base64,IG-0-race-Indian')
     expect(within(race).getByRole('combobox', { name: 'Explain class' })).toHaveValue('Indian')
   })
@@ -140,7 +163,7 @@ describe('AnalyzePage', () => {
         'data:image/png;base64,IG-1-race_biased-Black',
       ),
     )
-    expect(service.paths()).toContain('/analyses/abc123/faces/1/explanations/age?target=60-69&explain=integrated_gradients')
+    expect(service.paths()).toContain('/analyses/abc123/faces/1/explanations/age?target=60-69&explain=both&faithfulness=true')
   })
 
   it('recomputes Integrated Gradients, and the comparison, with new options', async () => {
@@ -156,10 +179,10 @@ describe('AnalyzePage', () => {
     await waitFor(() => expect(screen.getByTestId('progress')).toHaveTextContent('All explanations ready'))
     const again = service.paths().slice(before)
     expect(again).toEqual([
-      '/analyses/abc123/faces/0/explanations/age?target=30-39&explain=integrated_gradients&ig_steps=64',
-      '/analyses/abc123/faces/0/explanations/gender?target=Female&explain=integrated_gradients&ig_steps=64',
-      '/analyses/abc123/faces/0/explanations/race?target=White&explain=integrated_gradients&ig_steps=64',
-      '/analyses/abc123/faces/0/explanations/race_biased?target=White&explain=integrated_gradients&ig_steps=64',
+      '/analyses/abc123/faces/0/explanations/age?target=30-39&explain=integrated_gradients&ig_steps=64&faithfulness=true',
+      '/analyses/abc123/faces/0/explanations/gender?target=Female&explain=integrated_gradients&ig_steps=64&faithfulness=true',
+      '/analyses/abc123/faces/0/explanations/race?target=White&explain=integrated_gradients&ig_steps=64&faithfulness=true',
+      '/analyses/abc123/faces/0/explanations/race_biased?target=White&explain=integrated_gradients&ig_steps=64&faithfulness=true',
       '/analyses/abc123/faces/0/compare?models=race&models=race_biased&method=integrated_gradients&target=White&ig_steps=64',
     ])
     expect(within(screen.getByTestId('model-gender')).getByTestId('heatmap')).toHaveAttribute(

@@ -144,6 +144,8 @@ export function AnalyzePage() {
                       fileStem={stem}
                       onTarget={(label) => setTarget(face.index, model, label)}
                       onRecompute={(steps) => analysis.recomputeIntegratedGradients(face.index, model, target, steps)}
+                      analysisId={result.analysis_id}
+                      ig={settings}
                     />
                   )
                 })}

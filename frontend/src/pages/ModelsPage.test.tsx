@@ -1,6 +1,6 @@
 import { render, screen, within } from '@testing-library/react'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { jsonResponse, modelInfo } from '../test/fixtures'
+import { jsonResponse, LABELS, modelInfo } from '../test/fixtures'
 import { ModelsPage } from './ModelsPage'
 
 afterEach(() => vi.unstubAllGlobals())
@@ -44,6 +44,39 @@ describe('ModelsPage', () => {
     expect(await screen.findByTestId('no-chart')).toHaveTextContent('not available')
     expect(screen.getAllByTestId('model-card')).toHaveLength(4)
     expect(screen.getAllByText('No metrics recorded for this model.')).toHaveLength(4)
+  })
+
+  it('shows the race models’ mean maps by race side by side with the service’s difference, on a row per race', async () => {
+    const maps = (model: string) => Object.fromEntries(LABELS.race.map((race) => [race, `MEAN-${model}-${race}`]))
+    const faces = Object.fromEntries([...LABELS.race.map((race) => [race, 20]), ['all', 140]])
+    serve({
+      models: [
+        { ...modelInfo('race'), mean_attribution_by_race: maps('race'), mean_attribution_all: 'MEAN-race-all', mean_attribution_faces: faces },
+        {
+          ...modelInfo('race_biased'),
+          mean_attribution_by_race: maps('race_biased'),
+          mean_attribution_all: 'MEAN-race_biased-all',
+          mean_attribution_faces: faces,
+          mean_attribution_difference_by_race: Object.fromEntries(LABELS.race.map((race) => [race, `DIFF-${race}`])),
+        },
+      ],
+    })
+    render(<ModelsPage />)
+    const rows = await screen.findAllByTestId('population-row')
+    expect(rows.map((row) => row.dataset.race)).toEqual([...LABELS.race, 'all'])
+    const latino = rows[2]
+    expect(within(latino).getByRole('rowheader')).toHaveTextContent('Latino/Hispanic (20 faces)')
+    expect(within(latino).getByTestId('population-first')).toHaveAttribute('src', 'data:image/png;base64,MEAN-race-Latino_Hispanic')
+    expect(within(latino).getByTestId('population-second')).toHaveAttribute('src', 'data:image/png;base64,MEAN-race_biased-Latino_Hispanic')
+    expect(within(latino).getByTestId('population-difference')).toHaveAttribute('src', 'data:image/png;base64,DIFF-Latino_Hispanic')
+    expect(within(rows[7]).getByRole('rowheader')).toHaveTextContent('All faces (140 faces)')
+    expect(screen.getByRole('columnheader', { name: 'Race (biased training)' })).toBeInTheDocument()
+  })
+
+  it('says so when the bundle has no population maps', async () => {
+    serve({ models: ['race', 'race_biased'].map((name) => modelInfo(name)) })
+    render(<ModelsPage />)
+    expect(await screen.findByTestId('no-population')).toHaveTextContent('not available')
   })
 
   it('reports a service that cannot be reached', async () => {

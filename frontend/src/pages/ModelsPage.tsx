@@ -6,6 +6,7 @@ import { accuracyByRace, accuracyIntervals, isRate } from '../lib/metrics'
 import { AccuracyChart, type Series } from '../components/AccuracyChart'
 import { ErrorBanner } from '../components/ErrorBanner'
 import { Markdown } from '../components/Markdown'
+import { PopulationGrid } from '../components/PopulationGrid'
 import { cardForReaders, classLabel, percent } from '../lib/format'
 
 function scalar(key: string, value: unknown): string | undefined {
@@ -133,6 +134,18 @@ export function ModelsPage() {
           </p>
         )}
       </section>
+      {race && biased && (
+        <section aria-labelledby="population-title" className="population" data-testid="population">
+          <h2 id="population-title">Where the race models look, by race</h2>
+          <p>
+            Each map is a model&apos;s mean Integrated Gradients map of the class it predicted, over validation faces of one
+            race, every face counting equally; {race.display_name} and {biased.display_name} share one colour scale, so
+            their maps can be read against each other. The difference is red where {biased.display_name} relies more on
+            a part of the face, blue where {race.display_name} does.
+          </p>
+          <PopulationGrid first={race} second={biased} />
+        </section>
+      )}
       <section aria-labelledby="cards-title">
         <h2 id="cards-title">Models</h2>
         <div className="card-grid">

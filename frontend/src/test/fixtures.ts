@@ -92,8 +92,9 @@ export function comparison(target: string, method: Comparison['method'] = 'integ
       { region: 'eyes and brows', shares: { race: 0.31, race_biased: 0.12 } },
       { region: 'hair, ears and background', shares: { race: 0.1, race_biased: 0.35 } },
     ],
-    summary: `For '${target}' race_biased looks 25 points more at hair, ears and background than race.`,
+    summary: `Explaining “${target}”: Race rates it 61% likely, Race (biased training) 22%. On one scale, Race (biased training)'s map is 2.6× weaker than Race's.`,
     probabilities: { race: 0.61, race_biased: 0.22 },
+    strength: { race: 0.21, race_biased: 0.08 },
   }
 }
 

@@ -1,0 +1,104 @@
+import { useEffect, useState } from 'react'
+import { fetchClassGrid } from '../api/client'
+import { ApiError, errorMessage } from '../api/errors'
+import { METHOD_NAMES, type ClassGrid, type Face, type IgOptions, type Method } from '../api/types'
+import { classLabel, inModelOrder, percent } from '../lib/format'
+import { ColourScale } from './ColourScale'
+import { Overlay } from './Overlay'
+
+interface Props {
+  analysisId: string
+  face: Face
+  model: string
+  /** the model's display name */
+  title: string
+  method: Method
+  opacity: number
+  ig?: IgOptions
+}
+
+interface Loaded {
+  grid?: ClassGrid
+  error?: ApiError
+}
+
+/**
+ * On request, every class of one model explained with the chosen method on ONE colour scale, so
+ * what speaks for each class can be read against the others.
+ */
+export function ClassGridView({ analysisId, face, model, title, method, opacity, ig }: Props) {
+  const [open, setOpen] = useState(false)
+  const { ig_steps, ig_rule, ig_output } = ig ?? {}
+  const key = [analysisId, face.index, model, method, ig_steps, ig_rule, ig_output].join('/')
+  const [loaded, setLoaded] = useState<Record<string, Loaded>>({})
+  const current = loaded[key]
+  const prediction = face.predictions[model]
+  const labels = Object.keys(prediction?.probabilities ?? {})
+
+  useEffect(() => {
+    if (!open || current) return
+    const abort = new AbortController()
+    const options: IgOptions = method === 'integrated_gradients' ? { ig_steps, ig_rule, ig_output } : {}
+    fetchClassGrid({ analysisId, face: face.index, model, method, ...options, signal: abort.signal })
+      .then((grid) => setLoaded((old) => ({ ...old, [key]: { grid } })))
+      .catch((cause: unknown) => {
+        if (abort.signal.aborted) return
+        const error = cause instanceof ApiError ? cause : new ApiError(0, 'network_error', String(cause))
+        setLoaded((old) => ({ ...old, [key]: { error } }))
+      })
+    return () => abort.abort()
+  }, [open, current, key, analysisId, face.index, model, method, ig_steps, ig_rule, ig_output])
+
+  const grid = current?.grid
+  const gridId = `class-grid-${face.index}-${model}`
+  return (
+    <div className="class-grid-block">
+      <button type="button" className="small" aria-expanded={open} aria-controls={gridId} onClick={() => setOpen(!open)}>
+        {open ? 'Hide every class' : 'Show every class'}
+      </button>
+      {open && (
+        <div id={gridId} data-testid="class-grid" aria-label={`${title}: ${METHOD_NAMES[method]} of every class`} role="group">
+          {grid ? (
+            <>
+              <p className="muted class-grid-note">
+                {METHOD_NAMES[grid.method]} of every class on one colour scale: the same colour means the same attribution in
+                every map.
+              </p>
+              <ColourScale
+                map={grid.method === 'grad_cam' ? 'jet' : 'inferno'}
+                low="0"
+                high={grid.scale_max.toPrecision(3)}
+                label={`Colour scale shared by every class of ${title}`}
+              />
+              <ul className="class-grid">
+                {inModelOrder(labels, Object.keys(grid.classes)).map((label) => {
+                  const cell = grid.classes[label]
+                  const predicted = label === prediction?.label
+                  const alt = `${METHOD_NAMES[grid.method]} of ${title} for class ${classLabel(label)}, shared scale`
+                  return (
+                    <li key={label} data-testid="class-grid-cell" data-label={label} className={predicted ? 'predicted' : undefined}>
+                      <Overlay chip={face.aligned_image} heatmap={cell.heatmap} opacity={opacity} alt={alt} />
+                      <span className="class-grid-label">{classLabel(label)}</span>
+                      <span className="muted class-grid-probability" data-testid="class-grid-probability">
+                        {percent(cell.probability)}
+                        {predicted ? ' · predicted' : ''}
+                      </span>
+                    </li>
+                  )
+                })}
+              </ul>
+            </>
+          ) : current?.error ? (
+            <p role="alert" className="error">
+              {errorMessage(current.error)}
+            </p>
+          ) : (
+            <p role="status" className="muted">
+              <span className="spinner" aria-hidden="true" /> Computing {METHOD_NAMES[method]} for all {labels.length} classes…
+            </p>
+          )}
+        </div>
+      )}
+    </div>
+  )
+}
