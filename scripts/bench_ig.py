@@ -35,6 +35,16 @@ REPO = Path(__file__).resolve().parents[1]
 PHOTO = "astronaut.png"
 
 
+def cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
 def p(values: list[float], q: float) -> float:
     return float(np.percentile(np.asarray(values, dtype=np.float64), q))
 
@@ -150,6 +160,57 @@ def bench_model(loaded, chips, ig_defaults, sweep: bool, sweep_n: int, candidate
     return result
 
 
+def seed_grad_cam(model, layer: str, x: np.ndarray) -> np.ndarray:
+    """An eager Grad-CAM of the top class on one image (the seed-equivalent's other half)."""
+    import keras
+    import tensorflow as tf
+
+    aux = keras.Model(model.inputs, [model.get_layer(layer).output, model.get_layer("logits").output])
+    with tf.GradientTape() as tape:
+        features, logits = aux(tf.constant(x[None]), training=False)
+        score = logits[0, int(tf.argmax(logits[0]))]
+    grads = tape.gradient(score, features)
+    return tf.nn.relu(tf.reduce_sum(tf.reduce_mean(grads, axis=(1, 2), keepdims=True) * features, axis=-1)).numpy()
+
+
+def bench_four_models(registry, chips: list[np.ndarray], settings) -> dict:
+    """One aligned face, all four models, through the service's own analysis path at its defaults,
+    against, per model, the seed-equivalent IG plus an eager Grad-CAM; alternating, same chips."""
+    from facexai.analysis import Analyzer
+    from facexai.explain.options import ExplainMethod
+    from facexai.images import DecodedImage
+
+    analyzer = Analyzer.from_settings(registry, settings)
+    models = list(registry.models.values())
+
+    def ours(chip: np.ndarray) -> float:
+        image = DecodedImage(pixels=chip, width=chip.shape[1], height=chip.shape[0], format="png")
+        started = time.perf_counter()
+        analyzer.analyze(image, align=False, methods=set(ExplainMethod))
+        return time.perf_counter() - started
+
+    def seed(chip: np.ndarray) -> float:
+        started = time.perf_counter()
+        for m in models:
+            x = m.prepare(chip)
+            target = int(m.gradcam.maps(x[None])[0].argmax())
+            seed_ig(m.model, x, m.baseline(), target)
+            seed_grad_cam(m.model, m.spec.gradcam_layer, x)
+        return time.perf_counter() - started
+
+    ours(chips[0])  # warm-up: traces every compiled function
+    seed(chips[0])
+    our_times, seed_times = [], []
+    for i, chip in enumerate(chips):
+        for fn, sink in ((ours, our_times), (seed, seed_times))[:: 1 if i % 2 == 0 else -1]:
+            sink.append(fn(chip))
+    return {
+        "four_model_speedup_vs_seed": statistics.median(seed_times) / statistics.median(our_times),
+        "four_model_ours_median_s": statistics.median(our_times),
+        "four_model_seed_median_s": statistics.median(seed_times),
+    }
+
+
 def bench_service(manifest: Path, photo: Path, repeats: int) -> dict:
     from fastapi.testclient import TestClient
 
@@ -181,7 +242,7 @@ def main() -> None:
     )
     parser.add_argument("--manifest", type=Path, default=REPO / "models" / "manifest.json")
     parser.add_argument("--models", nargs="*", default=["race"], help="models to benchmark IG on (default: race)")
-    parser.add_argument("-n", type=int, default=50, help="val chips")
+    parser.add_argument("-n", type=int, default=30, help="val chips for the one-model IG comparison")
     parser.add_argument("--sweep", action="store_true", help="also sweep rules, steps and outputs")
     parser.add_argument("--sweep-n", type=int, default=20)
     parser.add_argument(
@@ -191,6 +252,7 @@ def main() -> None:
         metavar="RULE:STEPS:OUTPUT",
         help="other IG settings to time against the seed on all N chips, e.g. adaptive:48:probability",
     )
+    parser.add_argument("--n-four", type=int, default=30, help="val chips for the four-model comparison")
     parser.add_argument("--repeats", type=int, default=5, help="service calls per mode")
     parser.add_argument("--photo", type=Path, default=REPO.parent / "shared" / "images" / PHOTO)
     args = parser.parse_args()
@@ -221,7 +283,12 @@ def main() -> None:
         chips = load_chips(args.fairface, args.n, m.input_size)
         candidates = [(c.split(":")[0], int(c.split(":")[1]), c.split(":")[2]) for c in args.candidates]
         results.append(bench_model(m, chips, defaults, args.sweep, args.sweep_n, candidates))
+    load_before = os.getloadavg()
+    four = bench_four_models(
+        registry, load_chips(args.fairface, args.n_four, registry.get("race").input_size), settings
+    )
     service = bench_service(manifest, args.photo, args.repeats)
+    load_after = os.getloadavg()
 
     print()
     print(
@@ -238,6 +305,11 @@ def main() -> None:
             f"{r['seed_p90_completeness_error']:13.4f} {r['ig_p90_completeness_error']:13.4f}"
         )
     print(
+        f"one aligned face, four models, service path vs seed-equivalent IG + eager Grad-CAM per model "
+        f"({args.n_four} chips): {four['four_model_ours_median_s']:.2f} s vs {four['four_model_seed_median_s']:.2f} s, "
+        f"{four['four_model_speedup_vs_seed']:.2f}x"
+    )
+    print(
         f"service, one face ({args.photo.name}): first results p50 {service['analyze_first_results_p50_s']:.3f} s, "
         f"full analysis p50 {service['analyze_full_p50_s']:.3f} s"
     )
@@ -245,7 +317,9 @@ def main() -> None:
         "ig_speedup_vs_seed": min(r["speedup"] for r in results),
         "ig_p90_completeness_error": max(r["ig_p90_completeness_error"] for r in results),
         "seed_p90_completeness_error": max(r["seed_p90_completeness_error"] for r in results),
+        **{k: round(v, 3) for k, v in four.items()},
         **service,
+        "load_average_1min": [round(load_before[0], 2), round(load_after[0], 2)],
         "ig_rule": defaults.rule,
         "ig_steps": defaults.steps,
         "ig_output": defaults.output,
@@ -253,7 +327,7 @@ def main() -> None:
         "models": note,
         "per_model": [{k: v for k, v in r.items() if k not in ("sweep", "candidates")} for r in results],
         "candidates": {r["model"]: r.get("candidates", []) for r in results},
-        "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {sys.version.split()[0]}",
+        "machine": f"{cpu_model()}, {os.cpu_count()} cores, Python {sys.version.split()[0]}",
     }
     if args.sweep:
         summary["sweep"] = {r["model"]: r["sweep"] for r in results}
