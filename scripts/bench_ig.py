@@ -292,7 +292,8 @@ def main() -> None:
 
     print()
     print(
-        f"IG on {args.n} FairFace val chips; ours = {defaults.rule}, {defaults.steps} steps, {defaults.output}, "
+        f"IG on {args.n} FairFace val chips; ours = {defaults.rule.value}, {defaults.steps} steps, "
+        f"{defaults.output.value}, "
         f"batch {settings.ig_batch_size}, tf.function; seed = left Riemann, 50 points, one eager batch, probability"
     )
     print(

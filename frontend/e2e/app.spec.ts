@@ -552,5 +552,7 @@ test.describe('on a phone-sized screen', () => {
     await expect(page.getByTestId('population-summary')).toContainText('differs most')
     for (const image of await page.getByTestId('population-difference').all()) await expectRendered(image)
     expect(await overflowing(page, '[data-testid="population"]')).toEqual([])
+    expect(await overflowing(page, '[data-testid="model-card"] header')).toEqual([])
+    expect(await overflowing(page, '[data-testid="model-card"] > p')).toEqual([])
   })
 })

@@ -47,7 +47,8 @@ export function ModelCard({ model }: { model: ModelInfo }) {
       </header>
       <p>{model.description}</p>
       <p className="muted">
-        Task <code>{model.task}</code> · {model.labels.length} classes · {model.architecture} · {model.input_size}×
+        Task <code>{model.task}</code> · {model.labels.length} classes · {model.architecture.replace(/_/g, ' ')} ·{' '}
+        {model.input_size}×
         {model.input_size} input
       </p>
       <p className="labels">{model.labels.map(classLabel).join(' · ')}</p>
