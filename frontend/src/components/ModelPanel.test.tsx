@@ -47,6 +47,16 @@ describe('ModelPanel', () => {
     expect(screen.getByTestId('completeness')).toHaveTextContent('more steps should bring this error down')
   })
 
+  it('does not promise that more steps help when the probability hardly changes along the path', () => {
+    const flat = slot(1.03)
+    const ig = flat.explanation!.integrated_gradients!
+    flat.explanation!.integrated_gradients = { ...ig, output: 'probability', score_input: 0.66, score_baseline: 0.65 }
+    render(<ModelPanel {...base} slot={flat} method="integrated_gradients" onRecompute={() => {}} />)
+    expect(screen.getByTestId('completeness-warning')).toHaveTextContent('hardly changes from the black image')
+    expect(screen.getByTestId('completeness-warning')).toHaveTextContent('(65.0% → 66.0%)')
+    expect(screen.queryByRole('button', { name: /Recompute/ })).toBeNull()
+  })
+
   it('says that Integrated Gradients is on its way while only Grad-CAM is known', () => {
     const waiting: ExplanationSlot = {
       status: { grad_cam: 'done', integrated_gradients: 'loading' },

@@ -5,7 +5,7 @@ import type { ExplanationSlot } from '../hooks/analysisState'
 import { useDisplayName } from '../hooks/modelNames'
 import { faithfulnessFigures, faithfulnessSentence, isFaithful } from '../lib/faithfulness'
 import { classLabel, percent } from '../lib/format'
-import { moreSteps } from '../lib/igSteps'
+import { changeTooSmall, moreSteps } from '../lib/igSteps'
 import { composeOverlayPng, saveBlob } from '../lib/images'
 import { ClassGridView } from './ClassGridView'
 import { Overlay } from './Overlay'
@@ -122,7 +122,14 @@ export function ModelPanel({ face, model, target, slot, method, opacity, signed 
               >
                 {percent(ig.completeness_error, 2)} with {ig.steps} steps
                 <span className="muted"> ({ig.rule.replace('_', ' ')}, {ig.output})</span>
-                {ig.completeness_error > COMPLETENESS_WARNING && (
+                {ig.completeness_error > COMPLETENESS_WARNING && changeTooSmall(ig) && (
+                  <span className="hint" data-testid="completeness-warning">
+                    The class&apos;s probability hardly changes from the black image to this face (
+                    {percent(ig.score_baseline)} → {percent(ig.score_input)}), so this relative error is large even
+                    for an accurate map; more steps will not bring it down much.
+                  </span>
+                )}
+                {ig.completeness_error > COMPLETENESS_WARNING && !changeTooSmall(ig) && (
                   <span className="hint" data-testid="completeness-warning">
                     The map is approximate: more steps should bring this error down.
                     {onRecompute && nextSteps !== undefined && (
