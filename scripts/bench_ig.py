@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import statistics
 import sys
 import tempfile
@@ -33,16 +32,6 @@ from PIL import Image
 
 REPO = Path(__file__).resolve().parents[1]
 PHOTO = "astronaut.png"
-
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
 
 
 def p(values: list[float], q: float) -> float:
@@ -259,7 +248,7 @@ def main() -> None:
 
     if not (args.fairface / "val").is_dir():
         raise SystemExit(f"FairFace val chips not found under {args.fairface} (set --fairface or FACEXAI_FAIRFACE_DIR)")
-    from facexai.config import Settings
+    from facexai.config import Settings, cpu_name
     from facexai.registry import ModelRegistry
 
     settings = Settings()
@@ -328,7 +317,7 @@ def main() -> None:
         "models": note,
         "per_model": [{k: v for k, v in r.items() if k not in ("sweep", "candidates")} for r in results],
         "candidates": {r["model"]: r.get("candidates", []) for r in results},
-        "machine": f"{cpu_model()}, {os.cpu_count()} cores, Python {sys.version.split()[0]}",
+        "machine": f"{cpu_name()}, {os.cpu_count()} cores, Python {sys.version.split()[0]}",
     }
     if args.sweep:
         summary["sweep"] = {r["model"]: r["sweep"] for r in results}

@@ -24,6 +24,7 @@ import keras
 import numpy as np
 
 from facexai.architectures import GRADCAM_LAYER, build_model
+from facexai.config import cpu_name
 from facexai.evaluation.metrics import classification_report, group_accuracy, json_safe
 from facexai.fairface import LabelTable, read_labels
 from facexai.labels import RACE, labels_for
@@ -138,7 +139,7 @@ def hardware() -> dict[str, Any]:
         "keras": keras.__version__,
         "python": platform.python_version(),
         "cpu_count": os.cpu_count(),
-        "cpu": _cpu_name(),
+        "cpu": cpu_name(),
     }
     try:
         info["devices"] = list(keras.distribution.list_devices())
@@ -147,16 +148,6 @@ def hardware() -> dict[str, Any]:
     accelerators = [d for d in info["devices"] if not str(d).lower().startswith("cpu")]
     info["accelerator"] = str(accelerators[0]) if accelerators else None
     return info
-
-
-def _cpu_name() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
 
 
 @dataclass
