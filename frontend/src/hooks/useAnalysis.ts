@@ -3,7 +3,7 @@
 // the queue. The faithfulness of the maps is asked for with the explanation requests, never with
 // the upload, so the first results stay fast. Everything lands in one reducer so the page re-renders as each piece arrives.
 import { useCallback, useEffect, useLayoutEffect, useReducer, useRef, useState } from 'react'
-import { analyze, fetchComparison, fetchExplanation } from '../api/client'
+import { analyze, fetchComparison, fetchExplanation, type ExplanationRequest } from '../api/client'
 import { ApiError } from '../api/errors'
 import { faithfulnessOf, type Explanation, type ExplainMode, type GradCamResult, type IgOptions, type Method } from '../api/types'
 import { isBiasedPair } from '../lib/format'
@@ -98,37 +98,35 @@ export function useAnalysis() {
     dispatch({ type: 'reset' })
   }, [])
 
-  /** Queues the methods of one explanation that are not known yet. */
-  const requestExplanation = useCallback(
-    (face: number, model: string, target: string, wanted: readonly Method[], urgent = false) => {
-      const current = stateRef.current
-      const result = current.result
+  /**
+   * Queues one explanation request under `job` (a queue key: a repeated job is not queued twice)
+   * and dispatches its status and result; `query` builds the request's options when its turn
+   * comes. Dropped when the analysis or the IG options changed meanwhile.
+   */
+  const queueExplanation = useCallback(
+    (
+      face: number,
+      model: string,
+      target: string,
+      methods: Method[],
+      job: string,
+      query: () => Omit<ExplanationRequest, 'analysisId' | 'face' | 'model' | 'target' | 'signal'>,
+      urgent: boolean,
+    ) => {
+      const result = stateRef.current.result
       if (!result) return
       const key = explanationKey(face, model, target)
-      const methods = missingMethods(current.explanations[key], wanted)
-      if (methods.length === 0) return
       const analysisId = result.analysis_id
       const signal = controller.current?.signal
-      const ig: IgOptions = { ig_steps: settings.ig_steps, ig_rule: settings.ig_rule, ig_output: settings.ig_output }
       const version = igVersion.current
       const stillWanted = () => stateRef.current.result?.analysis_id === analysisId && igVersion.current === version
       const queued = queue.current.push(
-        `${analysisId}/${version}/${key}/${methods.join('+')}`,
+        `${analysisId}/${version}/${key}/${job}`,
         async () => {
           if (!stillWanted()) return
           dispatch({ type: 'explanationStatus', key, methods, status: 'loading' })
-          const gradCam = stateRef.current.explanations[key]?.explanation?.grad_cam
           try {
-            const explanation = await fetchExplanation({
-              analysisId,
-              face,
-              model,
-              target,
-              explain: explainFor(methods, gradCam, measuresFaithfulness.current),
-              ...(methods.includes('integrated_gradients') ? ig : {}),
-              faithfulness: measuresFaithfulness.current || undefined,
-              signal,
-            })
+            const explanation = await fetchExplanation({ analysisId, face, model, target, signal, ...query() })
             noteFaithfulness(explanation)
             if (stillWanted()) dispatch({ type: 'explanationLoaded', key, methods, explanation })
           } catch (error) {
@@ -140,7 +138,35 @@ export function useAnalysis() {
       )
       if (queued) dispatch({ type: 'explanationStatus', key, methods, status: 'queued' })
     },
-    [settings.ig_steps, settings.ig_rule, settings.ig_output],
+    [],
+  )
+
+  /** Queues the methods of one explanation that are not known yet. */
+  const requestExplanation = useCallback(
+    (face: number, model: string, target: string, wanted: readonly Method[], urgent = false) => {
+      const key = explanationKey(face, model, target)
+      const methods = missingMethods(stateRef.current.explanations[key], wanted)
+      if (methods.length === 0) return
+      const ig: IgOptions = { ig_steps: settings.ig_steps, ig_rule: settings.ig_rule, ig_output: settings.ig_output }
+      queueExplanation(
+        face,
+        model,
+        target,
+        methods,
+        methods.join('+'),
+        () => ({
+          explain: explainFor(
+            methods,
+            stateRef.current.explanations[key]?.explanation?.grad_cam,
+            measuresFaithfulness.current,
+          ),
+          ...(methods.includes('integrated_gradients') ? ig : {}),
+          faithfulness: measuresFaithfulness.current || undefined,
+        }),
+        urgent,
+      )
+    },
+    [queueExplanation, settings.ig_steps, settings.ig_rule, settings.ig_output],
   )
 
   /**
@@ -148,44 +174,23 @@ export function useAnalysis() {
    * the new map and error replace the old ones.
    */
   const recomputeIntegratedGradients = useCallback(
-    (face: number, model: string, target: string, steps: number) => {
-      const result = stateRef.current.result
-      if (!result) return
-      const key = explanationKey(face, model, target)
-      const methods: Method[] = ['integrated_gradients']
-      const analysisId = result.analysis_id
-      const signal = controller.current?.signal
-      const version = igVersion.current
-      const stillWanted = () => stateRef.current.result?.analysis_id === analysisId && igVersion.current === version
-      const queued = queue.current.push(
-        `${analysisId}/${version}/${key}/integrated_gradients/${steps}`,
-        async () => {
-          if (!stillWanted()) return
-          dispatch({ type: 'explanationStatus', key, methods, status: 'loading' })
-          try {
-            const explanation = await fetchExplanation({
-              analysisId,
-              face,
-              model,
-              target,
-              explain: 'integrated_gradients',
-              ig_steps: steps,
-              ig_rule: settings.ig_rule,
-              ig_output: settings.ig_output,
-              faithfulness: measuresFaithfulness.current || undefined,
-              signal,
-            })
-            if (stillWanted()) dispatch({ type: 'explanationLoaded', key, methods, explanation })
-          } catch (error) {
-            if (signal?.aborted || !stillWanted()) return
-            dispatch({ type: 'explanationStatus', key, methods, status: 'error', error: asApiError(error) })
-          }
-        },
+    (face: number, model: string, target: string, steps: number) =>
+      queueExplanation(
+        face,
+        model,
+        target,
+        ['integrated_gradients'],
+        `integrated_gradients/${steps}`,
+        () => ({
+          explain: 'integrated_gradients',
+          ig_steps: steps,
+          ig_rule: settings.ig_rule,
+          ig_output: settings.ig_output,
+          faithfulness: measuresFaithfulness.current || undefined,
+        }),
         true,
-      )
-      if (queued) dispatch({ type: 'explanationStatus', key, methods, status: 'queued' })
-    },
-    [settings.ig_rule, settings.ig_output],
+      ),
+    [queueExplanation, settings.ig_rule, settings.ig_output],
   )
 
   const requestComparison = useCallback((face: number, method: Method, target: string, urgent = false) => {

@@ -29,7 +29,8 @@ export function saveJson(value: unknown, fileName: string): void {
   saveBlob(new Blob([JSON.stringify(value, null, 2)], { type: 'application/json' }), fileName)
 }
 
-function loadImage(src: string): Promise<HTMLImageElement> {
+/** Decodes an image URL (a data: URL of a base64 PNG, say) in the browser. */
+export function loadImage(src: string): Promise<HTMLImageElement> {
   return new Promise((resolve, reject) => {
     const image = new Image()
     image.onload = () => resolve(image)

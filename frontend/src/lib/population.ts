@@ -3,7 +3,7 @@
 // service sends the maps as PNGs on one shared scale; the difference and the figures are read from
 // their pixels here (an RGBA heatmap carries the value in its alpha, an opaque picture in its brightness).
 import { classLabel } from './format'
-import { pngDataUrl } from './images'
+import { loadImage, pngDataUrl } from './images'
 
 export interface Pixels {
   width: number
@@ -102,15 +102,6 @@ export function populationSentence(rows: RaceFigures[], first: string, second: s
 }
 
 // ---- decoding in the browser (canvas); the functions above are plain arithmetic
-
-function loadImage(src: string): Promise<HTMLImageElement> {
-  return new Promise((resolve, reject) => {
-    const image = new Image()
-    image.onload = () => resolve(image)
-    image.onerror = () => reject(new Error('could not decode image'))
-    image.src = src
-  })
-}
 
 /** A base64 PNG's pixels, drawn at `size` (default its own). */
 export async function decodePng(base64: string, size?: { width: number; height: number }): Promise<Pixels> {
