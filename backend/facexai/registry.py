@@ -152,7 +152,8 @@ class ModelRegistry:
         for m in self.models.values():
             x = m.baseline()
             m.gradcam.maps(x[None])
-            m.ig.attribute(x, target=0, baseline=x, steps=2, rule="midpoint")
+            m.ig.attribute(x, target=0, baseline=x, steps=2, rule="midpoint")  # the fixed rules' function
+            m.ig.attribute(x, target=0, baseline=x, steps=4, rule="adaptive")  # the probe and gradient functions
 
 
 def _prepare(pixels: np.ndarray, preprocess: Callable[[Any], Any]) -> np.ndarray:
