@@ -165,9 +165,9 @@ def seed_grad_cam(model, layer: str, x: np.ndarray) -> np.ndarray:
 def bench_four_models(registry, chips: list[np.ndarray], settings) -> dict:
     """One aligned face, all four models, through the service's own analysis path at its defaults,
     against, per model, the seed-equivalent IG plus an eager Grad-CAM; alternating, same chips."""
-    from facexai.analysis import Analyzer
     from facexai.explain.options import ExplainMethod
-    from facexai.images import DecodedImage
+    from facexai.service.analyzer import Analyzer
+    from facexai.service.images import DecodedImage
 
     analyzer = Analyzer.from_settings(registry, settings)
     models = list(registry.models.values())
@@ -204,7 +204,7 @@ def bench_service(manifest: Path, photo: Path, repeats: int) -> dict:
     from fastapi.testclient import TestClient
 
     from facexai.api.main import create_app
-    from facexai.config import Settings
+    from facexai.service.settings import Settings
 
     settings = Settings(models_manifest=manifest, frontend_dist=Path("/nonexistent"), load_in_background=False)
     data = photo.read_bytes()
@@ -248,22 +248,23 @@ def main() -> None:
 
     if not (args.fairface / "val").is_dir():
         raise SystemExit(f"FairFace val chips not found under {args.fairface} (set --fairface or FACEXAI_FAIRFACE_DIR)")
-    from facexai.config import Settings, cpu_name
-    from facexai.registry import ModelRegistry
+    from facexai.core.machine import cpu_name
+    from facexai.models.registry import ModelRegistry
+    from facexai.service.settings import Settings
 
     settings = Settings()
     tmp = None
     note = "trained bundle"
     manifest = args.manifest
     if not manifest.is_file():
-        from facexai.testing import write_untrained_bundle
+        from facexai.models.untrained import write_untrained_bundle
 
         tmp = tempfile.TemporaryDirectory()
         manifest = write_untrained_bundle(tmp.name, architecture="seed", input_size=224)
         note = "UNTRAINED seed-architecture models (random weights): no trained bundle in models/ yet"
     print(f"models: {note} ({manifest})", flush=True)
     registry = ModelRegistry.load(manifest, ig_batch_size=settings.ig_batch_size)
-    from facexai.analysis import ig_defaults
+    from facexai.service.analyzer import ig_defaults
 
     defaults = ig_defaults(settings)
     results = []

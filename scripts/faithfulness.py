@@ -3,7 +3,7 @@
 For N val chips (val/1.jpg .. val/N.jpg), every model of the manifest (default: the committed
 dlib-ResNet bundle, models/manifest.json) and both methods, the top class is explained as the
 service does (Grad-CAM; Integrated Gradients with the service's defaults) and the map scored by
-``facexai.faithfulness`` (deletion, insertion and random-order deletion, 16 steps, black baseline)
+``facexai.service.faithfulness`` (deletion, insertion and random-order deletion, 16 steps, black baseline)
 through the same Analyzer method the API uses. Prints the median of each score per model and
 method, how often the map's deletion beats the random order, the median cost of one scoring, and
 then one JSON line. FairFace chips are only read: never written, logged or shown.
@@ -42,12 +42,12 @@ def main() -> None:
     if not (args.fairface / "val").is_dir():
         raise SystemExit(f"FairFace val chips not found under {args.fairface} (set --fairface or FACEXAI_FAIRFACE_DIR)")
 
-    from facexai.analysis import Analyzer, ig_defaults
-    from facexai.config import Settings
+    from facexai.core.fairface import load_image
     from facexai.explain.options import ExplainMethod
-    from facexai.fairface import load_image
-    from facexai.faithfulness import SEED, STEPS
-    from facexai.registry import ModelRegistry
+    from facexai.models.registry import ModelRegistry
+    from facexai.service.analyzer import Analyzer, ig_defaults
+    from facexai.service.faithfulness import SEED, STEPS
+    from facexai.service.settings import Settings
 
     settings = Settings()
     ig = ig_defaults(settings)

@@ -23,8 +23,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from facexai.fairface import load_image, read_labels
-from facexai.registry import ModelRegistry
+from facexai.core.fairface import load_image, read_labels
+from facexai.models.registry import ModelRegistry
 from facexai.training.bundle import BundleConfig, phase_data
 
 CANDIDATES = ("res7_relu", "res10_relu", "res13_relu")

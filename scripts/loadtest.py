@@ -34,7 +34,8 @@ import numpy as np
 import psutil
 from PIL import Image, ImageDraw
 
-from facexai.config import Settings, cpu_cores
+from facexai.core.machine import cpu_cores
+from facexai.service.settings import Settings
 
 REPO = Path(__file__).resolve().parents[1]
 FACEXAI = Path(sys.executable).parent / "facexai"

@@ -14,8 +14,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "backend"))  # run without installing
 
-from facexai.fairface import read_labels, write_labels
-from facexai.labels import RACE
+from facexai.core.fairface import read_labels, write_labels
+from facexai.core.labels import RACE
 from facexai.training.biased import BIASED_SHARES, DEFAULT_SEED, make_biased_subset
 from facexai.training.config import default_fairface_dir
 

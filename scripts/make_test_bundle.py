@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import argparse
 
-from facexai.testing import write_untrained_bundle
+from facexai.models.untrained import write_untrained_bundle
 
 
 def main() -> None:

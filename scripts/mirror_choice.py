@@ -14,9 +14,9 @@ from pathlib import Path
 
 import numpy as np
 
-from facexai.dlib_models import build_task_model, dlib_network, read_weights
-from facexai.fairface import LabelTable, decode_images, read_labels
-from facexai.manifest import load_manifest
+from facexai.core.fairface import LabelTable, decode_images, read_labels
+from facexai.models.dlib_tasks import build_task_model, dlib_network, read_weights
+from facexai.models.manifest import load_manifest
 from facexai.training.bundle import BundleConfig, phase_data
 
 

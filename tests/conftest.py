@@ -34,14 +34,14 @@ def fairface_dir() -> Path:
 @pytest.fixture(scope="session")
 def untrained_bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Four small untrained models (age, gender, race, race_biased) and their manifest."""
-    from facexai.testing import write_untrained_bundle
+    from facexai.models.untrained import write_untrained_bundle
 
     return write_untrained_bundle(tmp_path_factory.mktemp("bundle"), architecture="lean", input_size=64)
 
 
 @pytest.fixture(scope="session")
 def app_settings(untrained_bundle: Path):
-    from facexai.config import Settings
+    from facexai.service.settings import Settings
 
     return Settings(
         models_manifest=untrained_bundle,

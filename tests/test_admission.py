@@ -7,10 +7,11 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from facexai.admission import Admission
 from facexai.api.main import create_app
-from facexai.config import Settings, cpu_cores
-from facexai.errors import Busy
+from facexai.core.errors import Busy
+from facexai.core.machine import cpu_cores
+from facexai.service.admission import Admission
+from facexai.service.settings import Settings
 
 
 async def until(condition) -> None:

@@ -14,8 +14,8 @@ from fastapi.testclient import TestClient
 from PIL import Image
 
 from facexai.api.main import create_app
-from facexai.config import Settings
-from facexai.errors import ModelFileMissing
+from facexai.core.errors import ModelFileMissing
+from facexai.service.settings import Settings
 
 MODELS = ["age", "gender", "race", "race_biased"]
 #: what each shared photo must give: 200 (with the number of faces) or its 4xx code
@@ -264,7 +264,7 @@ def wait_for_health(c, status: str, timeout_s: float = 120) -> dict:
 
 
 def test_the_service_answers_while_the_models_load_in_the_background(untrained_bundle, images_dir, monkeypatch):
-    from facexai.registry import ModelRegistry
+    from facexai.models.registry import ModelRegistry
 
     gate = threading.Event()
     real_load = ModelRegistry.load

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from facexai.fairface import COLUMNS, LabelTable, read_labels, write_labels
-from facexai.labels import RACE
+from facexai.core.fairface import COLUMNS, LabelTable, read_labels, write_labels
+from facexai.core.labels import RACE
 from facexai.training.biased import BIASED_SHARES, biased_counts, make_biased_subset
 
 REPO = Path(__file__).resolve().parents[1]

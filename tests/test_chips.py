@@ -1,4 +1,4 @@
-"""facexai.chips.resize_chip, the one resize the service, training and evaluation share: area
+"""facexai.core.chips.resize_chip, the one resize the service, training and evaluation share: area
 averaging when shrinking, bilinear when enlarging, shape (size, size, C) and dtype kept."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ import cv2
 import numpy as np
 import pytest
 
-from facexai.chips import resize_chip
+from facexai.core.chips import resize_chip
 
 
 def random_chip(side: int, seed: int = 0) -> np.ndarray:
@@ -59,7 +59,7 @@ def test_enlarging_is_bilinear(source: int, size: int) -> None:
 
 
 def test_the_service_feeds_each_model_the_chip_resized_as_training_did() -> None:
-    from facexai.store import StoredFace
+    from facexai.service.store import StoredFace
 
     chip = np.random.default_rng(5).integers(0, 256, (300, 300, 3), dtype=np.uint8)
     face = StoredFace(chip=chip)

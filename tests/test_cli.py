@@ -3,7 +3,7 @@ import json
 import pytest
 from PIL import Image
 
-from facexai.cli import main
+from facexai.commands import main
 
 
 def test_analyze_writes_json_and_overlays(untrained_bundle, images_dir, tmp_path, capsys):
@@ -32,7 +32,7 @@ def test_analyze_reports_bad_input(untrained_bundle, images_dir, tmp_path, capsy
 
 
 def test_serve_refuses_without_a_manifest(tmp_path, monkeypatch, capsys):
-    from facexai.config import get_settings
+    from facexai.service.settings import get_settings
 
     monkeypatch.setenv("FACEXAI_MODELS_MANIFEST", str(tmp_path / "none.json"))
     get_settings.cache_clear()
@@ -47,8 +47,8 @@ def test_serve_refuses_a_backbone_other_than_the_one_trained_on(tmp_path, monkey
     """A dlib_resnet manifest whose .dat sha256 differs from the installed file stops start-up,
     naming the package to install, before any model is built."""
 
-    from facexai.config import get_settings
-    from facexai.testing import write_untrained_bundle
+    from facexai.models.untrained import write_untrained_bundle
+    from facexai.service.settings import get_settings
 
     bundle = write_untrained_bundle(tmp_path / "bundle", architecture="lean", input_size=64)
     manifest = json.loads(bundle.read_text())

@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 
-from facexai.comparison import OUTSIDE, compare_maps, region_masks
 from facexai.explain.base import Attribution
 from facexai.explain.options import ExplainMethod
+from facexai.service.comparison import OUTSIDE, compare_maps, region_masks
 
 SIZE = 32
 CHIP = np.full((SIZE, SIZE, 3), 128, np.uint8)

@@ -114,7 +114,7 @@ def test_paths_resolve_from_the_data_dir(tmp_path: Path) -> None:
 #: runs ``facexai train`` in a fresh interpreter and fails if it imported TensorFlow
 TRAIN_WITHOUT_TF = """
 import sys
-from facexai.cli import main
+from facexai.commands import main
 code = main(["train", *sys.argv[1:]])
 assert "tensorflow" not in sys.modules, "facexai train imported TensorFlow before checking its configs"
 sys.exit(code)

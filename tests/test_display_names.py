@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from facexai.labels import labels_for
-from facexai.manifest import ModelSpec, default_display_name, load_manifest
+from facexai.core.labels import labels_for
+from facexai.models.manifest import ModelSpec, default_display_name, load_manifest
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from facexai import dlib_resnet
-from facexai.chips import resize_chip
-from facexai.dlib_resnet import DAT_SHA256, BackboneError, build_backbone, dat_path, read_dat, sha256_of
+from facexai.core.chips import resize_chip
+from facexai.models import dlib_resnet
+from facexai.models.dlib_resnet import DAT_SHA256, BackboneError, build_backbone, dat_path, read_dat, sha256_of
 
 
 @pytest.fixture(scope="module")
@@ -91,7 +91,7 @@ def _weights(net, seed: int = 0) -> dict[str, np.ndarray]:
 
 
 def test_mirror_averaged_model_is_the_mean_of_both_views(net, fairface_dir):
-    from facexai.dlib_models import build_task_model
+    from facexai.models.dlib_tasks import build_task_model
 
     weights = _weights(net)
     chips = _chips(fairface_dir, 3).astype(np.float32)
@@ -109,9 +109,9 @@ def test_mirror_averaged_model_is_the_mean_of_both_views(net, fairface_dir):
 
 
 def test_gradcam_and_ig_on_a_mirror_averaged_model(net, fairface_dir):
-    from facexai.dlib_models import GRADCAM_LAYER, build_task_model
     from facexai.explain.gradcam import GradCam
     from facexai.explain.integrated_gradients import IntegratedGradients
+    from facexai.models.dlib_tasks import GRADCAM_LAYER, build_task_model
 
     model = build_task_model(net, _weights(net), "race", mirror=True)
     chips = _chips(fairface_dir, 2).astype(np.float32)

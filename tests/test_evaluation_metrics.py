@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from facexai.core.labels import GENDER, RACE
 from facexai.evaluation.evaluate import EvalData, bias_table, pair_biased, score_model
 from facexai.evaluation.metrics import (
     bootstrap_ci,
@@ -19,8 +20,7 @@ from facexai.evaluation.metrics import (
     paired_gap,
     precision_recall_f1,
 )
-from facexai.labels import GENDER, RACE
-from facexai.manifest import ModelSpec
+from facexai.models.manifest import ModelSpec
 
 # 3 classes; true 0 x4, 1 x3, 2 x3
 Y_TRUE = np.array([0, 0, 0, 0, 1, 1, 1, 2, 2, 2])
@@ -109,7 +109,7 @@ def test_json_safe_makes_strict_json() -> None:
 
 
 def eval_data(races: list[str], genders: list[str], ages: list[str]) -> EvalData:
-    from facexai.fairface import LabelTable
+    from facexai.core.fairface import LabelTable
 
     rows = [
         {"file": f"val/{i}.jpg", "race": r, "gender": g, "age": a, "service_test": "False"}

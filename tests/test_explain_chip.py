@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from facexai.evaluation.explain_chip import grid_shape
+from facexai.evaluation.chip_explanations import grid_shape
 
 
 @pytest.mark.parametrize(("classes", "shape"), [(2, (1, 2)), (7, (3, 3)), (9, (3, 3)), (4, (2, 2))])
@@ -19,7 +19,7 @@ def test_grid_shape(classes: int, shape: tuple[int, int]) -> None:
 
 
 def test_explain_chip_writes_figures_and_summary(untrained_bundle: Path, tmp_path: Path) -> None:
-    from facexai.cli import main
+    from facexai.commands import main
 
     rng = np.random.default_rng(0)
     (tmp_path / "val").mkdir()
@@ -70,6 +70,6 @@ def test_explain_chip_writes_figures_and_summary(untrained_bundle: Path, tmp_pat
 
 @pytest.mark.parametrize("command", ["explain-chip", "run-test"])  # run-test: the old name, kept as an alias
 def test_explain_chip_rejects_unknown_models(command: str, untrained_bundle: Path, tmp_path: Path) -> None:
-    from facexai.cli import main
+    from facexai.commands import main
 
     assert main([command, "--manifest", str(untrained_bundle), "--models", "nope", "--out", str(tmp_path)]) == 2

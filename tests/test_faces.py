@@ -1,9 +1,9 @@
 import numpy as np
 import pytest
 
-from facexai.errors import NoFaceDetected
-from facexai.faces import CHIP_SIZE, DETECT_MAX_SIDE, FaceAligner
-from facexai.images import decode_image
+from facexai.core.errors import NoFaceDetected
+from facexai.service.faces import CHIP_SIZE, DETECT_MAX_SIDE, FaceAligner
+from facexai.service.images import decode_image
 
 
 @pytest.fixture(scope="module")

@@ -1,10 +1,10 @@
-"""Deletion and insertion scores (facexai.faithfulness): on a model whose answer is known, and through the API."""
+"""Deletion and insertion scores (facexai.service.faithfulness): on a model with a known answer, and via the API."""
 
 import numpy as np
 import pytest
 
 from facexai.explain.options import ExplainMethod
-from facexai.faithfulness import STEPS, curves, pixel_order, score, score_map
+from facexai.service.faithfulness import STEPS, curves, pixel_order, score, score_map
 
 SIZE = 8
 #: the only pixels the toy model looks at: the top-left 2 x 4 block (8 of 64)

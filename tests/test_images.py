@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from facexai.errors import ImageTooLarge, InvalidImage, UnsupportedType
-from facexai.images import decode_image, sniff_format
+from facexai.core.errors import ImageTooLarge, InvalidImage, UnsupportedType
+from facexai.service.images import decode_image, sniff_format
 
 LIMIT = 40_000_000
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+import pytest
+
 PACKAGE = Path(__file__).resolve().parents[1] / "backend" / "facexai"
 
 
@@ -58,27 +60,55 @@ def test_the_walk_sees_imports_inside_functions() -> None:
     assert "facexai.evaluation.evaluate" in imports()["facexai.commands.evaluate"]
 
 
-def test_evaluation_does_not_import_training() -> None:
-    assert offenders("facexai.evaluation", "facexai.training") == []
+#: every folder of the package and what it may import of facexai besides itself (docs/architecture.md)
+LAYERS: dict[str, set[str]] = {
+    "facexai.core": set(),
+    "facexai.explain": {"facexai.core"},
+    "facexai.models": {"facexai.explain", "facexai.core"},
+    "facexai.service": {"facexai.models", "facexai.explain", "facexai.core"},
+    "facexai.api": {"facexai.service", "facexai.models", "facexai.explain", "facexai.core"},
+    "facexai.evaluation": {"facexai.models", "facexai.explain", "facexai.core"},
+    "facexai.training": {"facexai.evaluation", "facexai.models", "facexai.explain", "facexai.core"},
+    "facexai.commands": {
+        "facexai.api",
+        "facexai.service",
+        "facexai.models",
+        "facexai.explain",
+        "facexai.core",
+        "facexai.evaluation",
+        "facexai.training",
+    },
+}
 
 
-def test_only_the_web_app_and_the_commands_import_the_web_app() -> None:
-    assert offenders("facexai", "facexai.api", allowed=("facexai.api", "facexai.commands")) == []
+def layer_of(module: str) -> str | None:
+    return next((layer for layer in LAYERS if within(module, layer)), None)
 
 
-def test_the_explainers_stand_alone() -> None:
-    """facexai.explain knows models only as Keras graphs: not the registry, the service or training."""
-    found = {
+def test_every_module_lives_in_a_layer_folder() -> None:
+    """The tree is the map: nothing but the package's own __init__ sits outside the layer folders."""
+    outside = sorted(m for m in imports() if m != "facexai" and layer_of(m) is None)
+    assert outside == []
+
+
+@pytest.mark.parametrize("layer", sorted(LAYERS))
+def test_each_layer_imports_only_the_layers_below_it(layer: str) -> None:
+    allowed = LAYERS[layer] | {layer}
+    wrong = sorted(
         f"{module} imports {name}"
         for module, names in imports().items()
-        if within(module, "facexai.explain")
+        if within(module, layer)
         for name in names
-        if within(name, "facexai") and not within(name, "facexai.explain")
-    }
-    assert found == set()
+        if within(name, "facexai")
+        and name != "facexai"
+        and layer_of(name) not in allowed
+        and not name.startswith("facexai.__")
+    )
+    assert wrong == []
 
 
-def test_the_domain_does_not_import_the_command_line_or_training() -> None:
-    service = ("facexai.analysis", "facexai.registry", "facexai.store", "facexai.pictures", "facexai.comparison")
-    for layer in ("facexai.commands", "facexai.training", "facexai.evaluation"):
-        assert [o for o in offenders("facexai", layer) if o.split()[0] in service] == [], layer
+def test_the_rules_forbid_what_the_docs_say() -> None:
+    """The table itself: nothing imports upwards, the web app is known only to itself and the CLI."""
+    assert all("facexai.api" not in deps for layer, deps in LAYERS.items() if layer != "facexai.commands")
+    assert "facexai.training" not in LAYERS["facexai.evaluation"]
+    assert LAYERS["facexai.core"] == set() and LAYERS["facexai.explain"] == {"facexai.core"}

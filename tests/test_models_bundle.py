@@ -6,10 +6,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from facexai.dlib_resnet import DAT_SHA256
-from facexai.labels import labels_for
-from facexai.manifest import load_manifest
-from facexai.model_files import load_model
+from facexai.core.labels import labels_for
+from facexai.models.dlib_resnet import DAT_SHA256
+from facexai.models.loaders import load_model
+from facexai.models.manifest import load_manifest
 
 REPO = Path(__file__).resolve().parents[1]
 MODELS = REPO / "models"
@@ -62,7 +62,7 @@ def test_the_population_maps_are_small_and_cover_every_model_and_race(manifest):
     FairFace val, well under 1 MB."""
     import json
 
-    from facexai.population_maps import decode_map, load_pictures
+    from facexai.models.population import decode_map, load_pictures
 
     path = manifest.population_maps_path()
     if path is None:

@@ -12,10 +12,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from facexai.evaluation.population_maps import choose_faces, face_share_map
-from facexai.fairface import LabelTable, write_labels
-from facexai.labels import labels_for
-from facexai.population_maps import decode_map, encode_map
+from facexai.core.fairface import LabelTable, write_labels
+from facexai.core.labels import labels_for
+from facexai.evaluation.population import choose_faces, face_share_map
+from facexai.models.population import decode_map, encode_map
 
 RACES = list(labels_for("race"))
 PER_RACE = 2
@@ -46,7 +46,7 @@ def labelled_set(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 def evaluated(untrained_bundle: Path, labelled_set, tmp_path_factory: pytest.TempPathFactory):
     """``facexai evaluate --population-maps 2 --only-population-maps --store-population-maps`` on a copy
     of the test bundle: (the bundle's manifest, the output folder)."""
-    from facexai.cli import main
+    from facexai.commands import main
 
     bundle = tmp_path_factory.mktemp("bundle_with_maps")
     shutil.copytree(untrained_bundle.parent, bundle, dirs_exist_ok=True)
@@ -127,7 +127,7 @@ def test_get_models_says_null_without_maps(client):
 
 
 def test_a_manifest_without_maps_still_loads_and_saves_without_them(untrained_bundle, tmp_path):
-    from facexai.manifest import load_manifest
+    from facexai.models.manifest import load_manifest
 
     manifest = load_manifest(untrained_bundle)
     assert manifest.population_maps == "" and manifest.population_maps_path() is None

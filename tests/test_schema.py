@@ -25,7 +25,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from facexai.api.main import create_app
-from facexai.config import Settings
+from facexai.service.settings import Settings
 
 CHECKS = [
     not_a_server_error,

@@ -9,8 +9,8 @@ import keras
 import numpy as np
 import pytest
 
-from facexai.fairface import load_image, read_labels
-from facexai.labels import labels_for
+from facexai.core.fairface import load_image, read_labels
+from facexai.core.labels import labels_for
 from facexai.training.bundle import BundleConfig, phase_data, train_bundle
 
 
@@ -61,7 +61,7 @@ def test_train_interrupt_resume_export_and_serve(fairface_dir, tmp_path, images_
     assert any("epoch 2/2" in m for m in messages)
     assert summary["phases"]["biased"]["n_train"] < balanced["n_train"]
 
-    from facexai.registry import ModelRegistry
+    from facexai.models.registry import ModelRegistry
     from facexai.training.export import export_bundle
 
     out = tmp_path / "models"

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from facexai.fairface import DataError, LabelTable, read_labels
-from facexai.labels import AGE, RACE
+from facexai.core.fairface import DataError, LabelTable, read_labels
+from facexai.core.labels import AGE, RACE
 from facexai.training.data import load_split
 
 
@@ -67,7 +67,7 @@ def test_missing_column_is_an_error(tmp_path: Path) -> None:
 
 
 def test_image_cache_decodes_each_file_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from facexai import fairface
+    from facexai.core import fairface
     from facexai.training import data
 
     for i, colour in enumerate([(250, 0, 0), (0, 250, 0), (0, 0, 250)]):

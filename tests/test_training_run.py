@@ -12,8 +12,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from facexai.labels import RACE
-from facexai.manifest import load_manifest
+from facexai.core.labels import RACE
+from facexai.models.manifest import load_manifest
 
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")
 VAL_ROWS = 32
@@ -84,8 +84,8 @@ def test_manifest_entry(tiny_run) -> None:
 def test_saved_model_loads_and_matches_its_metrics(tiny_run, fairface_dir: Path) -> None:
     import keras
 
-    from facexai.fairface import read_labels
-    from facexai.preprocessing import preprocess
+    from facexai.core.fairface import read_labels
+    from facexai.models.preprocessing import preprocess
     from facexai.training.data import load_split
 
     result, config, _ = tiny_run
@@ -122,7 +122,7 @@ def test_saved_file_has_no_optimizer_state(tiny_run) -> None:
 
 
 def test_the_service_registry_loads_the_trained_bundle(tiny_run) -> None:
-    from facexai.registry import ModelRegistry
+    from facexai.models.registry import ModelRegistry
 
     _, config, _ = tiny_run
     registry = ModelRegistry.load(config.manifest_path, ig_batch_size=4)
@@ -133,7 +133,7 @@ def test_the_service_registry_loads_the_trained_bundle(tiny_run) -> None:
 
 
 def test_evaluate_reproduces_the_validation_accuracy(tiny_run, fairface_dir: Path, tmp_path: Path) -> None:
-    from facexai.cli import main
+    from facexai.commands import main
 
     result, config, _ = tiny_run
     out = tmp_path / "eval"

@@ -6,12 +6,12 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Query, Request
 
-from facexai.admission import Admission
-from facexai.analysis import Analyzer
-from facexai.config import Settings
-from facexai.errors import InvalidParameter, ModelsNotReady
+from facexai.core.errors import InvalidParameter, ModelsNotReady
 from facexai.explain.options import ExplainedOutput, IGOptions, QuadratureRule
-from facexai.registry import ModelRegistry
+from facexai.models.registry import ModelRegistry
+from facexai.service.admission import Admission
+from facexai.service.analyzer import Analyzer
+from facexai.service.settings import Settings
 
 
 def get_app_settings(request: Request) -> Settings:

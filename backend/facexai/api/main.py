@@ -12,12 +12,12 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from facexai import __version__
-from facexai.admission import Admission
 from facexai.api.deps import declare_ig_steps_maximum
-from facexai.api.errors import install_error_handlers
+from facexai.api.handlers import install_error_handlers
+from facexai.api.limits import ENVELOPE_BYTES, BodyLimit, keep_uploads_in_memory
 from facexai.api.routes import analyses, analyze, models
-from facexai.api.upload import ENVELOPE_BYTES, BodyLimit, keep_uploads_in_memory
-from facexai.config import Settings, get_settings
+from facexai.service.admission import Admission
+from facexai.service.settings import Settings, get_settings
 
 log = logging.getLogger("facexai")
 
@@ -33,8 +33,8 @@ class Loading:
 
 def build_state(app: FastAPI, settings: Settings) -> None:
     """Load the models and build everything requests use (TensorFlow is imported here, not at import time)."""
-    from facexai.analysis import Analyzer
-    from facexai.registry import ModelRegistry
+    from facexai.models.registry import ModelRegistry
+    from facexai.service.analyzer import Analyzer
 
     loading: Loading = app.state.loading
     registry = ModelRegistry.load(

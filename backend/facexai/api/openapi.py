@@ -6,7 +6,7 @@ import json
 import sys
 
 from facexai.api.main import create_app
-from facexai.config import Settings
+from facexai.service.settings import Settings
 
 
 def main() -> None:

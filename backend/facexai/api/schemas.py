@@ -30,7 +30,7 @@ class ExplainMode(str, Enum):
 
 
 class Result(BaseModel):
-    """A response built from the domain's dataclass of the same shape (facexai.results)."""
+    """A response built from the domain's dataclass of the same shape (facexai.service.results)."""
 
     model_config = ConfigDict(from_attributes=True)
 

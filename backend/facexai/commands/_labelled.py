@@ -7,7 +7,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from facexai.manifest import Manifest
+from facexai.models.manifest import Manifest
 
 
 def add_labelled_set_arguments(p: argparse.ArgumentParser) -> None:
@@ -33,7 +33,7 @@ def progress_log(json_to_stdout: bool) -> Callable[[str], None]:
 
 def load_manifest_with(path: Path, names: list[str] | None, log: Callable[[str], None]) -> Manifest | None:
     """The manifest, or None (after saying why) when it lacks one of ``names``."""
-    from facexai.manifest import load_manifest
+    from facexai.models.manifest import load_manifest
 
     manifest = load_manifest(path)
     unknown = sorted(set(names or ()) - set(manifest.names))

@@ -51,13 +51,13 @@ def _save_images(node: object, out: Path, stem: str) -> object:
 
 
 def run(args: argparse.Namespace) -> int:
-    from facexai.analysis import Analyzer, ig_defaults
     from facexai.api.schemas import AnalyzeResponse, ExplainMode
-    from facexai.config import Settings
-    from facexai.errors import FacexaiError
-    from facexai.faces import DETECT_MAX_SIDE
-    from facexai.images import decode_image
-    from facexai.registry import ModelRegistry
+    from facexai.core.errors import FacexaiError
+    from facexai.models.registry import ModelRegistry
+    from facexai.service.analyzer import Analyzer, ig_defaults
+    from facexai.service.faces import DETECT_MAX_SIDE
+    from facexai.service.images import decode_image
+    from facexai.service.settings import Settings
 
     settings = Settings(**({"models_manifest": args.manifest} if args.manifest else {}))
     try:

@@ -13,7 +13,7 @@ from facexai.commands._labelled import add_labelled_set_arguments, load_manifest
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from facexai.manifest import Manifest
+    from facexai.models.manifest import Manifest
 
     Log = Callable[[str], None]
 
@@ -104,8 +104,8 @@ def population_maps(
     args: argparse.Namespace, manifest: Manifest, out: Path, figures: dict[str, list[str]], log: Log
 ) -> dict:
     """Compute and write the population maps; returns what evaluation.json says about them."""
-    from facexai.evaluation.population_maps import compute_population_maps, write_population_pictures
-    from facexai.fairface import keep_present, read_labels
+    from facexai.core.fairface import keep_present, read_labels
+    from facexai.evaluation.population import compute_population_maps, write_population_pictures
 
     present = keep_present(read_labels(args.labels).head(args.limit), args.images)
     data = compute_population_maps(

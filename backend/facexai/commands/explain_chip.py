@@ -51,10 +51,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     import numpy as np
 
-    from facexai.evaluation.explain_chip import Sample, explain_sample
+    from facexai.core.fairface import read_labels
+    from facexai.evaluation.chip_explanations import Sample, explain_sample
     from facexai.evaluation.metrics import json_safe
-    from facexai.fairface import read_labels
-    from facexai.registry import ModelRegistry
+    from facexai.models.registry import ModelRegistry
 
     log = progress_log(args.json)
     manifest = load_manifest_with(args.manifest, args.models, log)

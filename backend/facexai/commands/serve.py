@@ -17,9 +17,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     import logging
 
-    from facexai.config import get_settings
-    from facexai.manifest import ManifestError, load_manifest
-    from facexai.model_files import BackboneError, check_backbones
+    from facexai.models.loaders import BackboneError, check_backbones
+    from facexai.models.manifest import ManifestError, load_manifest
+    from facexai.service.settings import get_settings
 
     logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     # Checked before TensorFlow is imported, so a missing model is reported at once, by name.

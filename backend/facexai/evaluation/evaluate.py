@@ -16,13 +16,13 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from facexai.core.fairface import LabelTable, decode_images, keep_present, read_labels
+from facexai.core.labels import TASK_LABELS
 from facexai.evaluation.metrics import DEFAULT_BOOT, bootstrap_ci, classification_report, group_accuracy, paired_gap
-from facexai.fairface import LabelTable, decode_images, keep_present, read_labels
-from facexai.labels import TASK_LABELS
-from facexai.manifest import Manifest, ModelSpec
+from facexai.models.manifest import Manifest, ModelSpec
 
 if TYPE_CHECKING:
-    from facexai.registry import LoadedModel
+    from facexai.models.registry import LoadedModel
 
 Log = Callable[[str], None]
 #: the columns every model is broken down by, in the labels' order
@@ -159,7 +159,7 @@ def evaluate_manifest(
     log: Log = print,
 ) -> dict[str, Any]:
     """Load each chosen model through the service's registry, one at a time, predict the set, and score it."""
-    from facexai.registry import ModelRegistry  # imports Keras
+    from facexai.models.registry import ModelRegistry  # imports Keras
 
     specs = [manifest.get(n) for n in names] if names else list(manifest.models)
     results: dict[str, Any] = {}

@@ -1,7 +1,7 @@
 """Explanation methods. ``EXPLAINERS`` is the one table of them: a method's name -> how to build it
 for a model. Callers (the registry, the analysis) go through this table and the shared
 :class:`~facexai.explain.base.Explainer` call shape, so a new method is one class and one row here
-(and its picture in ``facexai.pictures``).
+(and its picture in ``facexai.service.pictures``).
 
 TensorFlow is imported only when this table is used, not by ``facexai.explain.options`` or
 ``facexai.explain.render``.

@@ -40,7 +40,7 @@ class GradCam(Explainer):
 
     @staticmethod
     def _fold_mirror(cams, n):
-        """A model that averages each image with its mirror image (facexai.dlib_models) has feature
+        """A model that averages each image with its mirror image (facexai.models.dlib_tasks) has feature
         maps for both views, (2N, h, w): flip the mirrored view's maps back and average them."""
 
         def fold():

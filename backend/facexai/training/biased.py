@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from facexai.fairface import LabelTable
-from facexai.labels import RACE
+from facexai.core.fairface import LabelTable
+from facexai.core.labels import RACE
 
 #: target share of each race (sums to 1.0)
 BIASED_SHARES: dict[str, float] = {

@@ -29,9 +29,9 @@ from typing import Any
 
 import numpy as np
 
-from facexai.dlib_resnet import DAT_SHA256, FROZEN_STEM, INPUT_SIZE, read_dat, verified_dat_path
-from facexai.fairface import LabelTable, decode_images, keep_present, read_labels
-from facexai.labels import labels_for
+from facexai.core.fairface import LabelTable, decode_images, keep_present, read_labels
+from facexai.core.labels import labels_for
+from facexai.models.dlib_resnet import DAT_SHA256, FROZEN_STEM, INPUT_SIZE, read_dat, verified_dat_path
 from facexai.training.biased import DEFAULT_SEED as BIASED_SEED
 from facexai.training.biased import make_biased_subset
 
@@ -225,7 +225,7 @@ def build_training_model(net: Any, config: BundleConfig) -> tuple[Any, Any]:
     import keras
     from keras import layers
 
-    from facexai.dlib_resnet import build_backbone
+    from facexai.models.dlib_resnet import build_backbone
 
     scaled_dense = _scaled_dense_class()
     inputs = keras.Input((INPUT_SIZE, INPUT_SIZE, 3), name="rgb", dtype="float32")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from facexai.manifest import ModelSpec
+from facexai.models.manifest import ModelSpec
 from facexai.training.modelcard import LIMITATIONS, NOT_FOR, card_header, metrics_tables, pct
 
 

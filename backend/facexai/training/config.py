@@ -16,8 +16,8 @@ from typing import Any, get_type_hints
 
 import tomllib
 
-#: the repository root (backend/facexai/training/config.py -> ../../../..)
-REPO_ROOT = Path(__file__).resolve().parents[3]
+from facexai.core.machine import REPO_ROOT
+
 FAIRFACE_ENV = "FACEXAI_FAIRFACE_DIR"
 
 

@@ -1,6 +1,6 @@
 """FairFace splits for training: decoded once into memory and kept across runs in one process.
 
-The label files and images are read by facexai.fairface (shared with evaluation); this adds the
+The label files and images are read by facexai.core.fairface (shared with evaluation); this adds the
 training side: a cache of decoded chips and a split of images with the task's class indices.
 """
 
@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from facexai.fairface import DataError, LabelTable, decode_images, keep_present
+from facexai.core.fairface import DataError, LabelTable, decode_images, keep_present
 
 
 class ImageCache:

@@ -11,10 +11,10 @@ from typing import Any
 
 import numpy as np
 
-from facexai.dlib_models import ARCHITECTURE, GRADCAM_LAYER, PREPROCESSING, read_weights
-from facexai.dlib_resnet import DAT_FILE, DAT_SHA256, INPUT_SIZE, PACKAGE, PACKAGE_VERSION
-from facexai.labels import labels_for
-from facexai.manifest import Manifest, ModelSpec
+from facexai.core.labels import labels_for
+from facexai.models.dlib_resnet import DAT_FILE, DAT_SHA256, INPUT_SIZE, PACKAGE, PACKAGE_VERSION
+from facexai.models.dlib_tasks import ARCHITECTURE, GRADCAM_LAYER, PREPROCESSING, read_weights
+from facexai.models.manifest import Manifest, ModelSpec
 from facexai.training.bundle import TASKS, BundleConfig, save_weights, write_log_csv
 
 BACKBONE: dict[str, str] = {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from facexai.manifest import ModelSpec
+from facexai.models.manifest import ModelSpec
 
 
 def hardware_line(hw: dict[str, Any]) -> str:

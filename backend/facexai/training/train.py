@@ -23,13 +23,13 @@ from typing import Any
 import keras
 import numpy as np
 
-from facexai.architectures import GRADCAM_LAYER, build_model
-from facexai.config import cpu_name
+from facexai.core.fairface import LabelTable, read_labels
+from facexai.core.labels import RACE, labels_for
+from facexai.core.machine import cpu_name
 from facexai.evaluation.metrics import classification_report, group_accuracy, json_safe
-from facexai.fairface import LabelTable, read_labels
-from facexai.labels import RACE, labels_for
-from facexai.manifest import ModelSpec, load_or_new_manifest
-from facexai.preprocessing import get_preprocessor
+from facexai.models.architectures import GRADCAM_LAYER, build_model
+from facexai.models.manifest import ModelSpec, load_or_new_manifest
+from facexai.models.preprocessing import get_preprocessor
 from facexai.training.biased import make_biased_subset
 from facexai.training.config import Config, to_toml
 from facexai.training.data import ImageCache, Split, load_split
@@ -39,7 +39,7 @@ Log = Callable[[str], None]
 
 
 class Preprocess(keras.layers.Layer):
-    """Cast pixels to float32 and apply a named transform from facexai.preprocessing."""
+    """Cast pixels to float32 and apply a named transform from facexai.models.preprocessing."""
 
     def __init__(self, transform: str, **kwargs: Any) -> None:
         super().__init__(**kwargs)

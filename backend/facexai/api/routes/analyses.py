@@ -6,7 +6,7 @@ from fastapi import APIRouter, Path, Query
 from starlette.concurrency import run_in_threadpool
 
 from facexai.api.deps import AdmissionDep, AnalyzerDep, IGOptionsDep, MeasureFaithfulness
-from facexai.api.errors import UNAVAILABLE
+from facexai.api.handlers import UNAVAILABLE
 from facexai.api.schemas import ClassGrid, Comparison, ErrorResponse, ExplainMethod, ExplainMode, Explanation
 
 router = APIRouter(prefix="/analyses", tags=["analysis"])

@@ -6,11 +6,11 @@ from fastapi import APIRouter, File, Query, UploadFile
 from starlette.concurrency import run_in_threadpool
 
 from facexai.api.deps import AdmissionDep, AnalyzerDep, IGOptionsDep, MeasureFaithfulness, SettingsDep
-from facexai.api.errors import UNAVAILABLE
+from facexai.api.handlers import UNAVAILABLE
 from facexai.api.schemas import AnalyzeResponse, ErrorResponse, ExplainMode
-from facexai.errors import UploadTooLarge
-from facexai.faces import DETECT_MAX_SIDE
-from facexai.images import decode_image
+from facexai.core.errors import UploadTooLarge
+from facexai.service.faces import DETECT_MAX_SIDE
+from facexai.service.images import decode_image
 
 router = APIRouter(tags=["analysis"])
 

@@ -7,7 +7,7 @@ from fastapi.responses import JSONResponse
 
 from facexai.api.deps import RegistryDep
 from facexai.api.schemas import HealthResponse, ModelInfo, ModelsResponse
-from facexai.population_maps import PopulationPictures, load_pictures
+from facexai.models.population import PopulationPictures, load_pictures
 
 router = APIRouter(tags=["service"])
 

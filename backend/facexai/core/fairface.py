@@ -3,7 +3,7 @@
 A label CSV has the columns ``file,age,gender,race,service_test`` with ``file`` relative to the
 image root. Rows whose image is missing are found by ``keep_present`` so callers can report and
 skip them. Images are decoded in parallel (PIL releases the GIL while decoding) straight into one
-uint8 array at the model's input size, resized the service's way (facexai.chips.resize_chip).
+uint8 array at the model's input size, resized the service's way (facexai.core.chips.resize_chip).
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from facexai.chips import resize_chip
-from facexai.labels import labels_for
+from facexai.core.chips import resize_chip
+from facexai.core.labels import labels_for
 
 COLUMNS: tuple[str, ...] = ("file", "age", "gender", "race", "service_test")
 #: the columns every label table needs (service_test is optional for evaluation sets)
@@ -50,7 +50,7 @@ class LabelTable:
         return LabelTable(self.rows[:n] if n > 0 else list(self.rows), self.source)
 
     def encode(self, task: str) -> np.ndarray:
-        """Class indices in the task's label order (see facexai.labels)."""
+        """Class indices in the task's label order (see facexai.core.labels)."""
         index = {label: i for i, label in enumerate(labels_for(task))}
         try:
             return np.array([index[row[task]] for row in self.rows], dtype=np.int32)

@@ -21,7 +21,7 @@ import numpy as np
 
 from facexai.explain import render
 from facexai.explain.options import ExplainMethod
-from facexai.results import Faithfulness
+from facexai.service.results import Faithfulness
 
 #: points per curve minus one: 0%, 6.25%, ..., 100% of the pixels removed or inserted
 STEPS = 16

@@ -37,7 +37,7 @@ class Prediction:
 
 @dataclass
 class Faithfulness:
-    """A map's deletion and insertion scores (``facexai.faithfulness``): the explained class's mean
+    """A map's deletion and insertion scores (``facexai.service.faithfulness``): the explained class's mean
     probability along each curve, in [0, 1]."""
 
     deletion_auc: float  # pixels removed in the map's order: lower is better

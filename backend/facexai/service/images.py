@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
 
-from facexai.errors import ImageTooLarge, InvalidImage, UnsupportedType
+from facexai.core.errors import ImageTooLarge, InvalidImage, UnsupportedType
 
 #: PIL format name -> what we call it; anything else PIL can open is refused as unsupported
 ACCEPTED_FORMATS = {

@@ -16,15 +16,15 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import keras
 import numpy as np
 
-from facexai.errors import ModelFileMissing, UnknownLabel, UnknownModel
+from facexai.core.errors import ModelFileMissing, UnknownLabel, UnknownModel
 from facexai.explain import ExplainerConfig, build_explainers
 from facexai.explain.base import Explainer
 from facexai.explain.gradcam import GradCam
 from facexai.explain.integrated_gradients import IntegratedGradients
 from facexai.explain.options import ExplainMethod
-from facexai.manifest import Manifest, ModelSpec, load_manifest
-from facexai.model_files import load_model
-from facexai.preprocessing import get_preprocessor
+from facexai.models.loaders import load_model
+from facexai.models.manifest import Manifest, ModelSpec, load_manifest
+from facexai.models.preprocessing import get_preprocessor
 
 log = logging.getLogger(__name__)
 

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from facexai.architectures import GRADCAM_LAYER, build_model
-from facexai.labels import labels_for
-from facexai.manifest import Manifest, ModelSpec
+from facexai.core.labels import labels_for
+from facexai.models.architectures import GRADCAM_LAYER, build_model
+from facexai.models.manifest import Manifest, ModelSpec
 
 DEFAULT_MODELS: tuple[tuple[str, str], ...] = (
     ("age", "age"),

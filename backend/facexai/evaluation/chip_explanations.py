@@ -18,14 +18,14 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 
+from facexai.core.fairface import load_image
 from facexai.explain import render
 from facexai.explain.base import Attribution
 from facexai.explain.options import ExplainedOutput, IGOptions, QuadratureRule
-from facexai.fairface import load_image
-from facexai.manifest import ModelSpec
+from facexai.models.manifest import ModelSpec
 
 if TYPE_CHECKING:
-    from facexai.registry import LoadedModel
+    from facexai.models.registry import LoadedModel
 
 DPI = 110
 
@@ -50,7 +50,7 @@ def explain_sample(
 ) -> dict[str, Any]:
     """Write ``<model>_explanation.png`` and ``<model>_ig_per_class.png``; return the numbers.
 
-    ``loaded`` comes from facexai.registry, so the explainers are the service's own."""
+    ``loaded`` comes from facexai.models.registry, so the explainers are the service's own."""
     spec = loaded.spec
     face = load_image(sample.path, spec.input_size)
     x = loaded.prepare(face)

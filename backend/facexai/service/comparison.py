@@ -1,6 +1,6 @@
 """Two models' maps of one class side by side: one shared scale, their difference, where they differ.
 
-Pure NumPy on maps the explainers produced; ``facexai.analysis`` runs the models.
+Pure NumPy on maps the explainers produced; ``facexai.service.analyzer`` runs the models.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import numpy as np
 from facexai.explain import render
 from facexai.explain.base import Attribution
 from facexai.explain.options import ExplainMethod
-from facexai.results import Comparison, RegionShare
+from facexai.service.results import Comparison, RegionShare
 
 # Face regions on the aligned chip, as fractions of its side (x0, y0, x1, y1), first match wins.
 # Measured from dlib's 68 landmarks on chips cut at padding 0.25: brows y ~0.22, eyes y ~0.31,

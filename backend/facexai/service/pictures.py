@@ -1,4 +1,4 @@
-"""An explanation's numbers to what a person sees: PNG overlays and heatmaps (``facexai.results``).
+"""An explanation's numbers to what a person sees: PNG overlays and heatmaps (``facexai.service.results``).
 
 ``PICTURES`` is the table from a method to its renderer, next to ``facexai.explain.EXPLAINERS``;
 the colour scales themselves are in ``facexai.explain.render``.
@@ -14,7 +14,7 @@ import numpy as np
 from facexai.explain import render
 from facexai.explain.base import Attribution
 from facexai.explain.options import ExplainedOutput, ExplainMethod, QuadratureRule
-from facexai.results import ClassGrid, ClassMap, GradCamResult, IntegratedGradientsResult, MethodResult
+from facexai.service.results import ClassGrid, ClassMap, GradCamResult, IntegratedGradientsResult, MethodResult
 
 #: IG's baseline as the API reports it: the black image in pixel space, before preprocessing
 BASELINE = "black"

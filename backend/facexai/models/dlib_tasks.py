@@ -2,7 +2,7 @@
 the weights training changed from a ``.npz`` in models/, then one task's head.
 
 A weights file maps ``"<layer>/kernel"`` and ``"<layer>/bias"`` to arrays: backbone layers by
-their :mod:`facexai.dlib_resnet` names (only those that training changed) and heads as
+their :mod:`facexai.models.dlib_resnet` names (only those that training changed) and heads as
 ``"<head>_logits/kernel"``. Layers absent from the file keep dlib's original weights.
 """
 
@@ -14,8 +14,8 @@ from typing import Any
 
 import numpy as np
 
-from facexai.dlib_resnet import INPUT_SIZE, DatNetwork, backbone_graph, read_dat, verified_dat_path
-from facexai.manifest import DLIB_RESNET
+from facexai.models.dlib_resnet import INPUT_SIZE, DatNetwork, backbone_graph, read_dat, verified_dat_path
+from facexai.models.manifest import DLIB_RESNET
 
 ARCHITECTURE = DLIB_RESNET
 #: Grad-CAM reads the 8x8x128 stage (see docs/training.md for the measurement that chose it)

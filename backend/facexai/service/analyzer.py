@@ -1,9 +1,9 @@
 """One photo in, every face's predictions and explanations out; follow-ups reuse the aligned faces.
 
-The Analyzer only orchestrates: faces come from ``facexai.faces`` (dlib, behind a lock), the aligned
-faces are kept by ``facexai.store``, every method is reached through the models' explainers
-(``facexai.explain.EXPLAINERS``) and drawn by ``facexai.pictures``; two models' maps are compared
-by ``facexai.comparison``. It returns the domain's types (``facexai.results``); the web layer maps them.
+The Analyzer only orchestrates: faces come from ``facexai.service.faces`` (dlib, behind a lock), the aligned
+faces are kept by ``facexai.service.store``, every method is reached through the models' explainers
+(``facexai.explain.EXPLAINERS``) and drawn by ``facexai.service.pictures``; two models' maps are compared
+by ``facexai.service.comparison``. It returns the domain's types (``facexai.service.results``); the web layer maps them.
 """
 
 from __future__ import annotations
@@ -14,18 +14,17 @@ from collections.abc import Collection
 
 import numpy as np
 
-from facexai.comparison import compare_maps
-from facexai.config import Settings
-from facexai.errors import ModelsNotComparable
+from facexai.core.errors import ModelsNotComparable
 from facexai.explain import render
 from facexai.explain.base import Attribution
 from facexai.explain.options import ExplainMethod, IGOptions
-from facexai.faces import FaceAligner, FaceSearch, whole_image_as_face
-from facexai.faithfulness import score_map
-from facexai.images import DecodedImage
-from facexai.pictures import class_grid_picture, picture
-from facexai.registry import LoadedModel, ModelRegistry
-from facexai.results import (
+from facexai.models.registry import LoadedModel, ModelRegistry
+from facexai.service.comparison import compare_maps
+from facexai.service.faces import FaceAligner, FaceSearch, whole_image_as_face
+from facexai.service.faithfulness import score_map
+from facexai.service.images import DecodedImage
+from facexai.service.pictures import class_grid_picture, picture
+from facexai.service.results import (
     AnalysisResult,
     ClassGrid,
     Comparison,
@@ -35,7 +34,8 @@ from facexai.results import (
     ImageInfo,
     Prediction,
 )
-from facexai.store import AnalysisStore, StoredFace
+from facexai.service.settings import Settings
+from facexai.service.store import AnalysisStore, StoredFace
 
 Methods = Collection[ExplainMethod]
 

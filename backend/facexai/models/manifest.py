@@ -14,7 +14,7 @@ Format (``models/manifest.json``)::
 ``file`` and ``card`` are relative to the manifest's folder. ``display_name`` is what the app shows
 a person; absent, it is derived from ``name`` (default_display_name). An optional top-level
 ``"population_maps": "population_maps.json"`` names the models' mean |IG| maps per race, also
-relative to the folder (facexai.population_maps; written by ``facexai evaluate --population-maps``).
+relative to the folder (facexai.models.population; written by ``facexai evaluate --population-maps``).
 """
 
 from __future__ import annotations
@@ -24,11 +24,11 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from facexai.labels import labels_for
-from facexai.preprocessing import PREPROCESSORS
+from facexai.core.labels import labels_for
+from facexai.models.preprocessing import PREPROCESSORS
 
 MANIFEST_VERSION = 1
-#: the architecture built from dlib's face ResNet plus trained weights (facexai.dlib_models)
+#: the architecture built from dlib's face ResNet plus trained weights (facexai.models.dlib_tasks)
 DLIB_RESNET = "dlib_resnet"
 
 
@@ -59,7 +59,7 @@ class ModelSpec:
     biased: bool = False
     #: dlib_resnet models: the head of ``file`` this model serves, and the backbone it builds on
     #: ({"package", "version", "file", "sha256", "licence"}); ``file`` then holds only the weights
-    #: training changed (facexai.dlib_models)
+    #: training changed (facexai.models.dlib_tasks)
     head: str = ""
     backbone: dict[str, Any] = field(default_factory=dict)
     mirror_average: bool = False

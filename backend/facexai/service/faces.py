@@ -16,7 +16,7 @@ import cv2
 import dlib
 import numpy as np
 
-from facexai.errors import NoFaceDetected
+from facexai.core.errors import NoFaceDetected
 
 #: Detection, the landmarks and the chips all work on the photo resized to this longest side,
 #: never on the full-size photo: FairFace cut its chips from its 800 px photos, our models learnt

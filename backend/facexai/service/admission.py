@@ -17,7 +17,7 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from facexai.errors import Busy
+from facexai.core.errors import Busy
 
 
 class Admission:

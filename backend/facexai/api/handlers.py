@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from facexai.api.schemas import ErrorResponse
-from facexai.errors import FacexaiError
+from facexai.core.errors import FacexaiError
 
 log = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 """Population maps: each model's mean |IG| map of its predicted class over the faces of each race.
 
-``facexai evaluate --population-maps N`` computes them (facexai.evaluation.population_maps) and
+``facexai evaluate --population-maps N`` computes them (facexai.evaluation.population) and
 writes them in the format below; a bundle stores them next to its manifest, which names the file
 (``"population_maps": "population_maps.json"``); ``GET /models`` draws them as PNGs.
 
@@ -31,7 +31,7 @@ import numpy as np
 from PIL import Image
 
 from facexai.explain import render
-from facexai.manifest import Manifest, ModelSpec
+from facexai.models.manifest import Manifest, ModelSpec
 
 FORMAT_VERSION = 1
 #: the side of a stored map, in cells

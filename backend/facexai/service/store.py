@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from facexai.chips import resize_chip
-from facexai.errors import AnalysisNotFound, FaceNotFound
+from facexai.core.chips import resize_chip
+from facexai.core.errors import AnalysisNotFound, FaceNotFound
 
 
 @dataclass

@@ -3,7 +3,7 @@
 The faces are drawn from the label CSV given to ``evaluate`` (FairFace val by default): N per race
 with a fixed seed, fewer where a race has fewer rows. IG runs at the service's defaults
 (``IGOptions()``) from the service's black baseline, explaining the class each model predicts.
-Each face's |IG| is divided by its own sum before averaging (facexai.population_maps says why and
+Each face's |IG| is divided by its own sum before averaging (facexai.models.population says why and
 how the maps are stored). Outputs: ``population_maps.json`` (the bundle's format, ready to store
 next to a manifest), one PNG per model and race as the service draws it, and an overview figure.
 """
@@ -19,11 +19,11 @@ from typing import Any
 import cv2
 import numpy as np
 
+from facexai.core.fairface import LabelTable, decode_images
+from facexai.core.labels import TASK_LABELS
 from facexai.explain.options import ExplainMethod, IGOptions
-from facexai.fairface import LabelTable, decode_images
-from facexai.labels import TASK_LABELS
-from facexai.manifest import Manifest
-from facexai.population_maps import ALL, FORMAT_VERSION, MAP_SIZE, encode_map, render_pictures
+from facexai.models.manifest import Manifest
+from facexai.models.population import ALL, FORMAT_VERSION, MAP_SIZE, encode_map, render_pictures
 
 Log = Callable[[str], None]
 
@@ -61,8 +61,8 @@ def compute_population_maps(
     workers: int = 8,
     log: Log = print,
 ) -> dict[str, Any]:
-    """The maps of every model (or ``names``) in the bundle's format (facexai.population_maps)."""
-    from facexai.registry import ModelRegistry  # imports Keras
+    """The maps of every model (or ``names``) in the bundle's format (facexai.models.population)."""
+    from facexai.models.registry import ModelRegistry  # imports Keras
 
     options = options or IGOptions()
     chosen = choose_faces(table, per_race, seed)
