@@ -14,6 +14,8 @@ import json
 from starlette.formparsers import MultiPartParser
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from facexai.core.errors import UploadTooLarge
+
 #: room for the multipart envelope around the file itself
 ENVELOPE_BYTES = 64 * 1024
 
@@ -58,13 +60,8 @@ class BodyLimit:
         await self.app(scope, replay_receive, send)
 
     async def _refuse(self, send: Send, size: int) -> None:
-        limit_mb = (self.max_body_bytes - ENVELOPE_BYTES) / 1024 / 1024
-        body = json.dumps(
-            {
-                "code": "upload_too_large",
-                "detail": f"the upload is {size / 1024 / 1024:.1f} MB; the limit is {limit_mb:.0f} MB",
-            }
-        ).encode()
+        error = UploadTooLarge.over(size, self.max_body_bytes - ENVELOPE_BYTES)
+        body = json.dumps({"code": error.code, "detail": error.detail}).encode()
         await send(
             {
                 "type": "http.response.start",

@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+import base64
 from enum import Enum
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from facexai.explain.options import ExplainedOutput, ExplainMethod, QuadratureRule
 
 __all__ = ["ExplainMethod", "ExplainedOutput", "QuadratureRule"]  # one definition, in facexai.explain.options
+
+
+def _base64(png: bytes | str) -> str:
+    """The domain's PNG bytes as base64 text (a string is taken as it is: already encoded, or a file name)."""
+    return png if isinstance(png, str) else base64.b64encode(png).decode("ascii")
+
+
+#: a PNG image in JSON: the domain holds the file's bytes (facexai.service.results.Png), the web sends base64
+Base64Png = Annotated[str, BeforeValidator(_base64)]
 
 
 class ExplainMode(str, Enum):
@@ -85,11 +95,11 @@ FAITHFULNESS = "deletion and insertion scores of this map, when asked for with f
 
 
 class IntegratedGradientsResult(Result):
-    image: str = Field(description="base64 PNG: |attribution| heatmap blended over the aligned face")
-    heatmap: str = Field(
+    image: Base64Png = Field(description="base64 PNG: |attribution| heatmap blended over the aligned face")
+    heatmap: Base64Png = Field(
         description="base64 PNG, RGBA: the same heatmap alone, transparent where zero, to overlay at any opacity"
     )
-    signed_image: str = Field(
+    signed_image: Base64Png = Field(
         description="base64 PNG: signed attribution (red: evidence for the target, blue: against) over the face"
     )
     completeness_error: float = Field(description="|sum(attributions) - (F(x) - F(baseline))| / |F(x) - F(baseline)|")
@@ -105,8 +115,8 @@ class IntegratedGradientsResult(Result):
 
 
 class GradCamResult(Result):
-    image: str = Field(description="base64 PNG: Grad-CAM blended over the aligned face")
-    heatmap: str = Field(description="base64 PNG, RGBA: the Grad-CAM map alone, transparent where zero")
+    image: Base64Png = Field(description="base64 PNG: Grad-CAM blended over the aligned face")
+    heatmap: Base64Png = Field(description="base64 PNG, RGBA: the Grad-CAM map alone, transparent where zero")
     layer: str
     max_value: float = Field(description="the map's maximum before normalisation; 0 means no positive evidence")
     elapsed_ms: float
@@ -123,7 +133,7 @@ class Explanation(Result):
 class Face(Result):
     index: int = Field(description="position in `faces`; use it to ask for more explanations")
     box: Box = Field(description="the face in the original photo's pixels (after EXIF orientation)")
-    aligned_image: str = Field(description="base64 PNG: the aligned face chip, at the largest model input size")
+    aligned_image: Base64Png = Field(description="base64 PNG: the aligned face chip, at the largest model input size")
     predictions: dict[str, Prediction] = Field(description="model name -> prediction")
     explanations: dict[str, Explanation] = Field(default_factory=dict, description="model name -> explanation")
 
@@ -147,8 +157,10 @@ class AnalyzeResponse(Result):
 
 
 class ClassMap(Result):
-    image: str = Field(description="base64 PNG: this class's map blended over the aligned face, on the grid's scale")
-    heatmap: str = Field(
+    image: Base64Png = Field(
+        description="base64 PNG: this class's map blended over the aligned face, on the grid's scale"
+    )
+    heatmap: Base64Png = Field(
         description="base64 PNG, RGBA: the map alone on the grid's scale, transparent where zero, to overlay at any "
         "opacity"
     )
@@ -179,9 +191,11 @@ class Comparison(Result):
     method: ExplainMethod
     models: list[str]
     scale_max: float = Field(description="the shared colour scale's end, in attribution units")
-    images: dict[str, str] = Field(description="model -> base64 PNG overlay on the shared scale")
-    heatmaps: dict[str, str] = Field(description="model -> base64 RGBA PNG heatmap alone, on the shared scale")
-    difference_image: str = Field(description="base64 PNG: second model minus first, red where the second attends more")
+    images: dict[str, Base64Png] = Field(description="model -> base64 PNG overlay on the shared scale")
+    heatmaps: dict[str, Base64Png] = Field(description="model -> base64 RGBA PNG heatmap alone, on the shared scale")
+    difference_image: Base64Png = Field(
+        description="base64 PNG: second model minus first, red where the second attends more"
+    )
     raw: dict[str, list[list[float]]] = Field(
         description="model -> the |map| pooled to a coarse grid (grid_size x grid_size), divided by scale_max"
     )

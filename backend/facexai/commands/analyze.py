@@ -7,7 +7,7 @@ names) and the aligned faces and overlays as PNG files next to it.
 from __future__ import annotations
 
 import argparse
-import base64
+import dataclasses
 import json
 from pathlib import Path
 
@@ -32,21 +32,18 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
-def _save_images(node: object, out: Path, stem: str) -> object:
-    """Replace every base64 PNG in the response with the name of the file it is written to."""
+def _write_pngs(node: object, out: Path, stem: str) -> object:
+    """The domain result as plain data, each PNG written to a file and replaced by the file's name."""
+    if dataclasses.is_dataclass(node) and not isinstance(node, type):
+        node = {f.name: getattr(node, f.name) for f in dataclasses.fields(node)}
     if isinstance(node, dict):
-        result: dict[str, object] = {}
-        for key, value in node.items():
-            name = f"{stem}_{key}" if stem else str(key)
-            if key in ("image", "heatmap", "signed_image", "aligned_image") and isinstance(value, str):
-                path = out / f"{name}.png"
-                path.write_bytes(base64.b64decode(value))
-                result[key] = path.name
-            else:
-                result[key] = _save_images(value, out, name)
-        return result
+        return {key: _write_pngs(value, out, f"{stem}_{key}" if stem else str(key)) for key, value in node.items()}
     if isinstance(node, list):
-        return [_save_images(v, out, f"{stem}_{i}") for i, v in enumerate(node)]
+        return [_write_pngs(v, out, f"{stem}_{i}") for i, v in enumerate(node)]
+    if isinstance(node, bytes):  # facexai.service.results.Png
+        path = out / f"{stem}.png"
+        path.write_bytes(node)
+        return path.name
     return node
 
 
@@ -55,8 +52,6 @@ def run(args: argparse.Namespace) -> int:
     from facexai.core.errors import FacexaiError
     from facexai.models.registry import ModelRegistry
     from facexai.service.analyzer import Analyzer, ig_defaults
-    from facexai.service.faces import DETECT_MAX_SIDE
-    from facexai.service.images import decode_image
     from facexai.service.settings import Settings
 
     settings = Settings(**({"models_manifest": args.manifest} if args.manifest else {}))
@@ -65,22 +60,19 @@ def run(args: argparse.Namespace) -> int:
     except OSError as exc:
         print(f"facexai: cannot read {args.photo}: {exc.strerror}")
         return 2
-    if len(data) > settings.max_upload_bytes:
-        print(f"facexai: {args.photo} is larger than the {settings.max_upload_bytes} byte limit")
-        return 2
     try:
-        image = decode_image(data, settings.max_pixels, DETECT_MAX_SIDE)
         registry = ModelRegistry.load(settings.models_manifest, settings.ig_batch_size)
         ig = ig_defaults(settings).override(args.ig_steps, args.ig_rule, args.ig_output)
         analyzer = Analyzer.from_settings(registry, settings)
-        result = analyzer.analyze(image, align=not args.no_align, methods=ExplainMode(args.explain).methods, ig=ig)
-        response = AnalyzeResponse.model_validate(result)
+        methods = ExplainMode(args.explain).methods
+        result = analyzer.analyze_photo(data, align=not args.no_align, methods=methods, ig=ig)
     except FacexaiError as exc:
         print(f"facexai: {exc.code}: {exc.detail}")
         return 1
     args.out.mkdir(parents=True, exist_ok=True)
-    payload = _save_images(response.model_dump(mode="json"), args.out, "")
-    (args.out / "analysis.json").write_text(json.dumps(payload, indent=2) + "\n")
+    # the API's JSON (its schema, its field order) with file names where the API sends base64 PNGs
+    response = AnalyzeResponse.model_validate(_write_pngs(result, args.out, ""))
+    (args.out / "analysis.json").write_text(json.dumps(response.model_dump(mode="json"), indent=2) + "\n")
     for face in response.faces:
         summary = ", ".join(
             f"{name} {p.label} ({p.probabilities[p.label]:.0%})" for name, p in face.predictions.items()

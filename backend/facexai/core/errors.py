@@ -28,6 +28,16 @@ class UploadTooLarge(FacexaiError):
     status_code = 413
     code = "upload_too_large"
 
+    @classmethod
+    def over(cls, size: int, limit: int) -> UploadTooLarge:
+        return cls(f"the upload is {size / 1024 / 1024:.1f} MB; the limit is {limit / 1024 / 1024:.0f} MB")
+
+
+def check_upload_size(size: int, limit: int) -> None:
+    """The one check of an upload's size (the API's body limit adds only the multipart envelope)."""
+    if size > limit:
+        raise UploadTooLarge.over(size, limit)
+
 
 class ImageTooLarge(FacexaiError):
     status_code = 413

@@ -18,9 +18,7 @@ import numpy as np
 from facexai.explain.options import ExplainMethod
 
 if TYPE_CHECKING:
-    import keras
-
-    from facexai.explain.base import Explainer
+    from facexai.explain.base import Explainer, Forward
 
 
 @dataclass(frozen=True)
@@ -32,24 +30,24 @@ class ExplainerConfig:
     ig_batch_size: int = 16
 
 
-def _grad_cam(model: keras.Model, config: ExplainerConfig) -> Explainer:
+def _grad_cam(forward: Forward, config: ExplainerConfig) -> Explainer:
     from facexai.explain.gradcam import GradCam
 
-    return GradCam(model, config.gradcam_layer)
+    return GradCam(forward, config.gradcam_layer)
 
 
-def _integrated_gradients(model: keras.Model, config: ExplainerConfig) -> Explainer:
+def _integrated_gradients(forward: Forward, config: ExplainerConfig) -> Explainer:
     from facexai.explain.integrated_gradients import IntegratedGradients
 
-    return IntegratedGradients(model, batch_size=config.ig_batch_size, baseline=config.baseline)
+    return IntegratedGradients(forward, batch_size=config.ig_batch_size, baseline=config.baseline)
 
 
-EXPLAINERS: dict[ExplainMethod, Callable[[keras.Model, ExplainerConfig], Explainer]] = {
+EXPLAINERS: dict[ExplainMethod, Callable[[Forward, ExplainerConfig], Explainer]] = {
     ExplainMethod.grad_cam: _grad_cam,
     ExplainMethod.integrated_gradients: _integrated_gradients,
 }
 
 
-def build_explainers(model: keras.Model, config: ExplainerConfig) -> dict[ExplainMethod, Explainer]:
-    """Every method of the table for one model."""
-    return {method: build(model, config) for method, build in EXPLAINERS.items()}
+def build_explainers(forward: Forward, config: ExplainerConfig) -> dict[ExplainMethod, Explainer]:
+    """Every method of the table for one model, all on its one forward pass."""
+    return {method: build(forward, config) for method, build in EXPLAINERS.items()}

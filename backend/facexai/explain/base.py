@@ -62,14 +62,13 @@ def _logits_tensor(model: keras.Model) -> tuple[Any, Any]:
     raise ValueError(f"model {model.name!r} has no 'logits' layer and does not end in a softmax Dense layer")
 
 
-class Explainer:
-    """Owns the forward pass: ``forward(x) -> (feature maps, logits, probabilities)``.
+class Forward:
+    """One model's forward pass: ``forward(x) -> (feature maps, logits, probabilities)``, built once per
+    model and shared by its predictions, every explainer and the faithfulness scores.
 
-    ``x`` is a batch in the model's (preprocessed) input space. Subclasses set ``method`` and
-    implement ``explain``.
+    ``x`` is a batch in the model's (preprocessed) input space. ``feature_layer`` (Grad-CAM's layer)
+    adds that layer's output; without it the feature maps are None.
     """
-
-    method: ClassVar[ExplainMethod]
 
     def __init__(self, model: keras.Model, feature_layer: str | None = None) -> None:
         self.model = model
@@ -82,8 +81,10 @@ class Explainer:
         self.num_classes = int(model.outputs[0].shape[-1])
         shape = model.inputs[0].shape
         self.input_shape = (int(shape[1]), int(shape[2]), int(shape[3]))
+        batch = tf.TensorSpec([None, *self.input_shape], tf.float32)
+        self._probabilities = tf.function(lambda x: self(x)[2], input_signature=[batch])
 
-    def forward(self, x: tf.Tensor) -> tuple[tf.Tensor | None, tf.Tensor, tf.Tensor]:
+    def __call__(self, x: tf.Tensor) -> tuple[tf.Tensor | None, tf.Tensor, tf.Tensor]:
         outs = self._aux(x, training=False)
         if self.feature_layer is None:
             features, logits, probs = None, outs[0], outs[1]
@@ -92,6 +93,25 @@ class Explainer:
         if self._project is not None:
             logits = self._project(logits)
         return features, tf.cast(logits, tf.float32), tf.cast(probs, tf.float32)
+
+    def probabilities(self, x: np.ndarray) -> np.ndarray:
+        """The model's probabilities (N, classes) for a batch (N, H, W, C), preprocessed: one compiled call."""
+        return self._probabilities(tf.constant(np.asarray(x, np.float32))).numpy()
+
+
+class Explainer:
+    """An explanation method over a model's shared :class:`Forward`. Subclasses set ``method`` and
+    implement ``explain``. Given a bare Keras model, an explainer builds its own Forward."""
+
+    method: ClassVar[ExplainMethod]
+
+    def __init__(self, model: keras.Model | Forward, feature_layer: str | None = None) -> None:
+        self.forward = model if isinstance(model, Forward) else Forward(model, feature_layer)
+        if feature_layer is not None and self.forward.feature_layer != feature_layer:
+            raise ValueError(f"this Forward has feature layer {self.forward.feature_layer!r}, not {feature_layer!r}")
+        self.model = self.forward.model
+        self.num_classes = self.forward.num_classes
+        self.input_shape = self.forward.input_shape
 
     def explain(
         self, x: np.ndarray, targets: np.ndarray | list[int] | None = None, options: IGOptions | None = None

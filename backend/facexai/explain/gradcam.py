@@ -13,14 +13,14 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from facexai.explain.base import Attribution, Explainer
+from facexai.explain.base import Attribution, Explainer, Forward
 from facexai.explain.options import ExplainMethod, IGOptions
 
 
 class GradCam(Explainer):
     method = ExplainMethod.grad_cam
 
-    def __init__(self, model: keras.Model, layer: str) -> None:
+    def __init__(self, model: keras.Model | Forward, layer: str) -> None:
         super().__init__(model, feature_layer=layer)
         self.layer = layer
         batch = tf.TensorSpec([None, *self.input_shape], tf.float32)

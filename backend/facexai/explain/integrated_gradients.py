@@ -14,7 +14,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from facexai.explain.base import Attribution, Explainer
+from facexai.explain.base import Attribution, Explainer, Forward
 from facexai.explain.options import (
     DEFAULT_OUTPUT,
     DEFAULT_RULE,
@@ -56,7 +56,7 @@ class IGAttribution:
 class IntegratedGradients(Explainer):
     method = ExplainMethod.integrated_gradients
 
-    def __init__(self, model: keras.Model, batch_size: int = 16, baseline: np.ndarray | None = None) -> None:
+    def __init__(self, model: keras.Model | Forward, batch_size: int = 16, baseline: np.ndarray | None = None) -> None:
         """``baseline``: the reference image ``explain`` integrates from, preprocessed (default all zeros)."""
         super().__init__(model)
         if batch_size < 1:
@@ -119,10 +119,10 @@ class IntegratedGradients(Explainer):
         """IG of every image of the batch from this explainer's baseline, with ``options`` (default: the defaults)."""
         x, t = self.check_batch(x, targets)
         options = options or IGOptions()
+        if np.any(t < 0):  # the top classes, from one forward pass of the batch
+            t = np.where(t < 0, self.forward.probabilities(x).argmax(axis=1), t)
         out = []
         for image, target in zip(x, t, strict=True):
-            if target < 0:
-                target = int(np.argmax(self.probabilities(image)))
             r = self.attribute(image, int(target), self.baseline, options.steps, options.rule, options.output)
             assert r.probabilities is not None
             out.append(
@@ -141,11 +141,8 @@ class IntegratedGradients(Explainer):
         return out
 
     def probabilities(self, x: np.ndarray) -> np.ndarray:
-        """The model's probabilities at one image."""
-        _, probs = self._probe(
-            tf.constant(x), tf.constant(x), tf.constant([1.0]), tf.constant(0, tf.int32), tf.constant(False)
-        )
-        return probs.numpy()[0]
+        """The model's probabilities at one image (the shared forward pass)."""
+        return self.forward.probabilities(x[None])[0]
 
     def attribute(
         self,

@@ -18,10 +18,10 @@ import numpy as np
 
 from facexai.core.errors import ModelFileMissing, UnknownLabel, UnknownModel
 from facexai.explain import ExplainerConfig, build_explainers
-from facexai.explain.base import Explainer
+from facexai.explain.base import Attribution, Explainer, Forward
 from facexai.explain.gradcam import GradCam
 from facexai.explain.integrated_gradients import IntegratedGradients
-from facexai.explain.options import ExplainMethod
+from facexai.explain.options import ExplainMethod, IGOptions
 from facexai.models.loaders import load_model
 from facexai.models.manifest import Manifest, ModelSpec, load_manifest
 from facexai.models.preprocessing import get_preprocessor
@@ -33,13 +33,24 @@ log = logging.getLogger(__name__)
 class LoadedModel:
     spec: ModelSpec
     model: keras.Model
+    forward: Forward  # the one forward pass: predictions, every explainer and faithfulness use it
     preprocess: Callable[[Any], Any]
     card_markdown: str | None
     explainers: dict[ExplainMethod, Explainer]  # every method of facexai.explain.EXPLAINERS
 
+    def predict(self, batch: np.ndarray) -> np.ndarray:
+        """The probabilities (N, classes) of a preprocessed batch, from the model's one forward pass."""
+        return self.forward.probabilities(batch)
+
+    def explain(
+        self, method: ExplainMethod, batch: np.ndarray, targets: Sequence[int], ig: IGOptions | None = None
+    ) -> list[Attribution]:
+        """One method's explanation of each image of a preprocessed batch, of the given classes."""
+        return self.explainers[method].explain(batch, list(targets), ig)
+
     @property
     def gradcam(self) -> GradCam:
-        """Grad-CAM's explainer, which also gives the predictions of a batch in one pass."""
+        """Grad-CAM's explainer (its lower-level ``maps`` is used by scripts and tests)."""
         explainer = self.explainers[ExplainMethod.grad_cam]
         assert isinstance(explainer, GradCam)
         return explainer
@@ -69,6 +80,10 @@ class LoadedModel:
     def prepare(self, pixels: np.ndarray) -> np.ndarray:
         """uint8 RGB at the model's input size -> float32 model input."""
         return _prepare(pixels, self.preprocess)
+
+    def prepare_batch(self, chips: Sequence[np.ndarray]) -> np.ndarray:
+        """uint8 RGB chips, each at the model's input size -> one float32 batch."""
+        return np.stack([self.prepare(c) for c in chips])
 
     def baseline(self) -> np.ndarray:
         """IG's baseline: the black image, taken in pixel space and then preprocessed like any input."""
@@ -135,12 +150,14 @@ class ModelRegistry:
                 baseline=_black(spec.input_size, preprocess),
                 ig_batch_size=ig_batch_size,
             )
+            forward = Forward(model, spec.gradcam_layer)
             models[spec.name] = LoadedModel(
                 spec=spec,
                 model=model,
+                forward=forward,
                 preprocess=preprocess,
                 card_markdown=card,
-                explainers=build_explainers(model, config),
+                explainers=build_explainers(forward, config),
             )
             log.info("loaded model %s from %s in %.1f s", spec.name, spec.file, time.perf_counter() - started)
             if on_loaded is not None:
@@ -151,6 +168,7 @@ class ModelRegistry:
         """Trace every compiled function once, so the first request does not pay for it."""
         for m in self.models.values():
             x = m.baseline()
+            m.predict(x[None])
             m.gradcam.maps(x[None])
             m.ig.attribute(x, target=0, baseline=x, steps=2, rule="midpoint")  # the fixed rules' function
             m.ig.attribute(x, target=0, baseline=x, steps=4, rule="adaptive")  # the probe and gradient functions

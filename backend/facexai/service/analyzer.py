@@ -11,18 +11,19 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Collection
+from dataclasses import dataclass
 
 import numpy as np
 
-from facexai.core.errors import ModelsNotComparable
+from facexai.core.errors import ModelsNotComparable, check_upload_size
 from facexai.explain import render
 from facexai.explain.base import Attribution
 from facexai.explain.options import ExplainMethod, IGOptions
 from facexai.models.registry import LoadedModel, ModelRegistry
 from facexai.service.comparison import compare_maps
-from facexai.service.faces import FaceAligner, FaceSearch, whole_image_as_face
+from facexai.service.faces import DETECT_MAX_SIDE, FaceAligner, FaceSearch, whole_image_as_face
 from facexai.service.faithfulness import score_map
-from facexai.service.images import DecodedImage
+from facexai.service.images import DecodedImage, decode_image
 from facexai.service.pictures import class_grid_picture, picture
 from facexai.service.results import (
     AnalysisResult,
@@ -45,14 +46,28 @@ def ig_defaults(settings: Settings) -> IGOptions:
     return IGOptions(steps=settings.ig_steps, rule=settings.ig_rule, output=settings.ig_output)
 
 
+@dataclass(frozen=True)
+class PhotoLimits:
+    """What an uploaded photo may be: its file's bytes and its decoded pixels."""
+
+    max_upload_bytes: int = 10 * 1024 * 1024
+    max_pixels: int = 40_000_000
+
+
 class Analyzer:
     def __init__(
-        self, registry: ModelRegistry, aligner: FaceAligner, store: AnalysisStore, ig_defaults: IGOptions
+        self,
+        registry: ModelRegistry,
+        aligner: FaceAligner,
+        store: AnalysisStore,
+        ig_defaults: IGOptions,
+        limits: PhotoLimits | None = None,
     ) -> None:
         self.registry = registry
         self.aligner = aligner
         self.store = store
         self.ig_defaults = ig_defaults
+        self.limits = limits or PhotoLimits()
         self._detect_lock = threading.Lock()  # dlib's detector is not thread-safe
 
     @classmethod
@@ -61,9 +76,24 @@ class Analyzer:
             settings.detector, settings.detector_upsample, settings.max_faces, settings.detection_threshold
         )
         store = AnalysisStore(settings.analysis_ttl_s, settings.analysis_cache_size)
-        return cls(registry, aligner, store, ig_defaults(settings))
+        limits = PhotoLimits(settings.max_upload_bytes, settings.max_pixels)
+        return cls(registry, aligner, store, ig_defaults(settings), limits)
 
     # --- the photo ---------------------------------------------------------------------------
+    def analyze_photo(
+        self,
+        data: bytes,
+        align: bool,
+        methods: Methods,
+        ig: IGOptions | None = None,
+        faithfulness: bool = False,
+    ) -> AnalysisResult:
+        """A photo's file, as uploaded or read from disk: checked, decoded (JPEGs at reduced size where
+        the detector needs no more), then :meth:`analyze`. The one pipeline of the API and the CLI."""
+        check_upload_size(len(data), self.limits.max_upload_bytes)
+        image = decode_image(data, self.limits.max_pixels, DETECT_MAX_SIDE)
+        return self.analyze(image, align, methods, ig, faithfulness)
+
     def find_faces(self, image: DecodedImage, align: bool) -> FaceSearch:
         size = (image.width, image.height)  # boxes in the photo's own pixels, also when decoded reduced
         if not align:
@@ -91,38 +121,40 @@ class Analyzer:
 
         largest = render.display_size(max(m.input_size for m in self.registry.models.values()))
         faces = [
-            FaceResult(index=i, box=f.box, aligned_image=render.to_base64_png(stored[i].at(largest)))
+            FaceResult(index=i, box=f.box, aligned_image=render.to_png(stored[i].at(largest)))
             for i, f in enumerate(search.faces)
         ]
         t = time.perf_counter()
-        by_model: dict[str, dict[ExplainMethod, list[Attribution]]] = {}
-        for m in self.registry.models.values():
-            first = m.gradcam.explain(np.stack([m.prepare(s.at(m.input_size)) for s in stored]))
-            by_model[m.name] = {ExplainMethod.grad_cam: first}
-            for face, att in zip(faces, first, strict=True):
-                face.predictions[m.name] = Prediction.of(m.spec.labels, att.probabilities)
-                face.explanations[m.name] = Explanation(
-                    target=m.spec.labels[att.target], target_probability=att.probability
-                )
-        timings["predict_grad_cam"] = _ms(t)
+        models = list(self.registry.models.values())
+        # each model's input batch, prepared once and used by its predictions, explanations and scores
+        batches = {m.name: m.prepare_batch([s.at(m.input_size) for s in stored]) for m in models}
+        targets: dict[str, list[int]] = {}
+        for m in models:
+            probabilities = m.predict(batches[m.name])
+            targets[m.name] = [int(k) for k in probabilities.argmax(axis=1)]
+            for face, p, k in zip(faces, probabilities, targets[m.name], strict=True):
+                face.predictions[m.name] = Prediction.of(m.spec.labels, p)
+                face.explanations[m.name] = Explanation(target=m.spec.labels[k], target_probability=float(p[k]))
+        timings["predict"] = _ms(t)
         wanted: list[ExplainMethod] = [k for k in ExplainMethod if k in methods]
+        by_model: dict[str, dict[ExplainMethod, list[Attribution]]] = {m.name: {} for m in models}
         for method in wanted:
-            if method == ExplainMethod.grad_cam:
-                continue  # computed with the predictions
             t = time.perf_counter()
-            for m in self.registry.models.values():
-                batch = np.stack([m.prepare(s.at(m.input_size)) for s in stored])
-                targets = [a.target for a in by_model[m.name][ExplainMethod.grad_cam]]
-                by_model[m.name][method] = m.explainers[method].explain(batch, targets, ig)
+            for m in models:
+                by_model[m.name][method] = m.explain(method, batches[m.name], targets[m.name], ig)
             timings[method.value] = _ms(t)
-        for m in self.registry.models.values():
+        for m in models:
             size = render.display_size(m.input_size)
             for method in wanted:
                 for face, s, att in zip(faces, stored, by_model[m.name][method], strict=True):
                     face.explanations[m.name].put(method, picture(att, s.at(size)))
         if faithfulness:
             t = time.perf_counter()
-            self._add_faithfulness(faces, stored, wanted, by_model)
+            for m in models:
+                for method in wanted:
+                    for face, x, att in zip(faces, batches[m.name], by_model[m.name][method], strict=True):
+                        result = getattr(face.explanations[m.name], method.value)
+                        result.faithfulness = self.score_faithfulness(m, x, att)
             timings["faithfulness"] = _ms(t)
         timings["total"] = _ms(started)
         return AnalysisResult(
@@ -152,12 +184,12 @@ class Analyzer:
         face = self.store.get(analysis_id).face(face_index)
         m = self.registry.get(model_name)
         x = m.prepare(face.at(m.input_size))[None]
-        idx = -1 if target is None else m.label_index(target)
-        first = m.gradcam.explain(x, [idx])[0]  # resolves the top class, and is Grad-CAM's answer
-        explanation = Explanation(target=m.spec.labels[first.target], target_probability=first.probability)
+        probabilities = m.predict(x)[0]
+        idx = int(probabilities.argmax()) if target is None else m.label_index(target)
+        explanation = Explanation(target=m.spec.labels[idx], target_probability=float(probabilities[idx]))
         chip = face.at(render.display_size(m.input_size))
         for method in [k for k in ExplainMethod if k in methods]:
-            att = first if method == ExplainMethod.grad_cam else m.explainers[method].explain(x, [first.target], ig)[0]
+            att = m.explain(method, x, [idx], ig or self.ig_defaults)[0]
             result = picture(att, chip)
             if faithfulness:
                 result.faithfulness = self.score_faithfulness(m, x[0], att)
@@ -170,24 +202,7 @@ class Analyzer:
         """Deletion, insertion and random-deletion scores of one map of ``x`` (preprocessed), from the
         model's black baseline: one call of the model on every curve point."""
 
-        def probabilities(batch: np.ndarray) -> np.ndarray:
-            return np.asarray(m.model.predict_on_batch(batch))  # Keras's compiled forward, cached on the model
-
-        return score_map(probabilities, x, m.baseline(), attribution.method, attribution.heatmap, attribution.target)
-
-    def _add_faithfulness(
-        self,
-        faces: list[FaceResult],
-        stored: list[StoredFace],
-        methods: list[ExplainMethod],
-        by_model: dict[str, dict[ExplainMethod, list[Attribution]]],
-    ) -> None:
-        """Score every map ``analyze`` drew and put the scores into its results."""
-        for m in self.registry.models.values():
-            for method in methods:
-                for face, s, att in zip(faces, stored, by_model[m.name][method], strict=True):
-                    result = getattr(face.explanations[m.name], method.value)
-                    result.faithfulness = self.score_faithfulness(m, m.prepare(s.at(m.input_size)), att)
+        return score_map(m.predict, x, m.baseline(), attribution.method, attribution.heatmap, attribution.target)
 
     def class_grid(
         self,
@@ -203,7 +218,7 @@ class Analyzer:
         m = self.registry.get(model_name)
         x = m.prepare(face.at(m.input_size))
         n = len(m.spec.labels)
-        attributions = m.explainers[method].explain(np.repeat(x[None], n, 0), list(range(n)), ig or self.ig_defaults)
+        attributions = m.explain(method, np.repeat(x[None], n, 0), range(n), ig or self.ig_defaults)
         return class_grid_picture(attributions, m.spec.labels, face.at(render.display_size(m.input_size)), method)
 
     def compare(
@@ -231,10 +246,10 @@ class Analyzer:
         attributions: dict[str, Attribution] = {}
         labels: dict[str, str] = {}
         for m in models:
-            idx = -1 if target is None else m.label_index(target)
-            att = m.explainers[method].explain(m.prepare(face.at(m.input_size))[None], [idx], ig or self.ig_defaults)
-            attributions[m.name] = att[0]
-            labels[m.name] = target = m.spec.labels[att[0].target]
+            x = m.prepare(face.at(m.input_size))[None]
+            idx = int(m.predict(x)[0].argmax()) if target is None else m.label_index(target)
+            attributions[m.name] = m.explain(method, x, [idx], ig or self.ig_defaults)[0]
+            labels[m.name] = target = m.spec.labels[idx]
         size = render.display_size(max(m.input_size for m in models))
         return compare_maps(attributions, labels, face.at(size), grid, {m.name: m.spec.display_name for m in models})
 

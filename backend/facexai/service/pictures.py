@@ -26,8 +26,8 @@ def grad_cam_picture(attribution: Attribution, chip: np.ndarray) -> GradCamResul
     size = chip.shape[0]
     unit, peak = render.gradcam_unit(attribution.heatmap, (size, size))
     return GradCamResult(
-        image=render.to_base64_png(render.overlay(chip, unit, "jet")),
-        heatmap=render.to_base64_png(render.heatmap_rgba(unit, "jet")),
+        image=render.to_png(render.overlay(chip, unit, "jet")),
+        heatmap=render.to_png(render.heatmap_rgba(unit, "jet")),
         layer=str(attribution.details["layer"]),
         max_value=peak,
         elapsed_ms=round(attribution.elapsed_ms + (time.perf_counter() - t) * 1000, 2),
@@ -42,9 +42,9 @@ def integrated_gradients_picture(attribution: Attribution, chip: np.ndarray) -> 
     assert attribution.completeness_error is not None
     assert attribution.score_input is not None and attribution.score_baseline is not None
     return IntegratedGradientsResult(
-        image=render.to_base64_png(render.overlay(chip, magnitude, "inferno")),
-        heatmap=render.to_base64_png(render.heatmap_rgba(magnitude, "inferno")),
-        signed_image=render.to_base64_png(render.overlay(chip, render.ig_signed(heat), "RdBu_r", alpha=0.8)),
+        image=render.to_png(render.overlay(chip, magnitude, "inferno")),
+        heatmap=render.to_png(render.heatmap_rgba(magnitude, "inferno")),
+        signed_image=render.to_png(render.overlay(chip, render.ig_signed(heat), "RdBu_r", alpha=0.8)),
         completeness_error=attribution.completeness_error,
         steps=int(attribution.details["steps"]),
         rule=QuadratureRule(attribution.details["rule"]),
@@ -96,8 +96,8 @@ def class_grid_picture(
     for label, a, (mags, top) in zip(labels, attributions, maps, strict=True):
         unit = render.normalize(mags, scale)
         classes[label] = ClassMap(
-            image=render.to_base64_png(render.overlay(chip, unit, cmap)),
-            heatmap=render.to_base64_png(render.heatmap_rgba(unit, cmap)),
+            image=render.to_png(render.overlay(chip, unit, cmap)),
+            heatmap=render.to_png(render.heatmap_rgba(unit, cmap)),
             probability=a.probability,
             max_value=top,
         )

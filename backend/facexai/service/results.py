@@ -22,6 +22,10 @@ class BoxLike(Protocol):
     bottom: int
 
 
+#: PNG file bytes; the web layer sends them as base64 (facexai.api.schemas.Base64Png), the CLI writes files
+Png = bytes
+
+
 @dataclass
 class Prediction:
     label: str  # the most probable label
@@ -47,9 +51,9 @@ class Faithfulness:
 
 @dataclass
 class IntegratedGradientsResult:
-    image: str  # base64 PNGs
-    heatmap: str
-    signed_image: str
+    image: Png
+    heatmap: Png
+    signed_image: Png
     completeness_error: float
     steps: int
     rule: QuadratureRule
@@ -64,8 +68,8 @@ class IntegratedGradientsResult:
 
 @dataclass
 class GradCamResult:
-    image: str
-    heatmap: str
+    image: Png
+    heatmap: Png
     layer: str
     max_value: float
     elapsed_ms: float
@@ -91,7 +95,7 @@ class Explanation:
 class FaceResult:
     index: int
     box: BoxLike  # in the photo's own pixels
-    aligned_image: str
+    aligned_image: Png  # the aligned face chip, at the largest model input size
     predictions: dict[str, Prediction] = field(default_factory=dict)
     explanations: dict[str, Explanation] = field(default_factory=dict)
 
@@ -120,8 +124,8 @@ class AnalysisResult:
 class ClassMap:
     """One class's map in a class grid, on the grid's shared scale."""
 
-    image: str  # base64 PNG overlay on the aligned face
-    heatmap: str  # base64 RGBA PNG: the map alone, alpha = its value on the shared scale
+    image: Png  # overlay on the aligned face
+    heatmap: Png  # RGBA: the map alone, alpha = its value on the shared scale
     probability: float
     max_value: float  # the map's own top (IG: 99th percentile of |map|; Grad-CAM: maximum), in scale_max's units
 
@@ -147,9 +151,9 @@ class Comparison:
     method: ExplainMethod
     models: list[str]
     scale_max: float
-    images: dict[str, str]
-    heatmaps: dict[str, str]
-    difference_image: str
+    images: dict[str, Png]
+    heatmaps: dict[str, Png]
+    difference_image: Png
     raw: dict[str, list[list[float]]]
     grid_size: int
     correlation: float

@@ -8,9 +8,6 @@ from starlette.concurrency import run_in_threadpool
 from facexai.api.deps import AdmissionDep, AnalyzerDep, IGOptionsDep, MeasureFaithfulness, SettingsDep
 from facexai.api.handlers import UNAVAILABLE
 from facexai.api.schemas import AnalyzeResponse, ErrorResponse, ExplainMode
-from facexai.core.errors import UploadTooLarge
-from facexai.service.faces import DETECT_MAX_SIDE
-from facexai.service.images import decode_image
 
 router = APIRouter(tags=["analysis"])
 
@@ -39,12 +36,8 @@ async def analyze(
     For a fast first answer ask `explain=grad_cam` (predictions and Grad-CAM for all models),
     then fetch Integrated Gradients per model from `/analyses/{analysis_id}/faces/{i}/explanations/{model}`.
     """
-    data = await file.read(settings.max_upload_bytes + 1)
+    data = await file.read(settings.max_upload_bytes + 1)  # one byte more tells an oversized upload
     await file.close()
-    if len(data) > settings.max_upload_bytes:
-        raise UploadTooLarge(f"the upload is over the {settings.max_upload_bytes / 1024 / 1024:.0f} MB limit")
     async with admission.slot():  # decoding a large photo is part of the memory an analysis takes
-        image = await run_in_threadpool(decode_image, data, settings.max_pixels, DETECT_MAX_SIDE)
-        del data
-        result = await run_in_threadpool(analyzer.analyze, image, align, explain.methods, ig, faithfulness)
+        result = await run_in_threadpool(analyzer.analyze_photo, data, align, explain.methods, ig, faithfulness)
     return AnalyzeResponse.model_validate(result)
