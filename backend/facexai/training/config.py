@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, get_type_hints
-
-import tomllib
 
 from facexai.core.machine import REPO_ROOT
 

@@ -16,7 +16,7 @@ import platform
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -185,7 +185,7 @@ def run_training(config: Config, log: Log = print, cache: ImageCache | None = No
 
     ``cache`` shares decoded images between runs in one process (e.g. the four models of a bundle).
     """
-    started = datetime.now(timezone.utc)
+    started = datetime.now(UTC)
     t0 = time.perf_counter()
     task, name, size = config.data.task, config.name, config.model.input_size
     labels = labels_for(task)
