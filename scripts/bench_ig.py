@@ -30,6 +30,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import numpy as np
 from PIL import Image
 
+from facexai.explain.options import IGOptions
+
 REPO = Path(__file__).resolve().parents[1]
 PHOTO = "astronaut.png"
 
@@ -72,11 +74,11 @@ def bench_model(loaded, chips, ig_defaults, sweep: bool, sweep_n: int, candidate
     m = loaded
     baseline = m.baseline()
     inputs = [m.prepare(c) for c in chips]
-    probs, _, _ = m.gradcam.maps(np.stack(inputs))
+    probs = m.predict(np.stack(inputs))
     targets = [int(t) for t in probs.argmax(axis=1)]
     seed_seeds = seed_ig(m.model, inputs[0], baseline, targets[0])  # warm-up (eager: nothing to trace)
     del seed_seeds
-    m.ig.attribute(inputs[0], targets[0], baseline=baseline, steps=ig_defaults.steps, rule=ig_defaults.rule)
+    m.ig.attribute(inputs[0], targets[0], baseline, ig_defaults)
     seed_times, seed_errors, our_times, our_errors = [], [], [], []
     for x, t in zip(inputs, targets, strict=True):
         started = time.perf_counter()
@@ -84,9 +86,7 @@ def bench_model(loaded, chips, ig_defaults, sweep: bool, sweep_n: int, candidate
         seed_times.append(time.perf_counter() - started)
         seed_errors.append(completeness(attr, f_x, f_b))
         started = time.perf_counter()
-        ours = m.ig.attribute(
-            x, t, baseline=baseline, steps=ig_defaults.steps, rule=ig_defaults.rule, output=ig_defaults.output
-        )
+        ours = m.ig.attribute(x, t, baseline, ig_defaults)
         our_times.append(time.perf_counter() - started)
         our_errors.append(ours.completeness_error)
     result = {
@@ -102,7 +102,7 @@ def bench_model(loaded, chips, ig_defaults, sweep: bool, sweep_n: int, candidate
     for rule, steps, output in candidates:
         times, errors = [], []
         for x, t in zip(inputs, targets, strict=True):
-            r = m.ig.attribute(x, t, baseline=baseline, steps=steps, rule=rule, output=output)
+            r = m.ig.attribute(x, t, baseline, IGOptions(steps, rule, output))
             times.append(r.elapsed_ms / 1000)
             errors.append(r.completeness_error)
         row = {
@@ -127,7 +127,7 @@ def bench_model(loaded, chips, ig_defaults, sweep: bool, sweep_n: int, candidate
                 for steps in (8, 16, 24, 32, 48, 64):
                     errors, times = [], []
                     for x, t in list(zip(inputs, targets, strict=True))[:sweep_n]:
-                        r = m.ig.attribute(x, t, baseline=baseline, steps=steps, rule=rule, output=output)
+                        r = m.ig.attribute(x, t, baseline, IGOptions(steps, rule, output))
                         errors.append(r.completeness_error)
                         times.append(r.elapsed_ms / 1000)
                     rows.append(
@@ -264,9 +264,8 @@ def main() -> None:
         note = "UNTRAINED seed-architecture models (random weights): no trained bundle in models/ yet"
     print(f"models: {note} ({manifest})", flush=True)
     registry = ModelRegistry.load(manifest, ig_batch_size=settings.ig_batch_size)
-    from facexai.service.analyzer import ig_defaults
 
-    defaults = ig_defaults(settings)
+    defaults = settings.ig_defaults()
     results = []
     for name in args.models:
         m = registry.get(name)

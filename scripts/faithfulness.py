@@ -45,12 +45,12 @@ def main() -> None:
     from facexai.core.fairface import load_image
     from facexai.explain.options import ExplainMethod
     from facexai.models.registry import ModelRegistry
-    from facexai.service.analyzer import Analyzer, ig_defaults
+    from facexai.service.analyzer import Analyzer
     from facexai.service.faithfulness import SEED, STEPS
     from facexai.service.settings import Settings
 
     settings = Settings()
-    ig = ig_defaults(settings)
+    ig = settings.ig_defaults()
     registry = ModelRegistry.load(args.manifest, ig_batch_size=settings.ig_batch_size)
     paths = [args.fairface / "val" / f"{i}.jpg" for i in range(1, args.n + 1)]
     rows = []

@@ -111,6 +111,7 @@ def test_mirror_averaged_model_is_the_mean_of_both_views(net, fairface_dir):
 def test_gradcam_and_ig_on_a_mirror_averaged_model(net, fairface_dir):
     from facexai.explain.gradcam import GradCam
     from facexai.explain.integrated_gradients import IntegratedGradients
+    from facexai.explain.options import IGOptions
     from facexai.models.dlib_tasks import GRADCAM_LAYER, build_task_model
 
     model = build_task_model(net, _weights(net), "race", mirror=True)
@@ -126,9 +127,7 @@ def test_gradcam_and_ig_on_a_mirror_averaged_model(net, fairface_dir):
     black = np.zeros_like(chips[0])
     errors = {}
     for steps in (16, 256):
-        result = ig.attribute(
-            chips[0], target=int(chosen[0]), baseline=black, steps=steps, rule="midpoint", output="logit"
-        )
+        result = ig.attribute(chips[0], int(chosen[0]), black, IGOptions(steps, "midpoint", "logit"))
         assert result.attributions.shape == (150, 150, 3) and np.isfinite(result.attributions).all()
         errors[steps] = result.completeness_error
     # the Riemann sum converges to F(x) - F(baseline): sixteen times the points, a far smaller error

@@ -7,6 +7,7 @@ import pytest
 from facexai.explain import render
 from facexai.explain.gradcam import GradCam
 from facexai.explain.integrated_gradients import IntegratedGradients
+from facexai.explain.options import IGOptions
 
 
 def small_cnn(seed: int = 0, size: int = 16, classes: int = 3) -> keras.Model:
@@ -33,7 +34,7 @@ def image() -> np.ndarray:
 def test_ig_completeness_on_a_small_model(cnn, image, output):
     ig = IntegratedGradients(cnn, batch_size=16)
     baseline = np.full_like(image, -1.0)
-    result = ig.attribute(image, target=1, baseline=baseline, steps=64, rule="gauss_legendre", output=output)
+    result = ig.attribute(image, 1, baseline, IGOptions(steps=64, rule="gauss_legendre", output=output))
     scores = cnn(np.stack([image, baseline])).numpy()[:, 1] if output == "probability" else None
     if scores is not None:
         assert np.isclose(result.score_input, scores[0], atol=1e-5)
@@ -44,21 +45,21 @@ def test_ig_completeness_on_a_small_model(cnn, image, output):
 
 @pytest.mark.parametrize("rule", ["guided", "adaptive"])
 def test_probing_rules_are_complete_on_a_small_model(cnn, image, rule):
-    result = IntegratedGradients(cnn, batch_size=5).attribute(image, 1, steps=32, rule=rule, output="probability")
-    assert result.steps == 32 and result.rule == rule
+    result = IntegratedGradients(cnn, batch_size=5).attribute(image, 1, None, IGOptions(32, rule, "probability"))
+    assert result.options.steps == 32 and result.options.rule == rule
     assert result.completeness_error < 0.01
 
 
 def test_ig_completeness_improves_with_steps_for_the_seed_rule(cnn, image):
     ig = IntegratedGradients(cnn)
-    coarse = ig.attribute(image, 0, steps=4, rule="left_riemann", output="probability").completeness_error
-    fine = ig.attribute(image, 0, steps=256, rule="left_riemann", output="probability").completeness_error
+    coarse = ig.attribute(image, 0, None, IGOptions(4, "left_riemann", "probability")).completeness_error
+    fine = ig.attribute(image, 0, None, IGOptions(256, "left_riemann", "probability")).completeness_error
     assert fine < coarse
 
 
 def test_ig_batched_equals_unbatched(cnn, image):
-    one = IntegratedGradients(cnn, batch_size=1).attribute(image, 2, steps=20, rule="midpoint")
-    many = IntegratedGradients(cnn, batch_size=7).attribute(image, 2, steps=20, rule="midpoint")
+    one = IntegratedGradients(cnn, batch_size=1).attribute(image, 2, None, IGOptions(20, "midpoint"))
+    many = IntegratedGradients(cnn, batch_size=7).attribute(image, 2, None, IGOptions(20, "midpoint"))
     np.testing.assert_allclose(one.attributions, many.attributions, rtol=1e-4, atol=1e-6)
     assert np.isclose(one.score_input, many.score_input)
 
@@ -70,7 +71,7 @@ def test_ig_is_exact_for_a_linear_model():
     model = keras.Model(inputs, keras.layers.Activation("softmax")(x))
     x_img = np.random.default_rng(0).normal(size=(4, 4, 3)).astype(np.float32)
     base = np.zeros_like(x_img)
-    result = IntegratedGradients(model).attribute(x_img, 1, baseline=base, steps=2, rule="trapezoid", output="logit")
+    result = IntegratedGradients(model).attribute(x_img, 1, base, IGOptions(2, "trapezoid", "logit"))
     weights = model.get_layer("logits").kernel.numpy()[:, 1].reshape(4, 4, 3)
     np.testing.assert_allclose(result.attributions, weights * x_img, rtol=1e-4, atol=1e-6)
     assert result.completeness_error < 1e-4
@@ -78,7 +79,7 @@ def test_ig_is_exact_for_a_linear_model():
 
 def test_ig_does_not_mutate_inputs_and_handles_x_equal_baseline(cnn, image):
     before = image.copy()
-    result = IntegratedGradients(cnn).attribute(image, 0, baseline=image, steps=8)
+    result = IntegratedGradients(cnn).attribute(image, 0, image, IGOptions(steps=8))
     np.testing.assert_array_equal(image, before)
     assert np.all(result.attributions == 0)
     assert result.completeness_error == 0.0
@@ -91,7 +92,7 @@ def test_ig_rejects_bad_targets_and_shapes(cnn, image):
     with pytest.raises(ValueError):
         ig.attribute(image[:8], 0)
     with pytest.raises(ValueError):
-        ig.attribute(image, 0, output="softmax")
+        IGOptions(output="softmax")
 
 
 def hand_model(kernel: np.ndarray, dense: np.ndarray) -> keras.Model:

@@ -108,3 +108,35 @@ def test_adaptive_rule_refines_the_interval_with_the_error():
     assert holding.sum() == 1 and np.isclose(w[holding][0], even / 4)
     linear = adaptive(32, lambda x: 0.5 * x, lambda x: (np.full(len(x), 0.5), 0.5 * x))
     assert np.isclose((linear[1] * 0.5).sum(), 0.5)  # exact on a smooth path
+
+
+def test_one_table_holds_every_rule_and_takes_the_options_whole() -> None:
+    from facexai.explain.options import IGOptions, QuadratureRule
+    from facexai.explain.quadrature import RULES, SAMPLERS, sample
+
+    assert set(SAMPLERS) == set(QuadratureRule)
+
+    class Line:  # F(alpha) = alpha: the output changes evenly along the path
+        def __init__(self) -> None:
+            self.forward_calls = self.slope_calls = self.gradients = 0
+
+        def forward(self, alphas: np.ndarray) -> np.ndarray:
+            self.forward_calls += 1
+            return np.asarray(alphas, dtype=np.float64)
+
+        def slope(self, alphas: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+            self.slope_calls += 1
+            self.gradients += len(alphas)
+            return np.ones(len(alphas)), np.asarray(alphas, dtype=np.float64)
+
+    for rule in QuadratureRule:
+        path = Line()
+        alphas, weights = sample(IGOptions(steps=12, rule=rule), path)
+        assert np.isclose(weights.sum(), 1.0), rule
+        # steps counts gradients: one per point, or for the adaptive rule every gradient it took
+        assert (path.gradients if rule == QuadratureRule.adaptive else len(alphas)) == 12, rule
+        if rule in RULES:  # fixed rules never look at the path
+            np.testing.assert_array_equal(alphas, RULES[rule](12)[0])
+            assert path.forward_calls == path.slope_calls == 0
+        else:
+            assert path.forward_calls + path.slope_calls > 0, rule

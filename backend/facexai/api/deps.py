@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Query, Request
 
 from facexai.core.errors import InvalidParameter, ModelsNotReady
-from facexai.explain.options import ExplainedOutput, IGOptions, QuadratureRule
+from facexai.explain.options import MIN_STEPS, ExplainedOutput, IGOptions, QuadratureRule
 from facexai.models.registry import ModelRegistry
 from facexai.service.admission import Admission
 from facexai.service.analyzer import Analyzer
@@ -47,7 +47,7 @@ AdmissionDep = Annotated[Admission, Depends(get_admission)]
 
 IGSteps = Annotated[
     int | None,
-    Query(ge=2, description="Integrated Gradients points (default and maximum: the service's settings)"),
+    Query(ge=MIN_STEPS, description="Integrated Gradients points (default and maximum: the service's settings)"),
 ]
 IGRule = Annotated[QuadratureRule | None, Query(description="quadrature rule (default: the service's setting)")]
 IGOutput = Annotated[ExplainedOutput | None, Query(description="explain the class logit or its probability")]
@@ -57,11 +57,10 @@ def get_ig_options(
     settings: SettingsDep, ig_steps: IGSteps = None, ig_rule: IGRule = None, ig_output: IGOutput = None
 ) -> IGOptions:
     """The request's IG query parameters over the service's defaults."""
-    if ig_steps is not None and ig_steps > settings.ig_max_steps:
-        raise InvalidParameter(f"ig_steps must be at most {settings.ig_max_steps}")
-    return IGOptions(steps=settings.ig_steps, rule=settings.ig_rule, output=settings.ig_output).override(
-        ig_steps, ig_rule, ig_output
-    )
+    try:
+        return settings.ig_defaults().override(ig_steps, ig_rule, ig_output, max_steps=settings.ig_max_steps)
+    except ValueError as exc:
+        raise InvalidParameter(str(exc)) from None
 
 
 IGOptionsDep = Annotated[IGOptions, Depends(get_ig_options)]

@@ -9,13 +9,13 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from fastapi.staticfiles import StaticFiles
 
 from facexai import __version__
 from facexai.api.deps import declare_ig_steps_maximum
 from facexai.api.handlers import install_error_handlers
 from facexai.api.limits import ENVELOPE_BYTES, BodyLimit, keep_uploads_in_memory
 from facexai.api.routes import analyses, analyze, models
+from facexai.api.webapp import mount_web_app
 from facexai.service.admission import Admission
 from facexai.service.settings import Settings, get_settings
 
@@ -97,7 +97,7 @@ def create_app(settings: Settings | None = None, load_models: bool = True) -> Fa
     app.include_router(models.router)
     app.openapi_schema = declare_ig_steps_maximum(app.openapi(), settings.ig_max_steps)
     if settings.frontend_dist.is_dir():
-        app.mount("/", StaticFiles(directory=settings.frontend_dist, html=True), name="frontend")
+        mount_web_app(app.router, settings.frontend_dist)
     return app
 
 

@@ -51,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
     from facexai.api.schemas import AnalyzeResponse, ExplainMode
     from facexai.core.errors import FacexaiError
     from facexai.models.registry import ModelRegistry
-    from facexai.service.analyzer import Analyzer, ig_defaults
+    from facexai.service.analyzer import Analyzer
     from facexai.service.settings import Settings
 
     settings = Settings(**({"models_manifest": args.manifest} if args.manifest else {}))
@@ -62,7 +62,7 @@ def run(args: argparse.Namespace) -> int:
         return 2
     try:
         registry = ModelRegistry.load(settings.models_manifest, settings.ig_batch_size)
-        ig = ig_defaults(settings).override(args.ig_steps, args.ig_rule, args.ig_output)
+        ig = settings.ig_defaults().override(args.ig_steps, args.ig_rule, args.ig_output)
         analyzer = Analyzer.from_settings(registry, settings)
         methods = ExplainMode(args.explain).methods
         result = analyzer.analyze_photo(data, align=not args.no_align, methods=methods, ig=ig)

@@ -15,29 +15,19 @@ import numpy as np
 import tensorflow as tf
 
 from facexai.explain.base import Attribution, Explainer, Forward
-from facexai.explain.options import (
-    DEFAULT_OUTPUT,
-    DEFAULT_RULE,
-    DEFAULT_STEPS,
-    ExplainedOutput,
-    ExplainMethod,
-    IGOptions,
-    QuadratureRule,
-)
-from facexai.explain.quadrature import GUIDED_PROBE_POINTS, adaptive, guided, quadrature
+from facexai.explain.options import ExplainedOutput, ExplainMethod, IGOptions
+from facexai.explain.quadrature import sample
 
 
 @dataclass
 class IGAttribution:
     attributions: np.ndarray  # (H, W, C), in the model's input space
     target: int
-    output: str
-    steps: int
-    rule: str
+    options: IGOptions  # how it was computed: steps, rule, output
     score_input: float
     score_baseline: float
     elapsed_ms: float
-    probabilities: np.ndarray | None = None  # (classes,): the model's output at x
+    probabilities: np.ndarray  # (classes,): the model's output at x
 
     @property
     def completeness_error(self) -> float:
@@ -51,6 +41,42 @@ class IGAttribution:
     def heatmap(self) -> np.ndarray:
         """Attributions summed over channels: (H, W), signed."""
         return self.attributions.sum(axis=-1)
+
+
+class _PathOf:
+    """One image's path for the rules that look at it (facexai.explain.quadrature.Path). Gradients
+    taken while a rule chooses its points are kept, so the integral reuses them."""
+
+    def __init__(self, ig: IntegratedGradients, x: np.ndarray, b: np.ndarray, target: int, logit: bool) -> None:
+        self.ig = ig
+        self.args = (tf.constant(x), tf.constant(b))
+        self.target, self.logit = tf.constant(target, tf.int32), tf.constant(logit)
+        self.delta = x - b
+        self.gradients: dict[float, np.ndarray] = {}
+
+    def forward(self, alphas: np.ndarray) -> np.ndarray:
+        return self.ig._probe(*self.args, tf.constant(alphas, tf.float32), self.target, self.logit)[0].numpy()
+
+    def slope(self, alphas: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        slopes, values = [], []
+        for start in range(0, len(alphas), self.ig.batch_size):
+            chunk = alphas[start : start + self.ig.batch_size]
+            g, f = self.ig._gradients(*self.args, tf.constant(chunk, tf.float32), self.target, self.logit)
+            g = g.numpy()
+            for alpha, gk in zip(chunk, g, strict=True):
+                self.gradients[float(alpha)] = gk
+            slopes.append(np.tensordot(g, self.delta, axes=3))
+            values.append(f.numpy())
+        return np.concatenate(slopes), np.concatenate(values)
+
+    def integral(self, alphas: np.ndarray, weights: np.ndarray) -> np.ndarray | None:
+        """IG from the kept gradients, when the rule chose only points it already took them at."""
+        if not all(float(a) in self.gradients for a in alphas):
+            return None
+        total = np.zeros_like(self.delta, dtype=np.float64)
+        for alpha, weight in zip(alphas, weights, strict=True):
+            total += weight * self.gradients[float(alpha)]
+        return (total * self.delta).astype(np.float32)
 
 
 class IntegratedGradients(Explainer):
@@ -118,13 +144,11 @@ class IntegratedGradients(Explainer):
     ) -> list[Attribution]:
         """IG of every image of the batch from this explainer's baseline, with ``options`` (default: the defaults)."""
         x, t = self.check_batch(x, targets)
-        options = options or IGOptions()
         if np.any(t < 0):  # the top classes, from one forward pass of the batch
             t = np.where(t < 0, self.forward.probabilities(x).argmax(axis=1), t)
         out = []
         for image, target in zip(x, t, strict=True):
-            r = self.attribute(image, int(target), self.baseline, options.steps, options.rule, options.output)
-            assert r.probabilities is not None
+            r = self.attribute(image, int(target), self.baseline, options)
             out.append(
                 Attribution(
                     method=self.method,
@@ -135,7 +159,7 @@ class IntegratedGradients(Explainer):
                     score_input=r.score_input,
                     score_baseline=r.score_baseline,
                     completeness_error=r.completeness_error,
-                    details={"steps": r.steps, "rule": QuadratureRule(r.rule), "output": ExplainedOutput(r.output)},
+                    details={"steps": r.options.steps, "rule": r.options.rule, "output": r.options.output},
                 )
             )
         return out
@@ -145,23 +169,14 @@ class IntegratedGradients(Explainer):
         return self.forward.probabilities(x[None])[0]
 
     def attribute(
-        self,
-        x: np.ndarray,
-        target: int,
-        baseline: np.ndarray | None = None,
-        steps: int = DEFAULT_STEPS,
-        rule: str = DEFAULT_RULE,
-        output: str = DEFAULT_OUTPUT,
+        self, x: np.ndarray, target: int, baseline: np.ndarray | None = None, options: IGOptions | None = None
     ) -> IGAttribution:
-        """Attribute class ``target``'s ``output`` at ``x`` (one preprocessed image, H x W x C).
+        """Attribute class ``target``'s output at ``x`` (one preprocessed image, H x W x C) with ``options``
+        (default: the defaults), whole: the rule's table (facexai.explain.quadrature.SAMPLERS) picks the points.
 
         ``baseline`` must be in the same (preprocessed) space as ``x``; default all zeros there.
         """
-        try:
-            output = ExplainedOutput(output).value
-        except ValueError:
-            raise ValueError(f"output must be one of {[o.value for o in ExplainedOutput]}, got {output!r}") from None
-        rule = QuadratureRule(rule).value
+        options = options or IGOptions()
         if not 0 <= target < self.num_classes:
             raise ValueError(f"target {target} out of range for {self.num_classes} classes")
         x = np.asarray(x, dtype=np.float32)
@@ -169,78 +184,28 @@ class IntegratedGradients(Explainer):
             raise ValueError(f"expected one image of shape {self.input_shape}, got {x.shape}")
         b = np.zeros_like(x) if baseline is None else np.asarray(baseline, dtype=np.float32)
         started = time.perf_counter()
-        if rule == "adaptive":
-            return self._explain_adaptive(x, b, target, steps, output, started)
-        if rule == "guided":
-            grid = np.linspace(0.0, 1.0, GUIDED_PROBE_POINTS, dtype=np.float32)
-            probe, _ = self._probe(
-                tf.constant(x),
-                tf.constant(b),
-                tf.constant(grid),
-                tf.constant(target, tf.int32),
-                tf.constant(output == "logit"),
+        logit = options.output == ExplainedOutput.logit
+        path = _PathOf(self, x, b, target, logit)
+        alphas, weights = sample(options, path)
+        attributions = path.integral(alphas, weights)
+        if attributions is None:  # one compiled call: every gradient, the ends and the probabilities
+            result, ends_t, probs_t = self._integrate(
+                *path.args,
+                tf.constant(alphas, tf.float32),
+                tf.constant(weights, tf.float32),
+                path.target,
+                path.logit,
             )
-            alphas, weights = guided(steps, probe.numpy())
+            attributions, ends, probs = result.numpy(), ends_t.numpy(), probs_t.numpy()
         else:
-            alphas, weights = quadrature(rule, steps)
-        attributions, ends, probs = self._integrate(
-            tf.constant(x),
-            tf.constant(b),
-            tf.constant(alphas, tf.float32),
-            tf.constant(weights, tf.float32),
-            tf.constant(target, tf.int32),
-            tf.constant(output == "logit"),
-        )
-        ends = ends.numpy()
+            ends_t, probs_t = self._probe(*path.args, tf.constant([1.0, 0.0]), path.target, path.logit)
+            ends, probs = ends_t.numpy(), probs_t.numpy()[0]
         return IGAttribution(
-            attributions=attributions.numpy(),
+            attributions=attributions,
             target=target,
-            output=output,
-            steps=steps,
-            rule=rule,
+            options=options,
             score_input=float(ends[0]),
             score_baseline=float(ends[1]),
             elapsed_ms=(time.perf_counter() - started) * 1000,
-            probabilities=probs.numpy(),
-        )
-
-    def _explain_adaptive(
-        self, x: np.ndarray, b: np.ndarray, target: int, steps: int, output: str, started: float
-    ) -> IGAttribution:
-        xt, bt = tf.constant(x), tf.constant(b)
-        tt, logit = tf.constant(target, tf.int32), tf.constant(output == "logit")
-        delta = x - b
-        grads: dict[float, np.ndarray] = {}
-
-        def forward(alphas: np.ndarray) -> np.ndarray:
-            return self._probe(xt, bt, tf.constant(alphas, tf.float32), tt, logit)[0].numpy()
-
-        def slope(alphas: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-            slopes, values = [], []
-            for start in range(0, len(alphas), self.batch_size):
-                chunk = alphas[start : start + self.batch_size]
-                g, f = self._gradients(xt, bt, tf.constant(chunk, tf.float32), tt, logit)
-                g = g.numpy()
-                for alpha, gk in zip(chunk, g, strict=True):
-                    grads[float(alpha)] = gk
-                slopes.append(np.tensordot(g, delta, axes=3))
-                values.append(f.numpy())
-            return np.concatenate(slopes), np.concatenate(values)
-
-        alphas, weights = adaptive(steps, forward, slope)
-        total = np.zeros_like(x, dtype=np.float64)
-        for alpha, weight in zip(alphas, weights, strict=True):
-            total += weight * grads[float(alpha)]
-        scores, probs = self._probe(xt, bt, tf.constant([1.0, 0.0]), tt, logit)
-        ends = scores.numpy()
-        return IGAttribution(
-            attributions=(total * delta).astype(np.float32),
-            target=target,
-            output=output,
-            steps=steps,
-            rule="adaptive",
-            score_input=float(ends[0]),
-            score_baseline=float(ends[1]),
-            elapsed_ms=(time.perf_counter() - started) * 1000,
-            probabilities=probs.numpy()[0],
+            probabilities=probs,
         )

@@ -40,6 +40,8 @@ class ExplainedOutput(str, Enum):
 DEFAULT_STEPS = 64
 DEFAULT_RULE = QuadratureRule.adaptive
 DEFAULT_OUTPUT = ExplainedOutput.probability
+#: the fewest points any rule integrates with
+MIN_STEPS = 2
 
 
 @dataclass(frozen=True)
@@ -52,11 +54,20 @@ class IGOptions:
         # accept the plain names too ("adaptive"), and refuse unknown ones here, once
         object.__setattr__(self, "rule", QuadratureRule(self.rule))
         object.__setattr__(self, "output", ExplainedOutput(self.output))
-        if self.steps < 2:
-            raise ValueError(f"IG needs at least 2 steps, got {self.steps}")
+        if self.steps < MIN_STEPS:
+            raise ValueError(f"IG needs at least {MIN_STEPS} steps, got {self.steps}")
 
-    def override(self, steps: int | None = None, rule: str | None = None, output: str | None = None) -> IGOptions:
-        """These options with any of them replaced (None keeps the current value)."""
+    def override(
+        self,
+        steps: int | None = None,
+        rule: str | None = None,
+        output: str | None = None,
+        max_steps: int | None = None,
+    ) -> IGOptions:
+        """These options with any of them replaced (None keeps the current value); ValueError when invalid,
+        or when a requested ``steps`` exceeds ``max_steps``."""
+        if steps is not None and max_steps is not None and steps > max_steps:
+            raise ValueError(f"ig_steps must be at most {max_steps}")
         return replace(
             self,
             steps=self.steps if steps is None else steps,

@@ -1,16 +1,19 @@
 """Quadrature rules on [0, 1] for the Integrated Gradients path integral.
 
-Each rule is a pure function ``n -> (alphas, weights)`` with ``sum(weights) == 1``; IG is then
-``(x - baseline) * sum_k weights[k] * grad F(baseline + alphas[k] (x - baseline))``.
+Each rule gives ``(alphas, weights)`` with ``sum(weights) == 1``; IG is then
+``(x - baseline) * sum_k weights[k] * grad F(baseline + alphas[k] (x - baseline))``. The fixed
+rules are pure functions ``n -> (alphas, weights)``; the guided and adaptive rules also look at
+the path. ``SAMPLERS`` is the one table of every rule, and :func:`sample` takes the options whole.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Protocol
 
 import numpy as np
 
-from facexai.explain.options import QuadratureRule
+from facexai.explain.options import IGOptions, QuadratureRule
 
 Rule = Callable[[int], tuple[np.ndarray, np.ndarray]]
 
@@ -143,3 +146,43 @@ def adaptive(
         rows = np.vstack([np.delete(rows, worst, axis=0), left, right])
     rows = rows[np.argsort(rows[:, 4])]
     return rows[:, 4], rows[:, 1] - rows[:, 0]
+
+
+class Path(Protocol):
+    """The straight path from the baseline to the input, as a rule that looks at it sees it."""
+
+    def forward(self, alphas: np.ndarray) -> np.ndarray:
+        """The explained output F at each alpha (forward passes only)."""
+        ...
+
+    def slope(self, alphas: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(dF/dalpha, F) at each alpha (one gradient each)."""
+        ...
+
+
+Sampler = Callable[[int, Path], tuple[np.ndarray, np.ndarray]]
+
+
+def _fixed(rule: Rule) -> Sampler:
+    return lambda n, path: rule(n)
+
+
+def _guided(n: int, path: Path) -> tuple[np.ndarray, np.ndarray]:
+    return guided(n, path.forward(np.linspace(0.0, 1.0, GUIDED_PROBE_POINTS)))
+
+
+def _adaptive(n: int, path: Path) -> tuple[np.ndarray, np.ndarray]:
+    return adaptive(n, path.forward, path.slope)
+
+
+#: every rule of ``QuadratureRule``: (number of points, the path) -> (alphas, weights)
+SAMPLERS: dict[QuadratureRule, Sampler] = {
+    **{rule: _fixed(fn) for rule, fn in RULES.items()},
+    QuadratureRule.guided: _guided,
+    QuadratureRule.adaptive: _adaptive,
+}
+
+
+def sample(options: IGOptions, path: Path) -> tuple[np.ndarray, np.ndarray]:
+    """The points and weights of ``options.rule`` with ``options.steps`` points on ``path``."""
+    return SAMPLERS[options.rule](options.steps, path)

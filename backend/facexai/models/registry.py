@@ -21,7 +21,7 @@ from facexai.explain import ExplainerConfig, build_explainers
 from facexai.explain.base import Attribution, Explainer, Forward
 from facexai.explain.gradcam import GradCam
 from facexai.explain.integrated_gradients import IntegratedGradients
-from facexai.explain.options import ExplainMethod, IGOptions
+from facexai.explain.options import ExplainMethod, IGOptions, QuadratureRule
 from facexai.models.loaders import load_model
 from facexai.models.manifest import Manifest, ModelSpec, load_manifest
 from facexai.models.preprocessing import get_preprocessor
@@ -170,8 +170,8 @@ class ModelRegistry:
             x = m.baseline()
             m.predict(x[None])
             m.gradcam.maps(x[None])
-            m.ig.attribute(x, target=0, baseline=x, steps=2, rule="midpoint")  # the fixed rules' function
-            m.ig.attribute(x, target=0, baseline=x, steps=4, rule="adaptive")  # the probe and gradient functions
+            m.ig.attribute(x, 0, x, IGOptions(steps=2, rule=QuadratureRule.midpoint))  # the fixed rules' function
+            m.ig.attribute(x, 0, x, IGOptions(steps=4, rule=QuadratureRule.adaptive))  # the probe and gradients
 
 
 def _prepare(pixels: np.ndarray, preprocess: Callable[[Any], Any]) -> np.ndarray:

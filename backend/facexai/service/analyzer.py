@@ -41,11 +41,6 @@ from facexai.service.store import AnalysisStore, StoredFace
 Methods = Collection[ExplainMethod]
 
 
-def ig_defaults(settings: Settings) -> IGOptions:
-    """The service's IG defaults from its settings."""
-    return IGOptions(steps=settings.ig_steps, rule=settings.ig_rule, output=settings.ig_output)
-
-
 @dataclass(frozen=True)
 class PhotoLimits:
     """What an uploaded photo may be: its file's bytes and its decoded pixels."""
@@ -77,7 +72,7 @@ class Analyzer:
         )
         store = AnalysisStore(settings.analysis_ttl_s, settings.analysis_cache_size)
         limits = PhotoLimits(settings.max_upload_bytes, settings.max_pixels)
-        return cls(registry, aligner, store, ig_defaults(settings), limits)
+        return cls(registry, aligner, store, settings.ig_defaults(), limits)
 
     # --- the photo ---------------------------------------------------------------------------
     def analyze_photo(

@@ -10,7 +10,7 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from facexai.core.machine import REPO_ROOT, cpu_cores
-from facexai.explain.options import DEFAULT_OUTPUT, DEFAULT_RULE, DEFAULT_STEPS, ExplainedOutput, QuadratureRule
+from facexai.explain.options import MIN_STEPS, ExplainedOutput, IGOptions, QuadratureRule
 
 
 class Settings(BaseSettings):
@@ -24,10 +24,10 @@ class Settings(BaseSettings):
     detector: Literal["hog", "cnn"] = "hog"
     detector_upsample: int = Field(1, ge=0, le=3)
     detection_threshold: float = Field(0.1, description="dlib HOG score a detection must exceed")
-    ig_steps: int = Field(DEFAULT_STEPS, ge=2, le=512)
-    ig_max_steps: int = Field(256, ge=2, le=1024, description="the most steps a request may ask for")
-    ig_rule: QuadratureRule = DEFAULT_RULE
-    ig_output: ExplainedOutput = DEFAULT_OUTPUT
+    ig_steps: int = Field(IGOptions.steps, ge=MIN_STEPS, le=512)
+    ig_max_steps: int = Field(256, ge=MIN_STEPS, le=1024, description="the most steps a request may ask for")
+    ig_rule: QuadratureRule = IGOptions.rule
+    ig_output: ExplainedOutput = IGOptions.output
     ig_batch_size: int = Field(16, ge=1, le=256)
     analysis_ttl_s: int = Field(600, ge=10, description="how long aligned faces stay in memory for follow-ups")
     analysis_cache_size: int = Field(32, ge=1, description="the most analyses kept in memory")
@@ -42,6 +42,10 @@ class Settings(BaseSettings):
         default_factory=lambda: 2 * cpu_cores(), ge=0, description="analyses waiting for a turn; beyond it 503 busy"
     )
     busy_retry_after_s: int = Field(5, ge=1, description="the Retry-After header of a 503 busy answer")
+
+    def ig_defaults(self) -> IGOptions:
+        """The service's IG options when a request names none."""
+        return IGOptions(steps=self.ig_steps, rule=self.ig_rule, output=self.ig_output)
 
 
 @lru_cache
