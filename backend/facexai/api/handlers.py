@@ -28,10 +28,11 @@ HTTP_CODES = {
 #: the OpenAPI entry of 503 on every route that runs models
 UNAVAILABLE: dict[str, object] = {
     "model": ErrorResponse,
-    "description": "models_not_ready, or busy: every analysis slot and queue place is taken (with Retry-After)",
+    "description": "models_not_ready; busy: every analysis slot and queue place is taken (with Retry-After); or "
+    "store_unavailable: the shared analysis store (Redis) does not answer (with Retry-After)",
     "headers": {
         "Retry-After": {
-            "description": "with busy: seconds after which a retry may be admitted",
+            "description": "with busy and store_unavailable: seconds after which a retry may succeed",
             "schema": {"type": "integer", "minimum": 1},
         }
     },

@@ -14,10 +14,12 @@ from facexai import __version__
 from facexai.api.deps import declare_ig_steps_maximum
 from facexai.api.handlers import install_error_handlers
 from facexai.api.limits import ENVELOPE_BYTES, BodyLimit, keep_uploads_in_memory
+from facexai.api.replica import ReplicaHeader, declare_replica_header
 from facexai.api.routes import analyses, analyze, models
 from facexai.api.webapp import mount_web_app
 from facexai.service.admission import Admission
 from facexai.service.settings import Settings, get_settings
+from facexai.service.store import open_store
 
 log = logging.getLogger("facexai")
 
@@ -42,7 +44,7 @@ def build_state(app: FastAPI, settings: Settings) -> None:
     )
     if settings.warm_up:
         registry.warm_up()
-    app.state.analyzer = Analyzer.from_settings(registry, settings)
+    app.state.analyzer = Analyzer.from_settings(registry, settings, app.state.store)
     app.state.registry = registry
     log.info("facexai ready: models %s", ", ".join(registry.names))
 
@@ -89,13 +91,15 @@ def create_app(settings: Settings | None = None, load_models: bool = True) -> Fa
     app.state.settings = settings
     app.state.registry = None
     app.state.loading = Loading(total=0)
+    app.state.store = open_store(settings)  # memory, or Redis shared by every replica (FACEXAI_REDIS_URL)
     keep_uploads_in_memory(settings.max_upload_bytes)
     app.add_middleware(BodyLimit, max_body_bytes=settings.max_upload_bytes + ENVELOPE_BYTES)
+    app.add_middleware(ReplicaHeader, name=settings.replica_name)
     install_error_handlers(app)
     app.include_router(analyze.router)
     app.include_router(analyses.router)
     app.include_router(models.router)
-    app.openapi_schema = declare_ig_steps_maximum(app.openapi(), settings.ig_max_steps)
+    app.openapi_schema = declare_replica_header(declare_ig_steps_maximum(app.openapi(), settings.ig_max_steps))
     if settings.frontend_dist.is_dir():
         mount_web_app(app.router, settings.frontend_dist)
     return app

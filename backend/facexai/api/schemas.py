@@ -257,3 +257,7 @@ class HealthResponse(BaseModel):
     models_total: int = Field(description="the models the manifest names")
     models: list[str] = Field(description="the models loaded so far")
     detail: str | None = Field(None, description="why loading failed, when it did")
+    store: str = Field(
+        description="where the faces follow-ups need are kept: 'memory' (this process), 'redis' (shared by every "
+        "replica), or 'unavailable' while Redis does not answer"
+    )

@@ -91,6 +91,14 @@ class Busy(FacexaiError):
         self.retry_after_s = retry_after_s
 
 
+class StoreUnavailable(FacexaiError):
+    """The shared analysis store (Redis) does not answer: uploads and follow-ups cannot be kept or found."""
+
+    status_code = 503
+    code = "store_unavailable"
+    retry_after_s = 2
+
+
 class ModelFileMissing(FacexaiError):
     """A model named in the manifest has no file: the service refuses to start."""
 

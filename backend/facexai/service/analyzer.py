@@ -36,7 +36,7 @@ from facexai.service.results import (
     Prediction,
 )
 from facexai.service.settings import Settings
-from facexai.service.store import AnalysisStore, StoredFace
+from facexai.service.store import AnalysisStore, StoredFace, open_store
 
 Methods = Collection[ExplainMethod]
 
@@ -66,11 +66,11 @@ class Analyzer:
         self._detect_lock = threading.Lock()  # dlib's detector is not thread-safe
 
     @classmethod
-    def from_settings(cls, registry: ModelRegistry, settings: Settings) -> Analyzer:
+    def from_settings(cls, registry: ModelRegistry, settings: Settings, store: AnalysisStore | None = None) -> Analyzer:
         aligner = FaceAligner(
             settings.detector, settings.detector_upsample, settings.max_faces, settings.detection_threshold
         )
-        store = AnalysisStore(settings.analysis_ttl_s, settings.analysis_cache_size)
+        store = store or open_store(settings)  # Redis with FACEXAI_REDIS_URL, else this process's memory
         limits = PhotoLimits(settings.max_upload_bytes, settings.max_pixels)
         return cls(registry, aligner, store, settings.ig_defaults(), limits)
 

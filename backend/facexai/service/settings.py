@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -31,6 +32,14 @@ class Settings(BaseSettings):
     ig_batch_size: int = Field(16, ge=1, le=256)
     analysis_ttl_s: int = Field(600, ge=10, description="how long aligned faces stay in memory for follow-ups")
     analysis_cache_size: int = Field(32, ge=1, description="the most analyses kept in memory")
+    redis_url: str | None = Field(
+        None,
+        description="redis://host:port/db: keep the faces follow-ups need in Redis, shared by every replica, "
+        "for analysis_ttl_s (unset: in this process's memory)",
+    )
+    replica_name: str = Field(
+        default_factory=socket.gethostname, description="the X-Facexai-Replica header of every answer (host name)"
+    )
     warm_up: bool = Field(True, description="trace every compiled function at start-up")
     load_in_background: bool = Field(
         True, description="serve at once and load the models in the background (/health says 503 loading until then)"

@@ -54,11 +54,17 @@ def population_fields(p: PopulationPictures | None) -> dict[str, Any]:
 @router.get("/health", response_model=HealthResponse, responses={503: {"model": HealthResponse}})
 def health(request: Request) -> JSONResponse | HealthResponse:
     """200 "ok" once every model is loaded; until then 503 "loading" with the progress, or 503
-    "failed" with the reason when loading failed."""
+    "failed" with the reason when loading failed. `store` says where follow-ups' faces are kept and
+    whether that store answers (uploads get 503 store_unavailable while it does not)."""
     registry = getattr(request.app.state, "registry", None)
+    store = request.app.state.store.status()  # 200 also without the store: it is reported, not a failure
     if registry is not None:
         return HealthResponse(
-            status="ok", models_loaded=len(registry.models), models_total=len(registry.models), models=registry.names
+            status="ok",
+            models_loaded=len(registry.models),
+            models_total=len(registry.models),
+            models=registry.names,
+            store=store,
         )
     loading = request.app.state.loading
     body = HealthResponse(
@@ -67,5 +73,6 @@ def health(request: Request) -> JSONResponse | HealthResponse:
         models_total=loading.total,
         models=list(loading.loaded),
         detail=loading.error,
+        store=store,
     )
     return JSONResponse(status_code=503, content=body.model_dump())
