@@ -59,7 +59,14 @@ def two_faces(client, images_dir):
 
 def test_health_and_models(client):
     health = client.get("/health").json()
-    assert health == {"status": "ok", "models_loaded": 4, "models_total": 4, "models": MODELS, "detail": None}
+    assert health == {
+        "status": "ok",
+        "models_loaded": 4,
+        "models_total": 4,
+        "models": MODELS,
+        "detail": None,
+        "store": "memory",
+    }
     models = client.get("/models").json()["models"]
     assert [m["name"] for m in models] == MODELS
     race = next(m for m in models if m["name"] == "race")
