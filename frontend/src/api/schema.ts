@@ -96,7 +96,8 @@ export interface paths {
         /**
          * Health
          * @description 200 "ok" once every model is loaded; until then 503 "loading" with the progress, or 503
-         *     "failed" with the reason when loading failed.
+         *     "failed" with the reason when loading failed. `store` says where follow-ups' faces are kept and
+         *     whether that store answers (uploads get 503 store_unavailable while it does not).
          */
         get: operations["health_health_get"];
         put?: never;
@@ -434,6 +435,11 @@ export interface components {
              * @description 'ok' once every model is loaded; 'loading' until then; 'failed' if loading failed
              */
             status: string;
+            /**
+             * Store
+             * @description where the faces follow-ups need are kept: 'memory' (this process), 'redis' (shared by every replica), or 'unavailable' while Redis does not answer
+             */
+            store: string;
         };
         /** ImageInfo */
         ImageInfo: {
@@ -633,6 +639,8 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /** @description the replica that answered: its host name, or FACEXAI_REPLICA_NAME */
+                    "X-Facexai-Replica": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -642,6 +650,8 @@ export interface operations {
             /** @description analysis_not_found (expired), face_not_found or unknown_model */
             404: {
                 headers: {
+                    /** @description the replica that answered: its host name, or FACEXAI_REPLICA_NAME */
+                    "X-Facexai-Replica": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -651,17 +661,21 @@ export interface operations {
             /** @description unknown_label, models_not_comparable, or validation_error */
             422: {
                 headers: {
+                    /** @description the replica that answered: its host name, or FACEXAI_REPLICA_NAME */
+                    "X-Facexai-Replica": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description models_not_ready, or busy: every analysis slot and queue place is taken (with Retry-After) */
+            /** @description models_not_ready; busy: every analysis slot and queue place is taken (with Retry-After); or store_unavailable: the shared analysis store (Redis) does not answer (with Retry-After) */
             503: {
                 headers: {
-                    /** @description with busy: seconds after which a retry may be admitted */
+                    /** @description with busy and store_unavailable: seconds after which a retry may succeed */
                     "Retry-After"?: number;
+                    /** @description the replica that answered: its host name, or FACEXAI_REPLICA_NAME */
+                    "X-Facexai-Replica": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -700,6 +714,8 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /** @description the replica that answered: its host name, or FACEXAI_REPLICA_NAME */
+                    "X-Facexai-Replica": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -709,6 +725,8 @@ export interface operations {
             /** @description analysis_not_found (expired), face_not_found or unknown_model */
             404: {
                 headers: {
+                    /** @description the replica that answered: its host name, or FACEXAI_REPLICA_NAME */
+                    "X-Facexai-Replica": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -718,17 +736,21 @@ export interface operations {
             /** @description unknown_label, models_not_comparable, or validation_error */
             422: {
                 headers: {
+                    /** @description the replica that answered: its host name, or FACEXAI_REPLICA_NAME */
+                    "X-Facexai-Replica": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description models_not_ready, or busy: every analysis slot and queue place is taken (with Retry-After) */
+            /** @description models_not_ready; busy: every analysis slot and queue place is taken (with Retry-After); or store_unavailable: the shared analysis store (Redis) does not answer (with Retry-After) */
             503: {
                 headers: {
-                    /** @description with busy: seconds after which a retry may be admitted */
+                    /** @description with busy and store_unavailable: seconds after which a retry may succeed */
                     "Retry-After"?: number;
+                    /** @description the replica that answered: its host name, or FACEXAI_REPLICA_NAME */
+                    "X-Facexai-Replica": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -763,6 +785,8 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /** @description the replica that answered: its host name, or FACEXAI_REPLICA_NAME */
+                    "X-Facexai-Replica": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -772,6 +796,8 @@ export interface operations {
             /** @description analysis_not_found (expired), face_not_found or unknown_model */
             404: {
                 headers: {
+                    /** @description the replica that answered: its host name, or FACEXAI_REPLICA_NAME */
+                    "X-Facexai-Replica": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -781,17 +807,21 @@ export interface operations {
             /** @description unknown_label, models_not_comparable, or validation_error */
             422: {
                 headers: {
+                    /** @description the replica that answered: its host name, or FACEXAI_REPLICA_NAME */
+                    "X-Facexai-Replica": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description models_not_ready, or busy: every analysis slot and queue place is taken (with Retry-After) */
+            /** @description models_not_ready; busy: every analysis slot and queue place is taken (with Retry-After); or store_unavailable: the shared analysis store (Redis) does not answer (with Retry-After) */
             503: {
                 headers: {
-                    /** @description with busy: seconds after which a retry may be admitted */
+                    /** @description with busy and store_unavailable: seconds after which a retry may succeed */
                     "Retry-After"?: number;
+                    /** @description the replica that answered: its host name, or FACEXAI_REPLICA_NAME */
+                    "X-Facexai-Replica": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -829,6 +859,8 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /** @description the replica that answered: its host name, or FACEXAI_REPLICA_NAME */
+                    "X-Facexai-Replica": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -838,6 +870,8 @@ export interface operations {
             /** @description invalid_image: the data cannot be decoded */
             400: {
                 headers: {
+                    /** @description the replica that answered: its host name, or FACEXAI_REPLICA_NAME */
+                    "X-Facexai-Replica": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -847,6 +881,8 @@ export interface operations {
             /** @description upload_too_large or image_too_large */
             413: {
                 headers: {
+                    /** @description the replica that answered: its host name, or FACEXAI_REPLICA_NAME */
+                    "X-Facexai-Replica": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -856,6 +892,8 @@ export interface operations {
             /** @description unsupported_type: not an image */
             415: {
                 headers: {
+                    /** @description the replica that answered: its host name, or FACEXAI_REPLICA_NAME */
+                    "X-Facexai-Replica": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -865,17 +903,21 @@ export interface operations {
             /** @description no_face, or validation_error */
             422: {
                 headers: {
+                    /** @description the replica that answered: its host name, or FACEXAI_REPLICA_NAME */
+                    "X-Facexai-Replica": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description models_not_ready, or busy: every analysis slot and queue place is taken (with Retry-After) */
+            /** @description models_not_ready; busy: every analysis slot and queue place is taken (with Retry-After); or store_unavailable: the shared analysis store (Redis) does not answer (with Retry-After) */
             503: {
                 headers: {
-                    /** @description with busy: seconds after which a retry may be admitted */
+                    /** @description with busy and store_unavailable: seconds after which a retry may succeed */
                     "Retry-After"?: number;
+                    /** @description the replica that answered: its host name, or FACEXAI_REPLICA_NAME */
+                    "X-Facexai-Replica": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -896,6 +938,8 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /** @description the replica that answered: its host name, or FACEXAI_REPLICA_NAME */
+                    "X-Facexai-Replica": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -905,6 +949,8 @@ export interface operations {
             /** @description Service Unavailable */
             503: {
                 headers: {
+                    /** @description the replica that answered: its host name, or FACEXAI_REPLICA_NAME */
+                    "X-Facexai-Replica": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -925,6 +971,8 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /** @description the replica that answered: its host name, or FACEXAI_REPLICA_NAME */
+                    "X-Facexai-Replica": string;
                     [name: string]: unknown;
                 };
                 content: {
