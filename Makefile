@@ -7,7 +7,7 @@ PORT ?= 8000
 FAIRFACE ?= ../shared/fairface
 export FACEXAI_FAIRFACE_DIR ?= $(abspath $(FAIRFACE))
 
-.PHONY: install install-backend run run-untrained test test-backend lint bench loadtest train train-bundle biased-subset evaluate
+.PHONY: install install-backend run run-untrained test test-backend redis-server lint bench loadtest train train-bundle biased-subset evaluate
 
 install: install-backend frontend-build
 
@@ -34,7 +34,12 @@ lint: install-backend
 	$(VENV)/bin/ruff format --check backend scripts tests
 	$(VENV)/bin/mypy
 
-test-backend: install-backend
+# tests/test_replicas.py starts a real redis-server (Debian's) for two `facexai serve` processes to share.
+REDIS_SERVER ?= /usr/bin/redis-server
+redis-server:
+	@test -x $(REDIS_SERVER) || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y redis-server)
+
+test-backend: install-backend redis-server
 	$(VENV)/bin/python -m pytest -q tests
 
 test: lint test-backend frontend-test compose-check
