@@ -9,7 +9,7 @@ import importlib
 import sys
 
 #: modules in facexai.commands, one per sub-command
-COMMANDS: tuple[str, ...] = ("analyze", "serve", "evaluate", "explain_chip", "train", "train_bundle")
+COMMANDS: tuple[str, ...] = ("analyze", "serve", "evaluate", "explain_chip", "train", "train_bundle", "audit")
 
 
 def build_parser() -> argparse.ArgumentParser:

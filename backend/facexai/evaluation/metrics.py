@@ -1,8 +1,11 @@
-"""Classification metrics and bootstrap intervals in plain numpy.
+"""Classification metrics and bootstrap intervals.
 
 Precision, recall and F1 of a class with no predictions (or no examples) are 0.0, never NaN.
 The bootstrap interval of an accuracy resamples the group's correct/incorrect flags with
-replacement; for a mean of 0/1 flags that is exactly a binomial draw, which is how it is computed.
+replacement; for a mean of 0/1 flags a resample's mean is exactly Binomial(n, p)/n, so its
+percentile interval is the binomial's quantiles (scipy.stats.binom), the limit of infinitely many
+resamples. A paired gap's interval is scipy.stats.bootstrap's percentile interval of the per-example
+differences. tests/test_audit_stats.py checks both agree with the former hand-written resampling.
 """
 
 from __future__ import annotations
@@ -47,15 +50,18 @@ def precision_recall_f1(cm: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndar
 def bootstrap_ci(
     correct: np.ndarray, n_boot: int = DEFAULT_BOOT, seed: int = 0, level: float = 0.95
 ) -> tuple[float, float]:
-    """Percentile bootstrap interval of the mean of 0/1 flags; (nan, nan) for an empty group."""
+    """Percentile bootstrap interval of the mean of 0/1 flags; (nan, nan) for an empty group.
+
+    Exact: the quantiles of Binomial(n, mean) / n (what resampling converges to), so ``n_boot`` and
+    ``seed`` no longer matter; they stay for the callers."""
+    from scipy.stats import binom
+
     correct = np.asarray(correct, dtype=bool)
     n = correct.size
     if n == 0:
         return float("nan"), float("nan")
-    rng = np.random.default_rng(seed)
-    means = rng.binomial(n, correct.mean(), size=n_boot) / n
-    tail = (1.0 - level) / 2 * 100
-    low, high = np.percentile(means, [tail, 100 - tail])
+    tail = (1.0 - level) / 2
+    low, high = binom.ppf([tail, 1 - tail], n, correct.mean()) / n
     return float(low), float(high)
 
 
@@ -126,17 +132,21 @@ def paired_gap(
         raise ValueError("paired_gap needs both models' results on the same examples")
     if a.size == 0:
         return {"gap": float("nan"), "ci_low": float("nan"), "ci_high": float("nan")}
-    rng = np.random.default_rng(seed)
+    from scipy.stats import bootstrap
+
     diff = a - b
-    gaps = np.empty(n_boot)
-    chunk = max(1, 2_000_000 // a.size)
-    for start in range(0, n_boot, chunk):
-        stop = min(n_boot, start + chunk)
-        idx = rng.integers(0, a.size, size=(stop - start, a.size))
-        gaps[start:stop] = diff[idx].mean(axis=1)
-    tail = (1.0 - level) / 2 * 100
-    low, high = np.percentile(gaps, [tail, 100 - tail])
-    return {"gap": float(diff.mean()), "ci_low": float(low), "ci_high": float(high)}
+    gap = float(diff.mean())
+    if np.all(diff == diff[0]):  # no spread: every resample gives the same gap
+        return {"gap": gap, "ci_low": gap, "ci_high": gap}
+    res = bootstrap(
+        (diff,),
+        np.mean,
+        n_resamples=n_boot,
+        confidence_level=level,
+        method="percentile",
+        random_state=np.random.default_rng(seed),
+    )
+    return {"gap": gap, "ci_low": float(res.confidence_interval.low), "ci_high": float(res.confidence_interval.high)}
 
 
 def json_safe(obj: Any) -> Any:

@@ -1,0 +1,326 @@
+"""``audit.json`` and ``audit.html``: the statistics of an audit, and its figures embedded as PNGs
+(readable without the app). Numbers only: no face image ever enters either file; the maps drawn
+are means over at least a race's faces."""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import html
+import io
+import json
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from facexai.core.labels import TASK_LABELS
+from facexai.evaluation.audit import stats
+from facexai.evaluation.audit.population import attribution, bundle_maps, significant_findings
+from facexai.evaluation.audit.run import AuditConfig, Gathered
+from facexai.evaluation.metrics import json_safe
+from facexai.models.manifest import Manifest
+
+Log = Any
+
+#: the groupings an auditor expects, each a function of a face's labels
+GROUPINGS: dict[str, Any] = {
+    "by_race": (lambda f: f.labels["race"], list(TASK_LABELS["race"])),
+    "by_gender": (lambda f: f.labels["gender"], list(TASK_LABELS["gender"])),
+    "by_age": (lambda f: f.labels["age"], list(TASK_LABELS["age"])),
+    "by_race_gender": (
+        lambda f: f"{f.labels['race']} × {f.labels['gender']}",
+        [f"{r} × {g}" for r in TASK_LABELS["race"] for g in TASK_LABELS["gender"]],
+    ),
+}
+
+
+def model_metrics(g: Gathered, manifest: Manifest) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name, probs in g.predictions.items():
+        spec = manifest.get(name)
+        labels = list(spec.labels)
+        y_true = np.array([labels.index(f.labels[spec.task]) for f in g.faces.faces])
+        y_pred = probs.argmax(axis=1) if len(probs) else np.zeros(0, int)
+        correct = y_pred == y_true
+        low, high = stats.wilson(int(correct.sum()), int(correct.size))
+        cal = stats.calibration(probs.max(axis=1) if len(probs) else np.zeros(0), correct)
+        entry: dict[str, Any] = {
+            "task": spec.task,
+            "biased": spec.biased,
+            "accuracy": float(correct.mean()) if correct.size else float("nan"),
+            "ci_low": low,
+            "ci_high": high,
+            "n": int(correct.size),
+            "ece": cal["ece"],
+            "calibration": cal["curve"],
+        }
+        for key, (fn, order) in GROUPINGS.items():
+            groups = np.array([fn(f) for f in g.faces.faces])
+            if not len(groups):
+                continue
+            result = stats.group_metrics(y_true, probs, groups, labels, order)
+            entry[key] = result["groups"]
+            entry.setdefault("largest_gap", {})[key] = result["largest_gap"]
+        out[name] = entry
+    return out
+
+
+def write_outputs(
+    config: AuditConfig, manifest: Manifest, g: Gathered, args: argparse.Namespace, log: Log
+) -> dict[str, Any]:
+    n_boot = getattr(args, "bootstrap", 2000)
+    n_perm = getattr(args, "permutations", 2000)
+    correction = getattr(args, "correction", "holm")
+    metrics = model_metrics(g, manifest)
+    population = attribution(g, config, n_boot, n_perm, correction) if g.explanations else {"models": {}}
+    comparison = population.get("comparison")
+    result: dict[str, Any] = {
+        "engine": g.engine
+        or {"name": "ray", "workers": 0, "nodes": 0, "address": None, "note": "read from the shards"},
+        "dataset": {
+            "labels": str(config.labels),
+            "images": str(config.images),
+            "limit": config.limit,
+            "faces": len(g.faces.faces),
+            "explained_faces": len(g.explained_faces),
+            "explained_per_race": {
+                r: sum(f.labels["race"] == r for f in g.explained_faces) for r in TASK_LABELS["race"]
+            },
+        },
+        "settings": {
+            "ig": {k: getattr(v, "value", v) for k, v in asdict(config.ig).items()},
+            "target": config.target,
+            "population": config.population,
+            "seed": config.seed,
+            "gradcam": config.gradcam,
+            "bootstrap": n_boot,
+            "permutations": n_perm,
+            "correction": correction,
+            "small_n": stats.SMALL_N,
+            "level": stats.LEVEL,
+        },
+        "throughput": g.throughput or {"faces_per_minute": None},
+        "shards": g.shards,
+        "models": metrics,
+        "attribution": {
+            name: {race: {k: v for k, v in e.items() if k != "map"} for race, e in m["by_race"].items()}
+            for name, m in population["models"].items()
+        },
+        "skipped": g.faces.skipped,
+    }
+    if comparison:
+        result["comparison"] = {
+            **{k: v for k, v in comparison.items() if k != "by_race"},
+            "by_race": {
+                race: {
+                    "n": e["n"],
+                    "regions": e["regions"],
+                    "significant_cells": e["pixels"]["significant_cells"],
+                }
+                for race, e in comparison["by_race"].items()
+            },
+            "findings": significant_findings(comparison),
+        }
+    if population["models"]:
+        result["population_maps"] = bundle_maps(population, config, manifest)
+    safe = json_safe({k: v for k, v in result.items() if k != "population_maps"})
+    (config.out / "audit.json").write_text(json.dumps(safe, indent=2, ensure_ascii=False, allow_nan=False) + "\n")
+    if "population_maps" in result:
+        (config.out / "population_maps.json").write_text(
+            json.dumps(json_safe(result["population_maps"]), ensure_ascii=False) + "\n"
+        )
+    (config.out / "audit.html").write_text(render_html(safe, population, config))
+    return result
+
+
+# ---------------------------------------------------------------------------------------------- HTML
+
+
+def _png(fig: Any) -> str:
+    import matplotlib.pyplot as plt
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=90, bbox_inches="tight")
+    plt.close(fig)
+    return f'<img alt="" src="data:image/png;base64,{base64.b64encode(buf.getvalue()).decode()}">'
+
+
+def _figures(safe: dict[str, Any], population: dict[str, Any]) -> dict[str, str]:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figs: dict[str, str] = {}
+    races = list(TASK_LABELS["race"])
+    models = safe["models"]
+    if models:
+        fig, ax = plt.subplots(figsize=(9, 3.6))
+        width = 0.8 / len(models)
+        for k, (name, m) in enumerate(models.items()):
+            by = m.get("by_race", {})
+            xs = np.arange(len(races)) + k * width
+            acc = [by.get(r, {}).get("accuracy") or np.nan for r in races]
+            lo = [by.get(r, {}).get("ci_low") or np.nan for r in races]
+            hi = [by.get(r, {}).get("ci_high") or np.nan for r in races]
+            ax.bar(xs, acc, width, label=name, yerr=[np.subtract(acc, lo), np.subtract(hi, acc)], capsize=2)
+        ax.set_xticks(np.arange(len(races)) + 0.4 - width / 2, races, rotation=20, fontsize=8)
+        ax.set_ylabel("accuracy (95% Wilson)")
+        ax.set_ylim(0, 1)
+        ax.legend(fontsize=7, ncol=len(models))
+        figs["accuracy"] = _png(fig)
+        fig, axes = plt.subplots(1, len(models), figsize=(3 * len(models), 3), squeeze=False)
+        for ax, (name, m) in zip(axes[0], models.items(), strict=True):
+            c = m["calibration"]
+            ax.plot([0, 1], [0, 1], color="grey", lw=0.8, ls="--")
+            ax.plot(c["confidence"], c["accuracy"], marker="o")
+            ax.set_title(f"{name}: ECE {m['ece']:.3f}" if m.get("ece") is not None else name, fontsize=9)
+            ax.set_xlabel("confidence")
+            ax.set_ylabel("accuracy")
+        figs["calibration"] = _png(fig)
+    pop = population.get("models", {})
+    if pop:
+        regions = population["regions"]
+        names = list(pop)
+        fig, axes = plt.subplots(len(names), len(races), figsize=(1.6 * len(races), 1.7 * len(names)), squeeze=False)
+        vmax = max(float(np.percentile(e["map"], 99)) for m in pop.values() for e in m["by_race"].values())
+        for i, name in enumerate(names):
+            for j, race in enumerate(races):
+                ax = axes[i][j]
+                ax.axis("off")
+                e = pop[name]["by_race"].get(race)
+                if e is None:
+                    continue
+                ax.imshow(e["map"], cmap="inferno", vmin=0, vmax=vmax)
+                ax.set_title(f"{name}\n{race} (n={e['n']})" if j == 0 else f"{race} (n={e['n']})", fontsize=7)
+        figs["maps"] = _png(fig)
+        fig, axes = plt.subplots(1, len(races), figsize=(2.3 * len(races), 3.2), sharey=True, squeeze=False)
+        for j, race in enumerate(races):
+            ax = axes[0][j]
+            for k, name in enumerate(names):
+                e = pop[name]["by_race"].get(race, {}).get("ig")
+                if not e:
+                    continue
+                ys = np.arange(len(regions)) + 0.35 * k
+                share = np.array([e[r]["share"] for r in regions])
+                lo = np.array([e[r]["ci_low"] for r in regions])
+                hi = np.array([e[r]["ci_high"] for r in regions])
+                ax.errorbar(share * 100, ys, xerr=[(share - lo) * 100, (hi - share) * 100], fmt="o", ms=3, label=name)
+            ax.set_yticks(np.arange(len(regions)), regions if j == 0 else [""] * len(regions), fontsize=7)
+            ax.set_title(race, fontsize=8)
+            ax.set_xlabel("% of |IG|", fontsize=7)
+        axes[0][0].legend(fontsize=6)
+        figs["shares"] = _png(fig)
+    comp = population.get("comparison")
+    if comp:
+        regions = population["regions"]
+        present = list(comp["by_race"])
+        fig, axes = plt.subplots(1, len(present), figsize=(2.3 * len(present), 3.2), sharey=True, squeeze=False)
+        for j, race in enumerate(present):
+            ax = axes[0][j]
+            rs = comp["by_race"][race]["regions"]
+            d = np.array([rs[r]["difference"] for r in regions]) * 100
+            lo = np.array([rs[r]["ci_low"] for r in regions]) * 100
+            hi = np.array([rs[r]["ci_high"] for r in regions]) * 100
+            sig = np.array([rs[r]["significant"] for r in regions])
+            ys = np.arange(len(regions))
+            ax.axvline(0, color="grey", lw=0.8)
+            ax.errorbar(d, ys, xerr=[d - lo, hi - d], fmt="none", ecolor="black", lw=1)
+            ax.scatter(d, ys, c=np.where(sig, "crimson", "white"), edgecolors="black", zorder=3, s=18)
+            ax.set_yticks(ys, regions if j == 0 else [""] * len(regions), fontsize=7)
+            ax.set_title(f"{race} (n={comp['by_race'][race]['n']})", fontsize=8)
+            ax.set_xlabel(f"{comp['b']} − {comp['a']} (points)", fontsize=7)
+        figs["differences"] = _png(fig)
+        fig, axes = plt.subplots(1, len(present), figsize=(1.7 * len(present), 2), squeeze=False)
+        top = (
+            max((float(np.abs(e["pixels"]["significant"]).max()) for e in comp["by_race"].values()), default=0) or 1e-9
+        )
+        for j, race in enumerate(present):
+            ax = axes[0][j]
+            ax.imshow(comp["by_race"][race]["pixels"]["significant"], cmap="RdBu_r", vmin=-top, vmax=top)
+            ax.set_title(f"{race}\n{comp['by_race'][race]['pixels']['significant_cells']} cells", fontsize=7)
+            ax.axis("off")
+        figs["difference_maps"] = _png(fig)
+    return figs
+
+
+def _fmt(v: Any, pct: bool = True) -> str:
+    if v is None:
+        return "–"
+    return f"{v * 100:.1f}" if pct else f"{v:.3f}"
+
+
+def render_html(safe: dict[str, Any], population: dict[str, Any], config: AuditConfig) -> str:
+    figs = _figures(safe, population)
+    e = html.escape
+    parts = [
+        "<!doctype html><html><head><meta charset='utf-8'><title>facexai audit</title>",
+        "<style>body{font-family:system-ui,sans-serif;max-width:1200px;margin:2em auto;padding:0 1em}"
+        "table{border-collapse:collapse;font-size:13px;margin:.5em 0}td,th{border:1px solid #ccc;padding:2px 6px;"
+        "text-align:right}th{background:#f4f4f4}td:first-child{text-align:left}.small{color:#b00}"
+        ".sig{font-weight:bold;color:#b00}img{max-width:100%}</style></head><body>",
+        "<h1>facexai audit</h1>",
+        f"<p>{e(str(safe['dataset']['faces']))} faces from <code>{e(Path(config.labels).name)}</code>"
+        f" ({len(safe['skipped'])} rows skipped); {safe['dataset']['explained_faces']} explained "
+        f"(IG {e(json.dumps(safe['settings']['ig']))}, explaining the {e(config.target)} class). "
+        f"Engine: Ray, {safe['engine'].get('workers')} worker(s) on {safe['engine'].get('nodes')} node(s); "
+        f"throughput {e(str(safe['throughput'].get('faces_per_minute')))} faces/min. Intervals are 95%; "
+        f"groups with n &lt; {stats.SMALL_N} are <span class='small'>marked</span>.</p>",
+    ]
+    comp = safe.get("comparison")
+    if comp:
+        parts.append(
+            f"<h2>Does {e(comp['b'])} look elsewhere than {e(comp['a'])}?</h2><p><b>{e(comp['summary'])}</b></p>"
+        )
+        parts.append(
+            f"<p>{e(comp['test'])}. Differences are {e(comp['difference'])}, in points of attribution share.</p>"
+        )
+        parts.append(figs.get("differences", ""))
+        parts.append("<p>Per-pixel differences, shown only where significant (BH within each race):</p>")
+        parts.append(figs.get("difference_maps", ""))
+    parts.append("<h2>Accuracy by race</h2>" + figs.get("accuracy", ""))
+    for name, m in safe["models"].items():
+        parts.append(
+            f"<h3>{e(name)}: accuracy {_fmt(m['accuracy'])}% [{_fmt(m['ci_low'])}, {_fmt(m['ci_high'])}], "
+            f"n={m['n']}, ECE {_fmt(m['ece'], False)}</h3>"
+        )
+        for key in GROUPINGS:
+            groups = m.get(key)
+            if not groups:
+                continue
+            gap = m["largest_gap"][key]
+            rows = "".join(
+                f"<tr><td>{e(gname)}</td><td class='{'small' if gv['small_n'] else ''}'>{gv['n']}</td>"
+                f"<td>{_fmt(gv['accuracy'])}</td><td>[{_fmt(gv['ci_low'])}, {_fmt(gv['ci_high'])}]</td>"
+                f"<td>{_fmt(gv['ece'], False)}</td>"
+                f"<td>{_fmt(gv['tpr'].get(gname) if key == 'by_' + m['task'] else None)}</td></tr>"
+                for gname, gv in groups.items()
+            )
+            gap_text = (
+                f"largest gap {_fmt(gap['accuracy'])} points ({e(gap['highest'])} vs {e(gap['lowest'])})"
+                if gap.get("accuracy") is not None
+                else ""
+            )
+            parts.append(
+                f"<details><summary>{e(key.replace('_', ' '))}: {gap_text}</summary>"
+                "<table><tr><th>group</th><th>n</th>"
+                "<th>accuracy %</th><th>95% CI</th><th>ECE</th><th>TPR of own class %</th></tr>"
+                f"{rows}</table></details>"
+            )
+    parts.append("<h2>Calibration</h2>" + figs.get("calibration", ""))
+    if "maps" in figs:
+        parts.append("<h2>Mean |IG| maps by race</h2>" + figs["maps"])
+        parts.append("<h2>Region shares with 95% intervals</h2>" + figs.get("shares", ""))
+    if safe["skipped"]:
+        rows = "".join(
+            f"<tr><td>{s['row']}</td><td>{e(str(s['file']))}</td><td>{e(str(s['reason']))}</td></tr>"
+            for s in safe["skipped"][:200]
+        )
+        parts.append(
+            f"<h2>Skipped rows ({len(safe['skipped'])})</h2>"
+            f"<table><tr><th>row</th><th>file</th><th>reason</th></tr>{rows}</table>"
+        )
+    parts.append("</body></html>")
+    return "\n".join(parts)

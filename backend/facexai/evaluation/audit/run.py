@@ -1,0 +1,239 @@
+"""One audit run: the labelled set, the shards' missing work on Ray, the results gathered back.
+
+``compute`` does the work (what the shards lack) and returns the gathered results; statistics and
+the report (facexai.evaluation.audit.stats, .report) only read them, so they can be rebuilt from
+the shards without Ray.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from facexai.evaluation.audit.faces import Face, LabelledSet, choose_population, read_set
+from facexai.evaluation.audit.regions import SMALL
+from facexai.evaluation.audit.shards import ShardSet, file_sha256
+from facexai.explain.options import IGOptions
+from facexai.models.manifest import Manifest
+
+Log = Callable[[str], None]
+
+
+class AuditError(ValueError):
+    """A request the audit refuses before doing any work (the command exits with code 2)."""
+
+
+@dataclass
+class AuditConfig:
+    manifest: Path
+    images: Path
+    labels: Path
+    out: Path
+    models: list[str] | None = None  # predicted: default all of the manifest
+    compare: tuple[str, str] | None = None  # the pair whose explanations are compared
+    explain: list[str] = field(default_factory=list)  # explained besides the pair
+    population: int = 0  # faces per race explained (0: all)
+    seed: int = 0
+    target: str = "labelled"  # or "predicted"
+    ig: IGOptions = field(default_factory=IGOptions)
+    gradcam: bool = True
+    limit: int = 0
+    address: str | None = None
+    workers: int | None = None
+    predict_batch: int = 32
+    explain_batch: int = 4
+    small: int = SMALL
+
+    def explained(self) -> list[str]:
+        names = list(self.compare or ()) + [n for n in self.explain if n not in (self.compare or ())]
+        return names
+
+
+def check(config: AuditConfig, manifest: Manifest) -> list[str]:
+    """The models to predict with; raises AuditError for an unknown model or a pair that does not
+    predict the same labels."""
+    names = config.models or manifest.names
+    wanted = set(names) | set(config.explained())
+    unknown = sorted(wanted - set(manifest.names))
+    if unknown:
+        raise AuditError(f"unknown model(s) {unknown}; the manifest {config.manifest} has {manifest.names}")
+    if config.compare:
+        a, b = (manifest.get(n) for n in config.compare)
+        if a.name == b.name:
+            raise AuditError(f"--compare needs two different models, got {a.name!r} twice")
+        if list(a.labels) != list(b.labels):
+            raise AuditError(
+                f"--compare {a.name} {b.name}: they predict different labels ({a.task}: {a.labels} vs "
+                f"{b.task}: {b.labels}); a paired comparison needs the same classes"
+            )
+    if config.target not in ("labelled", "predicted"):
+        raise AuditError(f"--target must be 'labelled' or 'predicted', not {config.target!r}")
+    return [n for n in manifest.names if n in set(names) | set(config.explained())]
+
+
+def predict_key(manifest: Manifest, name: str) -> dict[str, Any]:
+    return {"kind": "predict", "weights": file_sha256(manifest.path_of(manifest.get(name)))}
+
+
+def explain_key(manifest: Manifest, name: str, config: AuditConfig) -> dict[str, Any]:
+    return {
+        "kind": "explain",
+        "weights": file_sha256(manifest.path_of(manifest.get(name))),
+        "ig": {k: getattr(v, "value", v) for k, v in asdict(config.ig).items()},
+        "target": config.target,
+        "gradcam": config.gradcam,
+        "small": config.small,
+    }
+
+
+@dataclass
+class Gathered:
+    """Everything the statistics need, for the faces of this run."""
+
+    faces: LabelledSet
+    explained_faces: list[Face]
+    predictions: dict[str, np.ndarray]  # model -> (n faces, classes) probabilities, faces order
+    explanations: dict[str, dict[str, np.ndarray]]  # model -> arrays in explained_faces order
+    engine: dict[str, Any]
+    throughput: dict[str, Any]
+    shards: dict[str, str]  # model/kind -> folder name
+
+
+def compute(config: AuditConfig, manifest: Manifest, log: Log = print, progress_bar: bool = True) -> Gathered:
+    from tqdm import tqdm
+
+    from facexai.evaluation.audit.engine import Job, Workers, ray_session
+
+    names = check(config, manifest)
+    faces = read_set(config.labels, config.images, config.limit)
+    log(f"{len(faces.faces)} faces, {len(faces.skipped)} skipped, from {config.labels}")
+    chosen = choose_population(faces.faces, config.population, config.seed)
+    shard_root = config.out / "shards"
+    pred_sets = {n: ShardSet.open(shard_root, n, predict_key(manifest, n)) for n in names}
+    expl_sets = {n: ShardSet.open(shard_root, n, explain_key(manifest, n, config)) for n in config.explained()}
+    jobs: list[Job] = []
+    label_task = {n: manifest.get(n).task for n in names}
+
+    def target(face: Face, name: str) -> int:
+        if config.target == "predicted":
+            return -1
+        return list(manifest.get(name).labels).index(face.labels[label_task[name]])
+
+    for n, shards in pred_sets.items():
+        done = shards.done()
+        todo = [(f.file, str(config.images / f.file), -1) for f in faces.faces if f.file not in done]
+        jobs += [
+            Job("predict", n, todo[i : i + config.predict_batch], shards)
+            for i in range(0, len(todo), config.predict_batch)
+        ]
+    explain_todo = {
+        n: [(f.file, str(config.images / f.file), target(f, n)) for f in chosen if f.file not in s.done()]
+        for n, s in expl_sets.items()
+    }
+    explain_jobs: list[Job] = []
+    options = {"ig": {k: getattr(v, "value", v) for k, v in asdict(config.ig).items()}, "gradcam": config.gradcam}
+    step = config.explain_batch
+    longest = max((len(t) for t in explain_todo.values()), default=0)
+    for i in range(0, longest, step):  # the models take turns, so both advance together
+        for n, todo in explain_todo.items():
+            if i < len(todo):
+                explain_jobs.append(Job("explain", n, todo[i : i + step], expl_sets[n], options))
+    throughput: dict[str, Any] = {"faces_per_minute": None, "explained_faces": 0, "predicted_faces": 0}
+    engine: dict[str, Any] = {"name": "ray", "workers": 0, "nodes": 0, "address": config.address or "local"}
+    todo_items = sum(len(j.items) for j in jobs) + sum(len(j.items) for j in explain_jobs)
+    log(
+        f"to compute: {sum(len(j.items) for j in jobs)} predictions, {sum(len(j.items) for j in explain_jobs)} "
+        f"explanations ({len(chosen)} faces x {len(expl_sets)} models, the rest in the shards)"
+    )
+    if todo_items:
+        with ray_session(config.address) as info:
+            workers = Workers(info, config.manifest, names, config.workers)
+            engine = {**info.as_dict(), "load_seconds": round(workers.load_seconds, 1)}
+            log(f"Ray: {info.nodes} node(s), {info.cpus:g} CPUs, {workers.count} workers at {info.address}")
+            try:
+                for kind, batch in (("predict", jobs), ("explain", explain_jobs)):
+                    total = sum(len(j.items) for j in batch)
+                    if not total:
+                        continue
+                    models = len({j.model for j in batch})
+                    bar = tqdm(
+                        total=total,
+                        unit="face",
+                        desc=f"{kind} ({models} model(s))",
+                        disable=not progress_bar,
+                        smoothing=0.1,
+                        mininterval=2.0,
+                    )
+                    started = time.perf_counter()
+
+                    def tick(k: int, bar: Any = bar, started: float = started, models: int = models) -> None:
+                        bar.update(k)
+                        minutes = (time.perf_counter() - started) / 60
+                        bar.set_postfix_str(f"{bar.n / models / max(minutes, 1e-9):.1f} faces/min", refresh=False)
+
+                    seconds = workers.run(batch, lambda job, arrays: job.shards.write(arrays), tick)
+                    bar.close()
+                    faces_done = total / models
+                    throughput[f"{kind}_seconds"] = round(seconds, 1)
+                    throughput[f"{kind}ed_faces" if kind == "predict" else "explained_faces"] = int(faces_done)
+                    throughput[f"{kind}_faces_per_minute"] = round(faces_done / (seconds / 60), 2)
+                    log(f"{kind}: {faces_done:.0f} faces x {models} model(s) in {seconds:.0f} s")
+            finally:
+                workers.close()
+        throughput["faces_per_minute"] = throughput.get(
+            "explain_faces_per_minute", throughput.get("predict_faces_per_minute")
+        )
+        throughput["workers"] = engine["workers"]
+        _append_run(config.out, {"engine": engine, "throughput": throughput})
+    predictions = {
+        n: _ordered(pred_sets[n].read(), [f.file for f in faces.faces], "predict " + n)["probs"] for n in names
+    }
+    explanations = {n: _ordered(s.read(), [f.file for f in chosen], "explain " + n) for n, s in expl_sets.items()}
+    shards = {f"{n}/predict": s.folder.name for n, s in pred_sets.items()}
+    shards.update({f"{n}/explain": s.folder.name for n, s in expl_sets.items()})
+    return Gathered(faces, chosen, predictions, explanations, engine, throughput, shards)
+
+
+def gather(config: AuditConfig, manifest: Manifest, partial: bool = False) -> Gathered:
+    """The results already in the shards, without Ray; ``partial``: keep only the explained faces
+    that every explained model has done (a run still going, or stopped)."""
+    names = check(config, manifest)
+    faces = read_set(config.labels, config.images, config.limit, check_images=False)
+    chosen = choose_population(faces.faces, config.population, config.seed)
+    root = config.out / "shards"
+    pred = {n: ShardSet.open(root, n, predict_key(manifest, n)).read() for n in names}
+    expl = {n: ShardSet.open(root, n, explain_key(manifest, n, config)).read() for n in config.explained()}
+    if partial:
+        done = set.intersection(*(set(e.get("files", np.array([])).tolist()) for e in expl.values())) if expl else set()
+        chosen = [f for f in chosen if f.file in done]
+        have = set.intersection(*(set(p.get("files", np.array([])).tolist()) for p in pred.values())) if pred else set()
+        faces = LabelledSet([f for f in faces.faces if f.file in have], faces.skipped, faces.source)
+    predictions = {n: _ordered(pred[n], [f.file for f in faces.faces], "predict " + n)["probs"] for n in names}
+    explanations = {n: _ordered(e, [f.file for f in chosen], "explain " + n) for n, e in expl.items()}
+    return Gathered(faces, chosen, predictions, explanations, {}, {}, {})
+
+
+def _ordered(arrays: dict[str, np.ndarray], files: list[str], what: str) -> dict[str, np.ndarray]:
+    """The shard arrays' rows for ``files``, in that order."""
+    if not files:
+        return {k: v[:0] for k, v in arrays.items()} if arrays else {"files": np.array([], str)}
+    if not arrays:
+        raise RuntimeError(f"{what}: no results in the shards")
+    index = {f: i for i, f in enumerate(arrays["files"].tolist())}
+    missing = [f for f in files if f not in index]
+    if missing:
+        raise RuntimeError(f"{what}: {len(missing)} faces missing from the shards (e.g. {missing[0]})")
+    rows = np.array([index[f] for f in files])
+    return {k: v[rows] for k, v in arrays.items()}
+
+
+def _append_run(out: Path, record: dict[str, Any]) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    with (out / "runs.jsonl").open("a") as f:
+        f.write(json.dumps({"finished": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), **record}) + "\n")

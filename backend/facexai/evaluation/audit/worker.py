@@ -1,0 +1,86 @@
+"""What one Ray worker does: load the models once, then predict or explain batches of faces.
+
+The class is plain Python (the engine wraps it with ``ray.remote``), so tests and a one-process
+run can use it directly. TensorFlow is limited to one intra-op (and one inter-op) thread: the
+engine runs one worker per CPU, and more threads per worker would only fight over the same cores.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from facexai.evaluation.audit.faces import decode_chip
+from facexai.evaluation.audit.regions import SMALL, reduce_gradcam, reduce_ig
+
+#: one item of a task: (file as the CSV names it, the file's bytes, explained class or -1 = predicted)
+Item = tuple[str, bytes, int]
+
+
+class AuditWorker:
+    def __init__(self, manifest: str, names: list[str], threads: int = 1) -> None:
+        os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+        import tensorflow as tf
+
+        try:
+            tf.config.threading.set_intra_op_parallelism_threads(threads)
+            tf.config.threading.set_inter_op_parallelism_threads(threads)
+        except RuntimeError:  # already initialised in this process (a test calling it twice)
+            pass
+        from facexai.models.registry import ModelRegistry
+
+        started = time.perf_counter()
+        from facexai.models.manifest import load_manifest
+
+        self.registry = ModelRegistry.from_manifest(load_manifest(Path(manifest)), names or None)
+        self.registry.warm_up()  # the compiled functions traced here, not in the first timed batch
+        self.load_seconds = time.perf_counter() - started
+
+    def ping(self) -> dict[str, Any]:
+        import socket
+
+        return {"pid": os.getpid(), "host": socket.gethostname(), "load_seconds": self.load_seconds}
+
+    def _chips(self, name: str, items: list[Item]) -> np.ndarray:
+        loaded = self.registry.get(name)
+        return loaded.prepare_batch([decode_chip(data, loaded.input_size) for _, data, _ in items])
+
+    def predict(self, job: int, name: str, items: list[Item]) -> tuple[int, dict[str, np.ndarray]]:
+        loaded = self.registry.get(name)
+        probs = loaded.predict(self._chips(name, items))
+        return job, {"files": np.array([f for f, _, _ in items]), "probs": probs.astype(np.float32)}
+
+    def explain(
+        self, job: int, name: str, items: list[Item], ig: dict[str, Any], gradcam: bool, small: int = SMALL
+    ) -> tuple[int, dict[str, np.ndarray]]:
+        from facexai.explain.options import ExplainMethod, IGOptions
+
+        loaded = self.registry.get(name)
+        batch = self._chips(name, items)
+        targets = [t for _, _, t in items]
+        options = IGOptions(**ig)
+        started = time.perf_counter()
+        ig_atts = loaded.explain(ExplainMethod.integrated_gradients, batch, targets, options)
+        seconds = time.perf_counter() - started
+        out: dict[str, Any] = {
+            "files": np.array([f for f, _, _ in items]),
+            "targets": np.array([a.target for a in ig_atts], np.int32),
+            "probs": np.stack([a.probabilities for a in ig_atts]).astype(np.float32),
+            "ig_shares": np.stack([reduce_ig(a.heatmap, small)[0] for a in ig_atts]).astype(np.float32),
+            "ig_map": np.stack([reduce_ig(a.heatmap, small)[1] for a in ig_atts]).astype(np.float32),
+            "ig_completeness": np.array(
+                [np.nan if a.completeness_error is None else a.completeness_error for a in ig_atts], np.float32
+            ),
+            "ig_seconds": np.full(len(items), seconds / max(len(items), 1), np.float32),
+        }
+        if gradcam:
+            cams = loaded.explain(ExplainMethod.grad_cam, batch, out["targets"].tolist())
+            reduced = [reduce_gradcam(a.heatmap, small) for a in cams]
+            out["gc_shares"] = np.stack([r[0] for r in reduced]).astype(np.float32)
+            out["gc_map"] = np.stack([r[1] for r in reduced]).astype(np.float32)
+        return job, out
