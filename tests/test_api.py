@@ -94,6 +94,9 @@ def test_analyze_response_contract(two_faces):
             assert ig["steps"] == 8 and ig["baseline"] == "black" and ig["output"] == "probability"
             # IG explains the very probability reported, from the black image's
             assert abs(ig["score_input"] - ex["target_probability"]) < 1e-5 and 0 <= ig["score_baseline"] <= 1
+            # the absolute error is the relative one times |F(x) - F(b)|, in probability units
+            delta = abs(ig["score_input"] - ig["score_baseline"])
+            assert ig["completeness_error_abs"] == pytest.approx(ig["completeness_error"] * delta, rel=1e-3, abs=1e-6)
             for key in ("image", "signed_image"):
                 assert png_of(ig[key]).size == (224, 224)
             assert png_of(ig["heatmap"]).mode == "RGBA"
@@ -174,6 +177,19 @@ def test_more_ig_steps_shrink_the_completeness_error(client, two_faces):
         errors.append(r.json()["integrated_gradients"]["completeness_error"])
     assert errors[0] > errors[1] > errors[2], errors
     assert errors[2] < errors[0] / 8, errors  # first order: about 1/steps
+
+
+def test_the_cnn_detector_per_request(client, images_dir):
+    """detector=cnn uses dlib's CNN detector for this request only; an unknown detector is a 422."""
+    hog = post(client, images_dir / "multi_face_astronaut_hopper.jpg", explain="none").json()
+    cnn = post(client, images_dir / "multi_face_astronaut_hopper.jpg", explain="none", detector="cnn").json()
+    assert hog["faces_found"] == cnn["faces_found"] == 2
+    for a, b in zip(hog["faces"], cnn["faces"], strict=True):  # the same two faces, boxes within a few pixels
+        assert abs(a["box"]["left"] - b["box"]["left"]) < 40 and abs(a["box"]["top"] - b["box"]["top"]) < 40
+    bad = post(client, images_dir / "grace_hopper.jpg", explain="none", detector="sift")
+    assert bad.status_code == 422 and bad.json()["code"] == "validation_error"
+    cat = post(client, images_dir / "skimage__chelsea.png", explain="none", detector="cnn")
+    assert cat.status_code == 422 and cat.json()["code"] == "no_face" and "cnn detector" in cat.json()["detail"]
 
 
 def test_aligned_chip_upload(client, images_dir):

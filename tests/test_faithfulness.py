@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from facexai.explain.options import ExplainMethod
-from facexai.service.faithfulness import STEPS, curves, pixel_order, score, score_map
+from facexai.service.faithfulness import RANDOM_ORDERS, STEPS, curves, pixel_order, score, score_map, verdict
 
 SIZE = 8
 #: the only pixels the toy model looks at: the top-left 2 x 4 block (8 of 64)
@@ -34,6 +34,26 @@ def test_a_map_ranking_the_used_pixels_first_beats_random_and_an_inverted_map_lo
     assert random == inverted.random_deletion_auc  # the reference depends on nothing but the input
     assert good.deletion_auc < random < inverted.deletion_auc
     assert 0.3 < random < 0.7  # roughly a straight line from 1 to 0
+    # the verdict weighs the gap against the random orders' own spread
+    assert good.verdict == "clearer_than_random" and inverted.verdict == "worse_than_random"
+    assert good.margin == inverted.margin > 0 and good.random_orders == RANDOM_ORDERS
+    assert good.deletion_auc < random - good.margin and inverted.deletion_auc > random + good.margin
+
+
+def test_a_map_no_better_than_chance_gets_the_third_answer():
+    # a map that ranks the pixels in a random order of its own: its deletion area is one draw from the
+    # random orders' distribution, within their margin
+    rng = np.random.default_rng(123)
+    chance = score(toy_model, X, BASELINE, rng.random((SIZE, SIZE)), target=0, random_orders=12)
+    assert abs(chance.deletion_auc - chance.random_deletion_auc) <= chance.margin
+    assert chance.verdict == "no_clearer_than_random"
+    # and the rule itself, on numbers: within the margin, outside it either way, and one order has no spread
+    aucs = np.array([0.40, 0.44, 0.50, 0.56, 0.60])
+    said, margin = verdict(0.47, aucs)
+    assert said == "no_clearer_than_random" and margin == pytest.approx(1.96 * aucs.std(ddof=1))
+    assert verdict(0.50 - margin - 0.01, aucs)[0] == "clearer_than_random"
+    assert verdict(0.50 + margin + 0.01, aucs)[0] == "worse_than_random"
+    assert verdict(0.49, np.array([0.5])) == ("clearer_than_random", 0.0)
 
 
 def test_the_curves_are_one_batch_from_the_input_to_the_baseline():
@@ -44,10 +64,12 @@ def test_the_curves_are_one_batch_from_the_input_to_the_baseline():
         return toy_model(batch)
 
     deletion, insertion, random = curves(counting, X, BASELINE, REGION.astype(float), target=0)
-    assert calls == [(3 * STEPS - 1, SIZE, SIZE, 3)]  # x and the baseline once, each curve's inner points
-    assert len(deletion) == len(insertion) == len(random) == STEPS + 1
-    assert deletion[0] == random[0] == insertion[-1] == 1.0  # nothing removed / everything inserted
-    assert deletion[-1] == random[-1] == insertion[0] == 0.0  # the baseline
+    # x and the baseline once, each curve's inner points
+    assert calls == [((2 + RANDOM_ORDERS) * (STEPS - 1) + 2, SIZE, SIZE, 3)]
+    assert len(deletion) == len(insertion) == STEPS + 1 and random.shape == (RANDOM_ORDERS, STEPS + 1)
+    assert deletion[0] == insertion[-1] == 1.0 and np.all(random[:, 0] == 1.0)  # nothing removed / all inserted
+    assert deletion[-1] == insertion[0] == 0.0 and np.all(random[:, -1] == 0.0)  # the baseline
+    assert len({tuple(r) for r in random}) == RANDOM_ORDERS  # different orders, different curves
     assert np.all(np.diff(deletion) <= 0) and np.all(np.diff(insertion) >= 0)
 
 
@@ -85,8 +107,19 @@ def test_scores_are_in_the_unit_interval():
 
 
 def check(scores):
-    assert set(scores) == {"deletion_auc", "insertion_auc", "random_deletion_auc"}
-    assert all(0.0 <= v <= 1.0 for v in scores.values())
+    areas = {"deletion_auc", "insertion_auc", "random_deletion_auc"}
+    assert set(scores) == areas | {"verdict", "margin", "random_orders"}
+    assert all(0.0 <= scores[k] <= 1.0 for k in areas) and scores["margin"] >= 0
+    assert scores["random_orders"] == RANDOM_ORDERS
+    gap = scores["deletion_auc"] - scores["random_deletion_auc"]
+    expected = (
+        "clearer_than_random"
+        if gap < -scores["margin"]
+        else "worse_than_random"
+        if gap > scores["margin"]
+        else "no_clearer_than_random"
+    )
+    assert scores["verdict"] == expected
 
 
 def test_the_api_scores_when_asked_and_only_then(client, images_dir):

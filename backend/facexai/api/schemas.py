@@ -22,6 +22,13 @@ def _base64(png: bytes | str) -> str:
 Base64Png = Annotated[str, BeforeValidator(_base64)]
 
 
+class Detector(str, Enum):
+    """dlib's face detectors (facexai.service.faces.DETECTORS)."""
+
+    hog = "hog"
+    cnn = "cnn"
+
+
 class ExplainMode(str, Enum):
     """Which explanations a request wants: both methods, one, or none (predictions only)."""
 
@@ -62,6 +69,12 @@ class Prediction(Result):
     probabilities: dict[str, float] = Field(description="label -> probability, in the model's label order")
 
 
+class FaithfulnessVerdict(str, Enum):
+    clearer_than_random = "clearer_than_random"
+    no_clearer_than_random = "no_clearer_than_random"
+    worse_than_random = "worse_than_random"
+
+
 class Faithfulness(Result):
     """How well the map predicts what the model uses (asked for with `faithfulness=true`).
 
@@ -86,9 +99,19 @@ class Faithfulness(Result):
     random_deletion_auc: float = Field(
         ge=0,
         le=1,
-        description="the same deletion in a random pixel order (a fixed seed, the same for every request): the "
-        "reference a faithful map's deletion_auc must be below",
+        description="the same deletion in random pixel orders (fixed seeds, the same for every request), the mean "
+        "of their areas: the reference a faithful map's deletion_auc must be below",
     )
+    verdict: FaithfulnessVerdict = Field(
+        description="clearer_than_random: deletion_auc is below random_deletion_auc by more than margin; "
+        "worse_than_random: above it by more than margin; no_clearer_than_random: within the margin"
+    )
+    margin: float = Field(
+        ge=0,
+        description="1.96 x the standard deviation of the random orders' areas: how far deletion_auc must be from "
+        "random_deletion_auc before the map counts as clearer (or worse) than a random ranking",
+    )
+    random_orders: int = Field(ge=1, description="how many random pixel orders the reference and its margin rest on")
 
 
 FAITHFULNESS = "deletion and insertion scores of this map, when asked for with faithfulness=true; else null"
@@ -103,6 +126,11 @@ class IntegratedGradientsResult(Result):
         description="base64 PNG: signed attribution (red: evidence for the target, blue: against) over the face"
     )
     completeness_error: float = Field(description="|sum(attributions) - (F(x) - F(baseline))| / |F(x) - F(baseline)|")
+    completeness_error_abs: float = Field(
+        ge=0,
+        description="|sum(attributions) - (F(x) - F(baseline))| in the explained output's units (probability, or "
+        "logit with output=logit): read it where F(x) - F(baseline) is tiny and the relative error means little",
+    )
     steps: int
     rule: QuadratureRule
     output: ExplainedOutput = Field(description="which output of the target class was integrated")

@@ -26,6 +26,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--no-align", action="store_true", help="the photo already is an aligned face chip")
     p.add_argument("--explain", choices=EXPLAIN_CHOICES, default="both")
+    p.add_argument(
+        "--detector",
+        choices=["hog", "cnn"],
+        help="dlib's face detector (default: the setting; cnn is slower, finds more)",
+    )
     p.add_argument("--ig-steps", type=int)
     p.add_argument("--ig-rule", choices=[r.value for r in QuadratureRule])
     p.add_argument("--ig-output", choices=[o.value for o in ExplainedOutput])
@@ -65,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
         ig = settings.ig_defaults().override(args.ig_steps, args.ig_rule, args.ig_output)
         analyzer = Analyzer.from_settings(registry, settings)
         methods = ExplainMode(args.explain).methods
-        result = analyzer.analyze_photo(data, align=not args.no_align, methods=methods, ig=ig)
+        result = analyzer.analyze_photo(data, align=not args.no_align, methods=methods, ig=ig, detector=args.detector)
     except FacexaiError as exc:
         print(f"facexai: {exc.code}: {exc.detail}")
         return 1

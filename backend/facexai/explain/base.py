@@ -32,6 +32,7 @@ class Attribution:
     score_input: float | None = None
     score_baseline: float | None = None
     completeness_error: float | None = None
+    completeness_error_abs: float | None = None  # |sum(heatmap) - (F(x) - F(b))|, in the output's units
     #: how it was computed: {"layer": ...} for Grad-CAM; {"steps", "rule", "output"} for IG
     details: dict[str, Any] = field(default_factory=dict)
 

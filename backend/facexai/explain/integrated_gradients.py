@@ -30,10 +30,15 @@ class IGAttribution:
     probabilities: np.ndarray  # (classes,): the model's output at x
 
     @property
+    def completeness_error_abs(self) -> float:
+        """|sum(attributions) - (F(x) - F(b))|, in the explained output's units."""
+        return abs(float(self.attributions.sum(dtype=np.float64)) - (self.score_input - self.score_baseline))
+
+    @property
     def completeness_error(self) -> float:
         """|sum(attributions) - (F(x) - F(b))| / |F(x) - F(b)|; 0 when F(x) == F(b) and the sum is 0."""
         delta = self.score_input - self.score_baseline
-        gap = abs(float(self.attributions.sum(dtype=np.float64)) - delta)
+        gap = self.completeness_error_abs
         if delta == 0.0:
             return 0.0 if gap == 0.0 else float("inf")
         return gap / abs(delta)
@@ -159,6 +164,7 @@ class IntegratedGradients(Explainer):
                     score_input=r.score_input,
                     score_baseline=r.score_baseline,
                     completeness_error=r.completeness_error,
+                    completeness_error_abs=r.completeness_error_abs,
                     details={"steps": r.options.steps, "rule": r.options.rule, "output": r.options.output},
                 )
             )

@@ -68,7 +68,11 @@ class Analyzer:
     @classmethod
     def from_settings(cls, registry: ModelRegistry, settings: Settings, store: AnalysisStore | None = None) -> Analyzer:
         aligner = FaceAligner(
-            settings.detector, settings.detector_upsample, settings.max_faces, settings.detection_threshold
+            settings.detector,
+            settings.detector_upsample,
+            settings.max_faces,
+            settings.detection_threshold,
+            settings.cnn_detector_upsample,
         )
         store = store or open_store(settings)  # Redis with FACEXAI_REDIS_URL, else this process's memory
         limits = PhotoLimits(settings.max_upload_bytes, settings.max_pixels)
@@ -82,19 +86,20 @@ class Analyzer:
         methods: Methods,
         ig: IGOptions | None = None,
         faithfulness: bool = False,
+        detector: str | None = None,
     ) -> AnalysisResult:
         """A photo's file, as uploaded or read from disk: checked, decoded (JPEGs at reduced size where
         the detector needs no more), then :meth:`analyze`. The one pipeline of the API and the CLI."""
         check_upload_size(len(data), self.limits.max_upload_bytes)
         image = decode_image(data, self.limits.max_pixels, DETECT_MAX_SIDE)
-        return self.analyze(image, align, methods, ig, faithfulness)
+        return self.analyze(image, align, methods, ig, faithfulness, detector)
 
-    def find_faces(self, image: DecodedImage, align: bool) -> FaceSearch:
+    def find_faces(self, image: DecodedImage, align: bool, detector: str | None = None) -> FaceSearch:
         size = (image.width, image.height)  # boxes in the photo's own pixels, also when decoded reduced
         if not align:
             return whole_image_as_face(image.pixels, size)
         with self._detect_lock:
-            return self.aligner.find_faces(image.pixels, size)
+            return self.aligner.find_faces(image.pixels, size, detector)
 
     def analyze(
         self,
@@ -103,13 +108,14 @@ class Analyzer:
         methods: Methods,
         ig: IGOptions | None = None,
         faithfulness: bool = False,
+        detector: str | None = None,
     ) -> AnalysisResult:
         """Every face: its box, aligned chip, every model's prediction and the asked-for explanations
         of its top class. Predictions and Grad-CAM come from one pass per model over all faces."""
         ig = ig or self.ig_defaults
         timings: dict[str, float] = {}
         started = time.perf_counter()
-        search = self.find_faces(image, align)
+        search = self.find_faces(image, align, detector)
         timings["detect_align"] = _ms(started)
         stored = [StoredFace(chip=f.chip) for f in search.faces]
         record = self.store.add(stored)

@@ -46,6 +46,7 @@ def integrated_gradients_picture(attribution: Attribution, chip: np.ndarray) -> 
         heatmap=render.to_png(render.heatmap_rgba(magnitude, "inferno")),
         signed_image=render.to_png(render.overlay(chip, render.ig_signed(heat), "RdBu_r", alpha=0.8)),
         completeness_error=attribution.completeness_error,
+        completeness_error_abs=attribution.completeness_error_abs or 0.0,
         steps=int(attribution.details["steps"]),
         rule=QuadratureRule(attribution.details["rule"]),
         output=ExplainedOutput(attribution.details["output"]),

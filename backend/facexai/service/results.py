@@ -46,7 +46,10 @@ class Faithfulness:
 
     deletion_auc: float  # pixels removed in the map's order: lower is better
     insertion_auc: float  # pixels inserted into the baseline in the map's order: higher is better
-    random_deletion_auc: float  # pixels removed in a random order: the reference deletion must beat
+    random_deletion_auc: float  # pixels removed in random orders (their mean): the reference deletion must beat
+    verdict: str = "no_clearer_than_random"  # clearer_than_random | no_clearer_than_random | worse_than_random
+    margin: float = 0.0  # 1.96 x the random orders' standard deviation: how far deletion must be from the mean
+    random_orders: int = 1
 
 
 @dataclass
@@ -55,6 +58,7 @@ class IntegratedGradientsResult:
     heatmap: Png
     signed_image: Png
     completeness_error: float
+    completeness_error_abs: float  # |sum - (F(x) - F(b))| in the explained output's units
     steps: int
     rule: QuadratureRule
     output: ExplainedOutput

@@ -24,6 +24,9 @@ class Settings(BaseSettings):
     max_faces: int = Field(10, ge=1, le=100, description="faces analysed per photo, largest first")
     detector: Literal["hog", "cnn"] = "hog"
     detector_upsample: int = Field(1, ge=0, le=3)
+    cnn_detector_upsample: int = Field(
+        0, ge=0, le=2, description="upsampling of the CNN detector (each level costs about 4x; 0 finds faces >= ~80 px)"
+    )
     detection_threshold: float = Field(0.1, description="dlib HOG score a detection must exceed")
     ig_steps: int = Field(IGOptions.steps, ge=MIN_STEPS, le=512)
     ig_max_steps: int = Field(256, ge=MIN_STEPS, le=1024, description="the most steps a request may ask for")

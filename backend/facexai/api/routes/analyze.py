@@ -7,7 +7,7 @@ from starlette.concurrency import run_in_threadpool
 
 from facexai.api.deps import AdmissionDep, AnalyzerDep, IGOptionsDep, MeasureFaithfulness, SettingsDep
 from facexai.api.handlers import UNAVAILABLE
-from facexai.api.schemas import AnalyzeResponse, ErrorResponse, ExplainMode
+from facexai.api.schemas import AnalyzeResponse, Detector, ErrorResponse, ExplainMode
 
 router = APIRouter(tags=["analysis"])
 
@@ -30,6 +30,13 @@ async def analyze(
     align: Annotated[bool, Query(description="false: the upload is an already aligned face chip")] = True,
     explain: Annotated[ExplainMode, Query(description="which explanations to compute")] = ExplainMode.both,
     faithfulness: MeasureFaithfulness = False,
+    detector: Annotated[
+        Detector | None,
+        Query(
+            description="hog: dlib's fast detector; cnn: its CNN detector, which finds more turned, small or "
+            "partly hidden faces and costs seconds more per photo (default: the service's setting)"
+        ),
+    ] = None,
 ) -> AnalyzeResponse:
     """Every face in the photo: its box, aligned chip, every model's prediction and explanations.
 
@@ -39,5 +46,7 @@ async def analyze(
     data = await file.read(settings.max_upload_bytes + 1)  # one byte more tells an oversized upload
     await file.close()
     async with admission.slot():  # decoding a large photo is part of the memory an analysis takes
-        result = await run_in_threadpool(analyzer.analyze_photo, data, align, explain.methods, ig, faithfulness)
+        result = await run_in_threadpool(
+            analyzer.analyze_photo, data, align, explain.methods, ig, faithfulness, detector.value if detector else None
+        )
     return AnalyzeResponse.model_validate(result)
