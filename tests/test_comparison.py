@@ -52,7 +52,7 @@ def test_maps_on_different_regions_disagree_and_the_summary_names_the_region():
     assert c.target == "X" and c.models == ["a", "b"] and c.probabilities == {"a": 0.8, "b": 0.8}
 
 
-def ig(heatmap: np.ndarray, probability: float) -> Attribution:
+def ig(heatmap: np.ndarray, probability: float, error: float = 0.0, error_abs: float = 0.0) -> Attribution:
     return Attribution(
         method=ExplainMethod.integrated_gradients,
         target=0,
@@ -61,7 +61,8 @@ def ig(heatmap: np.ndarray, probability: float) -> Attribution:
         elapsed_ms=0.0,
         score_input=1.0,
         score_baseline=0.0,
-        completeness_error=0.0,
+        completeness_error=error,
+        completeness_error_abs=error_abs,
     )
 
 
@@ -82,3 +83,29 @@ def test_the_summary_reads_like_the_pictures_with_display_names_only():
     assert f"Race (biased training)'s map is {ratio:.1f}\u00d7 weaker than Race's" in s
     assert "Race (biased training) relies more on the mouth; Race more on the eyes and brows" in s
     assert "race_biased" not in s and "correlation" not in s and "attend" not in s
+    assert c.approximate == [] and "approximate" not in s
+
+
+def test_an_approximate_map_is_said_first_and_a_tiny_change_alone_is_not_approximate():
+    eyes, mouth = region("eyes and brows"), region("mouth")
+    names = {"race": "Race model (balanced data)", "race_biased": "Race model (biased data)"}
+    c = compare_maps(
+        {"race": ig(eyes, 0.62, 0.02, 0.012), "race_biased": ig(mouth, 0.35, 0.5, 0.17)},
+        {"race": "Black", "race_biased": "Black"},
+        CHIP,
+        names=names,
+    )
+    assert c.approximate == ["race_biased"] and c.completeness_errors == {"race": 0.02, "race_biased": 0.5}
+    second = c.summary.split(". ")[1]
+    assert "Read with care: Race model (biased data)'s map (50% completeness error) is approximate" in c.summary
+    assert "recompute with more steps" in c.summary and second.startswith("Read with care")
+    # 1278% of an almost unchanged probability (Hopper): large relative, tiny absolute error -> not approximate
+    tiny = compare_maps(
+        {"race": ig(eyes, 0.62, 12.78, 0.004), "race_biased": ig(mouth, 0.35, 0.01, 0.001)},
+        {"race": "Black", "race_biased": "Black"},
+        CHIP,
+        names=names,
+    )
+    assert tiny.approximate == [] and "Read with care" not in tiny.summary
+    cams = compare_maps({"a": cam(eyes), "b": cam(mouth)}, {"a": "X", "b": "X"}, CHIP)
+    assert cams.approximate == [] and cams.completeness_errors == {}

@@ -239,6 +239,14 @@ class Comparison(Result):
         description="model -> total attribution on the shared scale: the mean of its map divided by scale_max, "
         "unclipped (0: an empty map; the ratio of two says how much weaker one map is than the other)"
     )
+    completeness_errors: dict[str, float] = Field(
+        default_factory=dict, description="model -> its Integrated Gradients map's completeness error (IG only)"
+    )
+    approximate: list[str] = Field(
+        default_factory=list,
+        description="models whose Integrated Gradients map is approximate (completeness error above 5% and above "
+        "0.01 in probability): the summary says so; ask again with more ig_steps before reading parts of the face",
+    )
 
 
 class ModelInfo(BaseModel):

@@ -97,6 +97,8 @@ def compare_maps(
     probabilities = {name: att.probability for name, att in attributions.items()}
     label = labels[a]
     readable = {n: (names or {}).get(n) or n for n in attributions}
+    errors = {n: att.completeness_error for n, att in attributions.items() if att.completeness_error is not None}
+    approximate = [n for n, att in attributions.items() if is_approximate(att)]
     return Comparison(
         target=label,
         method=method,
@@ -115,10 +117,26 @@ def compare_maps(
             (strength[a], strength[b]),
             [(r.region, r.shares[a], r.shares[b]) for r in regions],
             (probabilities[a], probabilities[b]),
+            [(readable[n], errors[n]) for n in approximate],
         ),
         probabilities=probabilities,
         strength=strength,
+        completeness_errors=errors,
+        approximate=approximate,
     )
+
+
+#: an IG map is approximate when its completeness error is above 5% of F(x) - F(b) AND above one
+#: probability point: both, since where F(x) ~ F(b) the relative error divides by almost nothing
+APPROXIMATE_RELATIVE = 0.05
+APPROXIMATE_ABSOLUTE = 0.01
+
+
+def is_approximate(a: Attribution) -> bool:
+    """Whether an IG map's quadrature is too coarse to read parts of the face from (Grad-CAM: never)."""
+    if a.completeness_error is None or a.completeness_error_abs is None:
+        return False
+    return a.completeness_error > APPROXIMATE_RELATIVE and a.completeness_error_abs > APPROXIMATE_ABSOLUTE
 
 
 #: totals further apart than this factor are "stronger"/"weaker"; closer, "about as strong"
@@ -139,13 +157,21 @@ def summarize(
     strength: tuple[float, float],
     regions: list[tuple[str, float, float]],
     probabilities: tuple[float, float],
+    approximate: list[tuple[str, float]] | None = None,
 ) -> str:
     """What the eye sees in two models' maps of one class, in plain words: the class and how likely
     each model finds it, how strong each map is on the shared scale, and which parts of the face each
     relies on more. ``names``: the two models as a person reads them; ``regions``: (region, share of
-    the first model's attribution, share of the second's)."""
+    the first model's attribution, share of the second's); ``approximate``: (name, completeness error)
+    of each map too coarse to read parts of the face from, said first."""
     a, b = names
     sentences = [f"Explaining “{target}”: {a} rates it {probabilities[0]:.0%} likely, {b} {probabilities[1]:.0%}."]
+    if approximate:
+        which = " and ".join(f"{name}'s map ({error:.0%} completeness error)" for name, error in approximate)
+        sentences.append(
+            f"Read with care: {which} {'is' if len(approximate) == 1 else 'are'} approximate; "
+            "recompute with more steps before trusting which parts of the face differ."
+        )
     sa, sb = strength
     if sa <= 0 and sb <= 0:
         sentences.append("Neither map shows any attribution.")

@@ -165,3 +165,5 @@ class Comparison:
     summary: str
     probabilities: dict[str, float]
     strength: dict[str, float] = field(default_factory=dict)  # model -> mean of its map on the shared scale
+    completeness_errors: dict[str, float] = field(default_factory=dict)  # model -> its IG map's relative error
+    approximate: list[str] = field(default_factory=list)  # models whose IG map is too coarse to read parts from
