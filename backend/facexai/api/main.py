@@ -14,6 +14,7 @@ from facexai import __version__
 from facexai.api.deps import declare_ig_steps_maximum
 from facexai.api.handlers import install_error_handlers
 from facexai.api.limits import ENVELOPE_BYTES, BodyLimit, keep_uploads_in_memory
+from facexai.api.openapi import link_follow_ups
 from facexai.api.replica import ReplicaHeader, declare_replica_header
 from facexai.api.routes import analyses, analyze, models
 from facexai.api.webapp import mount_web_app
@@ -100,6 +101,7 @@ def create_app(settings: Settings | None = None, load_models: bool = True) -> Fa
     app.include_router(analyses.router)
     app.include_router(models.router)
     app.openapi_schema = declare_replica_header(declare_ig_steps_maximum(app.openapi(), settings.ig_max_steps))
+    link_follow_ups(app.openapi_schema)
     if settings.frontend_dist.is_dir():
         mount_web_app(app.router, settings.frontend_dist)
     return app

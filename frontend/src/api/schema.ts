@@ -225,6 +225,18 @@ export interface components {
         /** Comparison */
         Comparison: {
             /**
+             * Approximate
+             * @description models whose Integrated Gradients map is approximate (completeness error above 5% and above 0.01 in probability): the summary says so; ask again with more ig_steps before reading parts of the face
+             */
+            approximate?: string[];
+            /**
+             * Completeness Errors
+             * @description model -> its Integrated Gradients map's completeness error (IG only)
+             */
+            completeness_errors?: {
+                [key: string]: number;
+            };
+            /**
              * Correlation
              * @description Pearson correlation of the two |maps| (1: same places)
              */
@@ -289,6 +301,12 @@ export interface components {
             /** Target */
             target: string;
         };
+        /**
+         * Detector
+         * @description dlib's face detectors (facexai.service.faces.DETECTORS).
+         * @enum {string}
+         */
+        Detector: "hog" | "cnn";
         /** ErrorResponse */
         ErrorResponse: {
             /**
@@ -382,11 +400,28 @@ export interface components {
              */
             insertion_auc: number;
             /**
+             * Margin
+             * @description 1.96 x the standard deviation of the random orders' areas: how far deletion_auc must be from random_deletion_auc before the map counts as clearer (or worse) than a random ranking
+             */
+            margin: number;
+            /**
              * Random Deletion Auc
-             * @description the same deletion in a random pixel order (a fixed seed, the same for every request): the reference a faithful map's deletion_auc must be below
+             * @description the same deletion in random pixel orders (fixed seeds, the same for every request), the mean of their areas: the reference a faithful map's deletion_auc must be below
              */
             random_deletion_auc: number;
+            /**
+             * Random Orders
+             * @description how many random pixel orders the reference and its margin rest on
+             */
+            random_orders: number;
+            /** @description clearer_than_random: deletion_auc is below random_deletion_auc by more than margin; worse_than_random: above it by more than margin; no_clearer_than_random: within the margin */
+            verdict: components["schemas"]["FaithfulnessVerdict"];
         };
+        /**
+         * FaithfulnessVerdict
+         * @enum {string}
+         */
+        FaithfulnessVerdict: "clearer_than_random" | "no_clearer_than_random" | "worse_than_random";
         /** GradCamResult */
         GradCamResult: {
             /** Elapsed Ms */
@@ -467,6 +502,11 @@ export interface components {
              * @description |sum(attributions) - (F(x) - F(baseline))| / |F(x) - F(baseline)|
              */
             completeness_error: number;
+            /**
+             * Completeness Error Abs
+             * @description |sum(attributions) - (F(x) - F(baseline))| in the explained output's units (probability, or logit with output=logit): read it where F(x) - F(baseline) is tiny and the relative error means little
+             */
+            completeness_error_abs: number;
             /** Elapsed Ms */
             elapsed_ms: number;
             /** @description deletion and insertion scores of this map, when asked for with faithfulness=true; else null */
@@ -839,6 +879,8 @@ export interface operations {
                 explain?: components["schemas"]["ExplainMode"];
                 /** @description also score each Integrated Gradients and Grad-CAM map's faithfulness (deletion and insertion curves, one extra batch of 47 images per map through the model): slower */
                 faithfulness?: boolean;
+                /** @description hog: dlib's fast detector; cnn: its CNN detector, which finds more turned, small or partly hidden faces and costs seconds more per photo (default: the service's setting) */
+                detector?: components["schemas"]["Detector"] | null;
                 /** @description Integrated Gradients points (default and maximum: the service's settings) */
                 ig_steps?: number | null;
                 /** @description quadrature rule (default: the service's setting) */
@@ -990,9 +1032,11 @@ type ReadonlyArray<T> = [
 ] extends [
     unknown[]
 ] ? Readonly<Exclude<T, undefined>> : Readonly<Exclude<T, undefined>[]>;
+export const detectorValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Detector"]> = ["hog", "cnn"];
 export const explainMethodValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ExplainMethod"]> = ["integrated_gradients", "grad_cam"];
 export const explainModeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ExplainMode"]> = ["both", "integrated_gradients", "grad_cam", "none"];
 export const explainedOutputValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ExplainedOutput"]> = ["logit", "probability"];
+export const faithfulnessVerdictValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["FaithfulnessVerdict"]> = ["clearer_than_random", "no_clearer_than_random", "worse_than_random"];
 export const quadratureRuleValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["QuadratureRule"]> = ["left_riemann", "midpoint", "trapezoid", "gauss_legendre", "guided", "adaptive"];
 /** The range of ig_steps the explanations endpoint accepts, as its schema declares. */
 export const igStepsRange = {"minimum":2,"maximum":256} as const;
