@@ -249,6 +249,38 @@ class Comparison(Result):
     )
 
 
+class PopulationRegionShare(BaseModel):
+    share: float = Field(description="mean share of a face's |IG| in the region, over the race's faces")
+    ci_low: float = Field(description="95% percentile-bootstrap interval over faces, low end")
+    ci_high: float
+
+
+class PopulationRegionDifference(BaseModel):
+    difference: float = Field(description="biased minus unbiased model's share, mean over the same faces")
+    ci_low: float = Field(description="95% bootstrap interval of the paired difference, low end")
+    ci_high: float
+    p_value: float | None = Field(
+        None, description="paired permutation test, two-sided, uncorrected (null: too few faces)"
+    )
+    p_adjusted: float | None = Field(None, description="corrected for every race x region test (see `correction`)")
+    significant: bool = Field(description="p_adjusted < 0.05")
+
+
+class PopulationRaceComparison(BaseModel):
+    n: int = Field(description="faces of this race, explained by both models")
+    regions: dict[str, PopulationRegionDifference]
+    significant_cells: int = Field(description="cells of the difference map significant after BH within the race")
+
+
+class PopulationComparison(BaseModel):
+    partner: str = Field(description="the unbiased model this biased model is compared with")
+    test: str
+    correction: str = Field(description="statsmodels multipletests method: 'holm' or 'fdr_bh'")
+    tests: int
+    summary: str = Field(description="the finding in plain words: only significant differences, or that there is none")
+    by_race: dict[str, PopulationRaceComparison]
+
+
 class ModelInfo(BaseModel):
     name: str
     display_name: str = Field(description="The model's name as a person reads it, e.g. 'Race (biased training)'")
@@ -280,6 +312,17 @@ class ModelInfo(BaseModel):
     )
     mean_attribution_faces: dict[str, int] | None = Field(
         None, description="race label (and 'all') -> how many faces each mean map averages"
+    )
+    mean_attribution_regions: dict[str, dict[str, PopulationRegionShare]] | None = Field(
+        None,
+        description="race label (and 'all') -> face region -> mean share of the attribution with its 95% interval "
+        "(maps made by `facexai audit`; null for older maps)",
+    )
+    mean_attribution_comparison: PopulationComparison | None = Field(
+        None,
+        description="biased models only: per race and region, this model's share minus its unbiased partner's on "
+        "the same faces, with interval and corrected paired permutation test; the difference maps then show only "
+        "significant cells",
     )
 
 

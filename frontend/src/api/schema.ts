@@ -575,6 +575,8 @@ export interface components {
             mean_attribution_by_race?: {
                 [key: string]: string;
             } | null;
+            /** @description biased models only: per race and region, this model's share minus its unbiased partner's on the same faces, with interval and corrected paired permutation test; the difference maps then show only significant cells */
+            mean_attribution_comparison?: components["schemas"]["PopulationComparison"] | null;
             /**
              * Mean Attribution Difference By Race
              * @description biased models only: race label -> base64 RGBA PNG of this model's mean map minus its unbiased partner's (RdBu_r: red where this model relies more, blue where less), all races on one scale of their own
@@ -588,6 +590,15 @@ export interface components {
              */
             mean_attribution_faces?: {
                 [key: string]: number;
+            } | null;
+            /**
+             * Mean Attribution Regions
+             * @description race label (and 'all') -> face region -> mean share of the attribution with its 95% interval (maps made by `facexai audit`; null for older maps)
+             */
+            mean_attribution_regions?: {
+                [key: string]: {
+                    [key: string]: components["schemas"]["PopulationRegionShare"];
+                };
             } | null;
             /** Metrics */
             metrics: {
@@ -608,6 +619,94 @@ export interface components {
         ModelsResponse: {
             /** Models */
             models: components["schemas"]["ModelInfo"][];
+        };
+        /** PopulationComparison */
+        PopulationComparison: {
+            /** By Race */
+            by_race: {
+                [key: string]: components["schemas"]["PopulationRaceComparison"];
+            };
+            /**
+             * Correction
+             * @description statsmodels multipletests method: 'holm' or 'fdr_bh'
+             */
+            correction: string;
+            /**
+             * Partner
+             * @description the unbiased model this biased model is compared with
+             */
+            partner: string;
+            /**
+             * Summary
+             * @description the finding in plain words: only significant differences, or that there is none
+             */
+            summary: string;
+            /** Test */
+            test: string;
+            /** Tests */
+            tests: number;
+        };
+        /** PopulationRaceComparison */
+        PopulationRaceComparison: {
+            /**
+             * N
+             * @description faces of this race, explained by both models
+             */
+            n: number;
+            /** Regions */
+            regions: {
+                [key: string]: components["schemas"]["PopulationRegionDifference"];
+            };
+            /**
+             * Significant Cells
+             * @description cells of the difference map significant after BH within the race
+             */
+            significant_cells: number;
+        };
+        /** PopulationRegionDifference */
+        PopulationRegionDifference: {
+            /** Ci High */
+            ci_high: number;
+            /**
+             * Ci Low
+             * @description 95% bootstrap interval of the paired difference, low end
+             */
+            ci_low: number;
+            /**
+             * Difference
+             * @description biased minus unbiased model's share, mean over the same faces
+             */
+            difference: number;
+            /**
+             * P Adjusted
+             * @description corrected for every race x region test (see `correction`)
+             */
+            p_adjusted?: number | null;
+            /**
+             * P Value
+             * @description paired permutation test, two-sided, uncorrected (null: too few faces)
+             */
+            p_value?: number | null;
+            /**
+             * Significant
+             * @description p_adjusted < 0.05
+             */
+            significant: boolean;
+        };
+        /** PopulationRegionShare */
+        PopulationRegionShare: {
+            /** Ci High */
+            ci_high: number;
+            /**
+             * Ci Low
+             * @description 95% percentile-bootstrap interval over faces, low end
+             */
+            ci_low: number;
+            /**
+             * Share
+             * @description mean share of a face's |IG| in the region, over the race's faces
+             */
+            share: number;
         };
         /** Prediction */
         Prediction: {

@@ -2,8 +2,10 @@ import { useEffect, useState } from 'react'
 import { RACES, populationMapsOf, type ModelInfo } from '../api/types'
 import { classLabel } from '../lib/format'
 import { pngDataUrl } from '../lib/images'
+import { auditSentence } from '../lib/audit'
 import { comparePngs, populationSentence, type PairFigures, type RaceFigures } from '../lib/population'
 import { ColourScale } from './ColourScale'
+import { PopulationStats } from './PopulationStats'
 
 interface Props {
   /** the balanced race model */
@@ -66,7 +68,13 @@ export function PopulationGrid({ first, second }: Props) {
     const f = figures[race]
     return f ? [{ race, first: f.first, second: f.second, change: f.change }] : []
   })
-  const sentence = rows.length === races.length ? populationSentence(rows, first.display_name, second.display_name) : ''
+  // the audit's tests when the bundle has them: then only significant differences are named
+  const comparison = second.mean_attribution_comparison ?? undefined
+  const sentence = comparison
+    ? auditSentence(comparison, first.display_name, second.display_name)
+    : rows.length === races.length
+      ? populationSentence(rows, first.display_name, second.display_name)
+      : ''
   const keys = [...races, ...(a.all && b.all ? [ALL] : [])]
 
   return (
@@ -79,7 +87,7 @@ export function PopulationGrid({ first, second }: Props) {
           <span role="columnheader">Faces</span>
           <span role="columnheader">{first.display_name}</span>
           <span role="columnheader">{second.display_name}</span>
-          <span role="columnheader">Difference</span>
+          <span role="columnheader">{comparison ? 'Difference (significant cells only)' : 'Difference'}</span>
         </div>
         {keys.map((key) => {
           const name = key === ALL ? 'All faces' : classLabel(key)
@@ -109,6 +117,7 @@ export function PopulationGrid({ first, second }: Props) {
           )
         })}
       </div>
+      {comparison && <PopulationStats first={first} second={second} comparison={comparison} races={races} />}
       <div className="population-keys">
         <ColourScale map="inferno" low="none" high="most" label={`Mean maps, one scale for ${first.display_name} and ${second.display_name}`} />
         <ColourScale map="RdBu_r" low={first.display_name} high={second.display_name} label="Difference: where each relies more" />

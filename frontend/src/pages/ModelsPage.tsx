@@ -139,8 +139,9 @@ export function ModelsPage() {
         <section aria-labelledby="population-title" className="population" data-testid="population">
           <h2 id="population-title">Where the race models look, by race</h2>
           <p>
-            Each map is a model&apos;s mean Integrated Gradients map of the class it predicted, over validation faces of one
-            race, every face counting equally; {race.display_name} and {biased.display_name} share one colour scale, so
+            Each map is a model&apos;s mean Integrated Gradients map (of the face&apos;s labelled class, in maps made by{' '}
+            <code>facexai audit</code>; of the predicted class in older ones), over validation faces of one race, every face
+            counting equally; {race.display_name} and {biased.display_name} share one colour scale, so
             their maps can be read against each other. The difference is red where {biased.display_name} relies more on
             a part of the face, blue where {race.display_name} does.
           </p>

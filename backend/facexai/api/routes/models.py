@@ -48,6 +48,8 @@ def population_fields(p: PopulationPictures | None) -> dict[str, Any]:
         "mean_attribution_all": p.all,
         "mean_attribution_difference_by_race": p.difference_by_race,
         "mean_attribution_faces": p.faces,
+        "mean_attribution_regions": p.regions,
+        "mean_attribution_comparison": p.comparison,
     }
 
 
