@@ -25,7 +25,9 @@ def main(out: Path) -> dict:
     runs: dict[str, dict[int, dict[str, np.ndarray]]] = {}
     for folder in sorted((out / "shards").glob("*-explain-*")):
         key = json.loads((folder / "key.json").read_text())
-        runs.setdefault(key["model"], {})[int(key["ig"]["steps"])] = ShardSet(folder, key).read()
+        arrays = ShardSet(folder, key).read()
+        if arrays:  # a run not started yet has only its key
+            runs.setdefault(key["model"], {})[int(key["ig"]["steps"])] = arrays
     report: dict = {}
     for model, by_steps in runs.items():
         most = max(by_steps)

@@ -46,7 +46,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 #: the audit's default IG points: measured in docs/audit.md ("Batch cost")
-AUDIT_IG_STEPS = 32
+AUDIT_IG_STEPS = 16
 
 
 def run(args: argparse.Namespace) -> int:
