@@ -14,7 +14,7 @@ Format (``models/manifest.json``)::
 ``file`` and ``card`` are relative to the manifest's folder. ``display_name`` is what the app shows
 a person; absent, it is derived from ``name`` (default_display_name). An optional top-level
 ``"population_maps": "population_maps.json"`` names the models' mean |IG| maps per race, also
-relative to the folder (facexai.models.population; written by ``facexai evaluate --population-maps``).
+relative to the folder (facexai.models.population; written by ``facexai audit --store-population-maps``).
 """
 
 from __future__ import annotations
