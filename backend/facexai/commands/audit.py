@@ -33,7 +33,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--address", default=None, help="Ray cluster to join (default: RAY_ADDRESS, else a local Ray)")
     p.add_argument("--workers", type=int, default=None, help="Ray workers (default: one per CPU Ray reports)")
     p.add_argument("--bootstrap", type=int, default=2000, help="bootstrap resamples per interval")
-    p.add_argument("--permutations", type=int, default=2000, help="permutations per paired test")
+    p.add_argument(
+        "--permutations", type=int, default=5000, help="permutations per paired test (per-pixel tests: half)"
+    )
     p.add_argument("--correction", choices=["holm", "fdr_bh"], default="holm", help="multiple-test correction")
     p.add_argument("--report-only", action="store_true", help="no computing: the report from the shards so far")
     p.add_argument(

@@ -191,6 +191,8 @@ def compute(config: AuditConfig, manifest: Manifest, log: Log = print, progress_
         )
         throughput["workers"] = engine["workers"]
         _append_run(config.out, {"engine": engine, "throughput": throughput})
+    if not todo_items:  # all in the shards: the engine and throughput of the last run that computed
+        engine, throughput = _last_run(config.out, engine, throughput)
     predictions = {
         n: _ordered(pred_sets[n].read(), [f.file for f in faces.faces], "predict " + n)["probs"] for n in names
     }
@@ -216,7 +218,8 @@ def gather(config: AuditConfig, manifest: Manifest, partial: bool = False) -> Ga
         faces = LabelledSet([f for f in faces.faces if f.file in have], faces.skipped, faces.source)
     predictions = {n: _ordered(pred[n], [f.file for f in faces.faces], "predict " + n)["probs"] for n in names}
     explanations = {n: _ordered(e, [f.file for f in chosen], "explain " + n) for n, e in expl.items()}
-    return Gathered(faces, chosen, predictions, explanations, {}, {}, {})
+    engine, throughput = _last_run(config.out, {}, {})
+    return Gathered(faces, chosen, predictions, explanations, engine, throughput, {})
 
 
 def _ordered(arrays: dict[str, np.ndarray], files: list[str], what: str) -> dict[str, np.ndarray]:
@@ -231,6 +234,17 @@ def _ordered(arrays: dict[str, np.ndarray], files: list[str], what: str) -> dict
         raise RuntimeError(f"{what}: {len(missing)} faces missing from the shards (e.g. {missing[0]})")
     rows = np.array([index[f] for f in files])
     return {k: v[rows] for k, v in arrays.items()}
+
+
+def _last_run(out: Path, engine: dict[str, Any], throughput: dict[str, Any]) -> tuple[dict, dict]:
+    """The engine and throughput of the last run into ``out`` that computed something (runs.jsonl),
+    marked as such; the given ones when there is none."""
+    path = out / "runs.jsonl"
+    lines = [line for line in path.read_text().splitlines() if line.strip()] if path.is_file() else []
+    if not lines:
+        return engine, throughput
+    last = json.loads(lines[-1])
+    return {**last["engine"], "from_run": last.get("finished")}, last["throughput"]
 
 
 def _append_run(out: Path, record: dict[str, Any]) -> None:
