@@ -302,6 +302,7 @@ def test_the_service_answers_while_the_models_load_in_the_background(untrained_b
             "models_total": 4,
             "models": [],
             "detail": None,
+            "store": "memory",
         }
         r = post(c, images_dir / "grace_hopper.jpg", explain="none")
         assert (r.status_code, r.json()["code"], r.headers["Retry-After"]) == (503, "models_not_ready", "5")
