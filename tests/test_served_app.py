@@ -58,3 +58,20 @@ def test_every_api_path_answers_a_wrong_method_with_405_and_allow(served):
     assert checked >= 4 * len(paths)
     r = served.get("/analyze")  # the case the issue names
     assert (r.status_code, r.headers["allow"]) == (405, "POST")
+
+
+def test_the_models_say_the_ig_step_limit_the_environment_sets(untrained_bundle, web_app, monkeypatch):
+    """The web app offers recomputes up to what the running service accepts, a run-time setting."""
+    for name, value in {
+        "FACEXAI_IG_MAX_STEPS": "40",
+        "FACEXAI_IG_STEPS": "16",
+        "FACEXAI_MODELS_MANIFEST": str(untrained_bundle),
+        "FACEXAI_FRONTEND_DIST": str(web_app),
+        "FACEXAI_WARM_UP": "false",
+        "FACEXAI_LOAD_IN_BACKGROUND": "false",
+    }.items():
+        monkeypatch.setenv(name, value)
+    with TestClient(create_app(Settings())) as client:
+        body = client.get("/models").json()
+        assert (body["ig_max_steps"], body["ig_steps"]) == (40, 16)
+        assert [m["name"] for m in body["models"]] == ["age", "gender", "race", "race_biased"]

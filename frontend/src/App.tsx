@@ -1,14 +1,13 @@
 import { HealthNote } from './components/HealthNote'
-import { ModelNamesContext, useModelNamesLoader } from './hooks/modelNames'
+import { ModelsProvider } from './hooks/modelNames'
 import { useHashRoute } from './hooks/useHashRoute'
 import { AnalyzePage } from './pages/AnalyzePage'
 import { ModelsPage } from './pages/ModelsPage'
 
 export default function App() {
   const route = useHashRoute()
-  const displayName = useModelNamesLoader()
   return (
-    <ModelNamesContext.Provider value={displayName}>
+    <ModelsProvider>
       <a className="skip-link" href="#main">
         Skip to content
       </a>
@@ -40,6 +39,6 @@ export default function App() {
           is here to show what such bias looks like. Do not use them to make decisions about people.
         </p>
       </footer>
-    </ModelNamesContext.Provider>
+    </ModelsProvider>
   )
 }

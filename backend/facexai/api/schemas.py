@@ -328,6 +328,10 @@ class ModelInfo(BaseModel):
 
 class ModelsResponse(BaseModel):
     models: list[ModelInfo]
+    ig_steps: int = Field(description="the Integrated Gradients points a request gets when it names no ig_steps")
+    ig_max_steps: int = Field(
+        description="the most ig_steps a request may ask for (the FACEXAI_IG_MAX_STEPS setting); more get 422"
+    )
 
 
 class HealthResponse(BaseModel):

@@ -117,8 +117,8 @@ export interface paths {
         };
         /**
          * List Models
-         * @description The served models with their labels, metrics and model cards, and their mean attribution
-         *     maps per race when the bundle has them.
+         * @description The served models with their labels, metrics and model cards, their mean attribution maps per
+         *     race when the bundle has them, and the Integrated Gradients steps a request gets and may ask for.
          */
         get: operations["list_models_models_get"];
         put?: never;
@@ -617,6 +617,16 @@ export interface components {
         };
         /** ModelsResponse */
         ModelsResponse: {
+            /**
+             * Ig Max Steps
+             * @description the most ig_steps a request may ask for (the FACEXAI_IG_MAX_STEPS setting); more get 422
+             */
+            ig_max_steps: number;
+            /**
+             * Ig Steps
+             * @description the Integrated Gradients points a request gets when it names no ig_steps
+             */
+            ig_steps: number;
             /** Models */
             models: components["schemas"]["ModelInfo"][];
         };

@@ -2,6 +2,7 @@ import { render, screen, within } from '@testing-library/react'
 import userEvent from '@testing-library/user-event'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import type { ExplanationSlot } from '../hooks/analysisState'
+import { IgMaxStepsContext } from '../hooks/modelNames'
 import { face, gradCam, integratedGradients, jsonResponse, LABELS } from '../test/fixtures'
 import { ModelPanel } from './ModelPanel'
 
@@ -81,10 +82,32 @@ describe('ModelPanel', () => {
 describe('ModelPanel completeness warning', () => {
   it('offers to recompute a high completeness error with twice the steps', async () => {
     const onRecompute = vi.fn()
-    render(<ModelPanel {...base} slot={slot(0.2)} method="integrated_gradients" onRecompute={onRecompute} />)
+    render(
+      <IgMaxStepsContext.Provider value={256}>
+        <ModelPanel {...base} slot={slot(0.2)} method="integrated_gradients" onRecompute={onRecompute} />
+      </IgMaxStepsContext.Provider>,
+    )
     expect(screen.getByTestId('completeness-warning')).toHaveTextContent('approximate')
     await userEvent.click(screen.getByRole('button', { name: 'Recompute with 64 steps' }))
     expect(onRecompute).toHaveBeenCalledWith(64)
+  })
+
+  it('offers a recompute only up to the steps the service says it allows', async () => {
+    const onRecompute = vi.fn()
+    const panel = (maximum: number | undefined) => (
+      <IgMaxStepsContext.Provider value={maximum}>
+        <ModelPanel {...base} slot={slot(0.153)} method="integrated_gradients" onRecompute={onRecompute} />
+      </IgMaxStepsContext.Provider>
+    )
+    const { rerender } = render(panel(40)) // FACEXAI_IG_MAX_STEPS=40, below the build's default of 256
+    await userEvent.click(screen.getByRole('button', { name: 'Recompute with 40 steps' }))
+    expect(onRecompute).toHaveBeenCalledWith(40)
+    rerender(panel(32)) // the map already used the maximum
+    expect(screen.queryByRole('button', { name: /Recompute/ })).toBeNull()
+    expect(screen.getByTestId('completeness-warning')).toHaveTextContent('already at the most steps the service allows')
+    rerender(panel(undefined)) // GET /models has not answered: nothing offered, nothing claimed
+    expect(screen.queryByRole('button', { name: /Recompute/ })).toBeNull()
+    expect(screen.getByTestId('completeness-warning')).not.toHaveTextContent('already at the most')
   })
 
   it('offers nothing when the error is small', () => {

@@ -2,7 +2,7 @@ import { useState } from 'react'
 import { errorMessage } from '../api/errors'
 import { faithfulnessOf, METHOD_NAMES, type Face, type IgOptions, type Method } from '../api/types'
 import type { ExplanationSlot } from '../hooks/analysisState'
-import { useDisplayName } from '../hooks/modelNames'
+import { useDisplayName, useIgMaxSteps } from '../hooks/modelNames'
 import { faithfulnessFigures, faithfulnessSentence, isFaithful } from '../lib/faithfulness'
 import { classLabel, percent } from '../lib/format'
 import { changeTooSmall, moreSteps } from '../lib/igSteps'
@@ -56,7 +56,8 @@ export function ModelPanel({ face, model, target, slot, method, opacity, signed 
   const titleId = `model-${face.index}-${model}`
   const igStatus = slot?.status.integrated_gradients
   const recomputing = igStatus === 'loading' || igStatus === 'queued'
-  const nextSteps = ig ? moreSteps(ig.steps) : undefined
+  const igMaxSteps = useIgMaxSteps() // unknown until GET /models answers: no offer the service might refuse
+  const nextSteps = ig && igMaxSteps !== undefined ? moreSteps(ig.steps, igMaxSteps) : undefined
   const faithfulness = faithfulnessOf(method === 'integrated_gradients' ? ig : gradCam)
 
   const save = async () => {
@@ -137,7 +138,7 @@ export function ModelPanel({ face, model, target, slot, method, opacity, signed 
                         {recomputing ? 'Recomputing…' : `Recompute with ${nextSteps} steps`}
                       </button>
                     )}
-                    {nextSteps === undefined && ' (already at the most steps the service allows)'}
+                    {igMaxSteps !== undefined && nextSteps === undefined && ' (already at the most steps the service allows)'}
                   </span>
                 )}
               </dd>

@@ -7,6 +7,7 @@ import {
   type IgOptions,
   type QuadratureRule,
 } from '../api/types'
+import { useIgMaxSteps } from '../hooks/modelNames'
 import type { Settings } from '../hooks/useAnalysis'
 import { pickFile } from '../lib/files'
 import { CameraCapture } from './CameraCapture'
@@ -23,6 +24,7 @@ interface Props {
 
 export function UploadPanel({ onFile, settings, onSettings, onApplyIg, busy }: Props) {
   const [draft, setDraft] = useState<IgOptions>({})
+  const igMaxSteps = useIgMaxSteps() // the service's setting, not the build's
   const input = useRef<HTMLInputElement>(null)
   const captureInput = useRef<HTMLInputElement>(null)
   const [dragging, setDragging] = useState(false)
@@ -145,7 +147,7 @@ export function UploadPanel({ onFile, settings, onSettings, onApplyIg, busy }: P
             <input
               type="number"
               min={igStepsRange.minimum}
-              max={igStepsRange.maximum}
+              max={igMaxSteps}
               placeholder="server default"
               value={draft.ig_steps ?? ''}
               onChange={(event) => {

@@ -1,16 +1,15 @@
 import { describe, expect, it } from 'vitest'
-import { igStepsRange } from '../api/schema'
 import { changeTooSmall, moreSteps } from './igSteps'
 
 describe('moreSteps', () => {
-  it('doubles the steps, capped at the maximum the OpenAPI schema declares', () => {
-    expect(igStepsRange.maximum).toBe(256)
-    expect(moreSteps(32)).toBe(64)
-    expect(moreSteps(64)).toBe(128)
-    expect(moreSteps(200)).toBe(256)
-    expect(moreSteps(256)).toBeUndefined()
-    expect(moreSteps(10, 16)).toBe(16)
-    expect(moreSteps(1)).toBe(2)
+  it('doubles the steps, capped at the maximum the service says', () => {
+    expect(moreSteps(32, 256)).toBe(64)
+    expect(moreSteps(64, 256)).toBe(128)
+    expect(moreSteps(200, 256)).toBe(256)
+    expect(moreSteps(256, 256)).toBeUndefined()
+    expect(moreSteps(32, 40)).toBe(40) // FACEXAI_IG_MAX_STEPS=40: never the build's 256
+    expect(moreSteps(40, 40)).toBeUndefined()
+    expect(moreSteps(1, 256)).toBe(2)
   })
 })
 

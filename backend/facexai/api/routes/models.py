@@ -5,7 +5,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
-from facexai.api.deps import RegistryDep
+from facexai.api.deps import RegistryDep, SettingsDep
 from facexai.api.schemas import HealthResponse, ModelInfo, ModelsResponse
 from facexai.models.population import PopulationPictures, load_pictures
 
@@ -13,9 +13,9 @@ router = APIRouter(tags=["service"])
 
 
 @router.get("/models", response_model=ModelsResponse)
-def list_models(registry: RegistryDep) -> ModelsResponse:
-    """The served models with their labels, metrics and model cards, and their mean attribution
-    maps per race when the bundle has them."""
+def list_models(registry: RegistryDep, settings: SettingsDep) -> ModelsResponse:
+    """The served models with their labels, metrics and model cards, their mean attribution maps per
+    race when the bundle has them, and the Integrated Gradients steps a request gets and may ask for."""
     population = load_pictures(registry.manifest)
     return ModelsResponse(
         models=[
@@ -36,7 +36,9 @@ def list_models(registry: RegistryDep) -> ModelsResponse:
                 **population_fields(population.get(m.name)),
             )
             for m in registry.models.values()
-        ]
+        ],
+        ig_steps=settings.ig_steps,
+        ig_max_steps=settings.ig_max_steps,
     )
 
 

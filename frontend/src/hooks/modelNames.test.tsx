@@ -1,0 +1,31 @@
+import { renderHook, waitFor } from '@testing-library/react'
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { jsonResponse, modelInfo } from '../test/fixtures'
+import { useModelsLoader } from './modelNames'
+
+afterEach(() => vi.unstubAllGlobals())
+
+describe('useModelsLoader', () => {
+  it('takes the display names and the IG step limit from GET /models, not from the build', async () => {
+    vi.stubGlobal(
+      'fetch',
+      vi.fn(async (request: Request) => {
+        expect(new URL(request.url).pathname).toBe('/models')
+        return jsonResponse({ models: [modelInfo('race_biased')], ig_steps: 32, ig_max_steps: 40 })
+      }),
+    )
+    const { result } = renderHook(() => useModelsLoader())
+    expect(result.current.igMaxSteps).toBeUndefined()
+    await waitFor(() => expect(result.current.igMaxSteps).toBe(40))
+    expect(result.current.displayName('race_biased')).toBe('Race (biased training)')
+  })
+
+  it('leaves the limit unknown when the service does not answer', async () => {
+    const fetchMock = vi.fn(async () => jsonResponse({ code: 'models_not_ready', detail: 'loading' }, 503))
+    vi.stubGlobal('fetch', fetchMock)
+    const { result } = renderHook(() => useModelsLoader())
+    await waitFor(() => expect(fetchMock).toHaveBeenCalled())
+    expect(result.current.igMaxSteps).toBeUndefined()
+    expect(result.current.displayName('race_biased')).toBe('Race (biased training)') // derived from the id
+  })
+})
