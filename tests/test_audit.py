@@ -223,3 +223,28 @@ def test_stored_maps_reach_get_models_with_intervals_and_tests(
     assert comparison["summary"]
     assert list(biased["mean_attribution_difference_by_race"]) == list(RACES)
     assert race["mean_attribution_comparison"] is None and models["age"]["mean_attribution_by_race"] is None
+
+
+def test_align_finds_the_face_in_photos_and_skips_photos_without_one(
+    untrained_bundle: Path, images_dir: Path, tmp_path: Path
+) -> None:
+    """--align: photos (not chips) go through the service's detector and aligner in the workers; a
+    photo without a face is skipped with the reason, never fatal."""
+    labels = tmp_path / "photos.csv"
+    rows = [
+        ["astronaut.png", "40-49", "Female", "White"],
+        ["grace_hopper.jpg", "70+", "Female", "White"],  # an unknown age label: skipped before any work
+        ["exif_orientation_6_astronaut.jpg", "40-49", "Female", "White"],
+        ["gen__noise_512.png", "20-29", "Male", "Black"],
+    ]
+    with labels.open("w", newline="") as f:
+        csv.writer(f).writerows([["file", "age", "gender", "race"], *rows])
+    out = tmp_path / "audit"
+    extra = ("--workers", "1", "--align", "--models", "race", "race_biased")
+    assert cli(audit_args(untrained_bundle, labels, images_dir, out, *extra)) == 0
+    audit = read(out)
+    reasons = {s["file"]: s["reason"] for s in audit["skipped"]}
+    assert "unknown age label '70+'" in reasons["grace_hopper.jpg"]
+    assert "no face" in reasons["gen__noise_512.png"]
+    assert audit["models"]["race"]["n"] == 2  # the astronaut, upright and rotated by EXIF
+    assert audit["comparison"]["by_race"]["White"]["n"] == 2

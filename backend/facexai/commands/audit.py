@@ -6,8 +6,10 @@ intervals and paired permutation tests, written as ``audit.json`` and ``audit.ht
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 from pathlib import Path
+from typing import Any
 
 from facexai.commands._labelled import add_labelled_set_arguments, progress_log
 
@@ -29,6 +31,15 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--ig-steps", type=int, default=None, help="IG points (default: the audit's, docs/audit.md)")
     p.add_argument("--ig-rule", default=None, help="IG quadrature rule (default: the service's)")
     p.add_argument("--no-gradcam", action="store_true", help="skip Grad-CAM")
+    p.add_argument(
+        "--align",
+        nargs="?",
+        const="hog",
+        choices=["hog", "cnn"],
+        default=None,
+        help="the files are photos, not aligned chips: find and align the largest face the service's way "
+        "(dlib detector, default hog; a photo without a face is skipped)",
+    )
     p.add_argument("--limit", type=int, default=0, help="only the first N rows of the labels (0 = all)")
     p.add_argument("--address", default=None, help="Ray cluster to join (default: RAY_ADDRESS, else a local Ray)")
     p.add_argument("--workers", type=int, default=None, help="Ray workers (default: one per CPU Ray reports)")
@@ -49,6 +60,23 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 #: the audit's default IG points: measured in docs/audit.md ("Batch cost")
 AUDIT_IG_STEPS = 16
+
+
+_ALIGNER = None
+
+
+def aligned_chip(data: bytes, detector: str = "hog") -> Any:
+    """A photo's largest face, aligned as the service aligns it (dlib's five landmarks, padding 0.25),
+    as a uint8 RGB chip. Runs in the Ray workers (pickled by reference); raises when there is no face."""
+    global _ALIGNER
+    from facexai.service.faces import FaceAligner
+    from facexai.service.images import decode_image
+
+    if _ALIGNER is None:
+        _ALIGNER = FaceAligner(detector=detector)
+    image = decode_image(data, max_pixels=40_000_000, needed_side=800)
+    search = _ALIGNER.find_faces(image.pixels, (image.width, image.height), detector=detector)
+    return max(search.faces, key=lambda f: f.box.area).chip
 
 
 def run(args: argparse.Namespace) -> int:
@@ -82,6 +110,7 @@ def run(args: argparse.Namespace) -> int:
         limit=args.limit,
         address=args.address,
         workers=args.workers,
+        align=functools.partial(aligned_chip, detector=args.align) if args.align else None,
     )
     try:
         check(config, manifest)

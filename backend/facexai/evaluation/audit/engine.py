@@ -97,7 +97,9 @@ def ray_session(address: str | None, num_cpus: int | None = None) -> Iterator[En
 class Workers:
     """``count`` actors (default: one per CPU the connected Ray reports), each with the models loaded."""
 
-    def __init__(self, info: EngineInfo, manifest: Path, models: list[str], count: int | None) -> None:
+    def __init__(
+        self, info: EngineInfo, manifest: Path, models: list[str], count: int | None, align: Any = None
+    ) -> None:
         import ray
 
         from facexai.evaluation.audit.worker import AuditWorker
@@ -107,18 +109,19 @@ class Workers:
         per_actor = min(1.0, info.cpus / self.count) if info.cpus else 1.0
         remote = ray.remote(num_cpus=per_actor)(AuditWorker)
         started = time.perf_counter()
-        self.actors = [remote.remote(str(manifest.resolve()), models) for _ in range(self.count)]
+        self.actors = [remote.remote(str(manifest.resolve()), models, 1, align) for _ in range(self.count)]
         self.hosts = ray.get([a.ping.remote() for a in self.actors])  # loaded everywhere before the clock starts
         self.load_seconds = time.perf_counter() - started
 
     def run(
         self,
         jobs: list[Job],
-        on_done: Callable[[Job, dict[str, Any]], None],
+        on_done: Callable[[Job, dict[str, Any], list[tuple[str, str]]], None],
         progress: Callable[[int], None] | None = None,
     ) -> float:
-        """Run ``jobs``; ``on_done`` gets each finished job's arrays in the driver (which writes the
-        shard). The files are read when their task is submitted, not before. Returns the seconds."""
+        """Run ``jobs``; ``on_done`` gets each finished job's arrays and its faces that failed, in the
+        driver (which writes the shard). The files are read when their task is submitted, not before.
+        Returns the seconds."""
         from ray.util import ActorPool
 
         if not jobs:
@@ -128,9 +131,9 @@ class Workers:
         for index, job in enumerate(jobs):
             pool.submit(_submit, (index, job))
         for _ in jobs:
-            index, arrays = pool.get_next_unordered()
+            index, arrays, failed = pool.get_next_unordered()
             job = jobs[index]
-            on_done(job, arrays)
+            on_done(job, arrays, failed)
             if progress is not None:
                 progress(len(job.items))
         return time.perf_counter() - started

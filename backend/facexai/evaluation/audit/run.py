@@ -49,6 +49,8 @@ class AuditConfig:
     predict_batch: int = 32
     explain_batch: int = 4
     small: int = SMALL
+    #: photos that are not aligned chips: bytes -> aligned RGB chip (the command's --align)
+    align: Callable[[bytes], np.ndarray] | None = None
 
     def explained(self) -> list[str]:
         names = list(self.compare or ()) + [n for n in self.explain if n not in (self.compare or ())]
@@ -151,9 +153,16 @@ def compute(config: AuditConfig, manifest: Manifest, log: Log = print, progress_
         f"to compute: {sum(len(j.items) for j in jobs)} predictions, {sum(len(j.items) for j in explain_jobs)} "
         f"explanations ({len(chosen)} faces x {len(expl_sets)} models, the rest in the shards)"
     )
+    failures: dict[str, str] = {}
+
+    def done(job: Job, arrays: dict[str, Any], failed: list[tuple[str, str]]) -> None:
+        if arrays:
+            job.shards.write(arrays)
+        failures.update(failed)
+
     if todo_items:
         with ray_session(config.address) as info:
-            workers = Workers(info, config.manifest, names, config.workers)
+            workers = Workers(info, config.manifest, names, config.workers, config.align)
             engine = {**info.as_dict(), "load_seconds": round(workers.load_seconds, 1)}
             log(f"Ray: {info.nodes} node(s), {info.cpus:g} CPUs, {workers.count} workers at {info.address}")
             try:
@@ -177,7 +186,7 @@ def compute(config: AuditConfig, manifest: Manifest, log: Log = print, progress_
                         minutes = (time.perf_counter() - started) / 60
                         bar.set_postfix_str(f"{bar.n / models / max(minutes, 1e-9):.1f} faces/min", refresh=False)
 
-                    seconds = workers.run(batch, lambda job, arrays: job.shards.write(arrays), tick)
+                    seconds = workers.run(batch, done, tick)
                     bar.close()
                     faces_done = total / models
                     throughput[f"{kind}_seconds"] = round(seconds, 1)
@@ -191,6 +200,11 @@ def compute(config: AuditConfig, manifest: Manifest, log: Log = print, progress_
         )
         throughput["workers"] = engine["workers"]
         _append_run(config.out, {"engine": engine, "throughput": throughput})
+    if failures:  # faces that could not be made chips (--align: no face found): skipped, not fatal
+        rows = {f.file: f.row for f in faces.faces}
+        faces.skipped += [{"row": rows[f], "file": f, "reason": r} for f, r in sorted(failures.items())]
+        faces.faces = [f for f in faces.faces if f.file not in failures]
+        chosen = [f for f in chosen if f.file not in failures]
     if not todo_items:  # all in the shards: the engine and throughput of the last run that computed
         engine, throughput = _last_run(config.out, engine, throughput)
     predictions = {

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +23,14 @@ Item = tuple[str, bytes, int]
 
 
 class AuditWorker:
-    def __init__(self, manifest: str, names: list[str], threads: int = 1) -> None:
+    """``align``: bytes -> uint8 RGB aligned chip (any size), for photos that are not chips yet (the
+    command passes the service's detector and aligner); a face it fails on is reported, not fatal."""
+
+    def __init__(
+        self, manifest: str, names: list[str], threads: int = 1, align: Callable[[bytes], np.ndarray] | None = None
+    ) -> None:
+        self.align = align
+        self._aligned: dict[str, np.ndarray] = {}  # file -> chip, so the models of a face align it once
         os.environ.setdefault("KERAS_BACKEND", "tensorflow")
         os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
         import tensorflow as tf
@@ -46,22 +54,50 @@ class AuditWorker:
 
         return {"pid": os.getpid(), "host": socket.gethostname(), "load_seconds": self.load_seconds}
 
-    def _chips(self, name: str, items: list[Item]) -> np.ndarray:
-        loaded = self.registry.get(name)
-        return loaded.prepare_batch([decode_chip(data, loaded.input_size) for _, data, _ in items])
+    def _chips(self, name: str, items: list[Item]) -> tuple[np.ndarray, list[Item], list[tuple[str, str]]]:
+        """(the batch, the items it holds, (file, reason) of the items that could not be made chips)."""
+        from facexai.core.chips import resize_chip
 
-    def predict(self, job: int, name: str, items: list[Item]) -> tuple[int, dict[str, np.ndarray]]:
         loaded = self.registry.get(name)
-        probs = loaded.predict(self._chips(name, items))
-        return job, {"files": np.array([f for f, _, _ in items]), "probs": probs.astype(np.float32)}
+        chips, kept, failed = [], [], []
+        for item in items:
+            file, data, _ = item
+            try:
+                if self.align is None:
+                    chip = decode_chip(data, loaded.input_size)
+                else:
+                    if file not in self._aligned:
+                        if len(self._aligned) > 512:
+                            self._aligned.clear()
+                        self._aligned[file] = self.align(data)
+                    chip = resize_chip(self._aligned[file], loaded.input_size)
+            except Exception as exc:  # one photo's failure (no face, bad data) never stops the audit
+                failed.append((file, str(exc) or type(exc).__name__))
+                continue
+            chips.append(chip)
+            kept.append(item)
+        batch = (
+            loaded.prepare_batch(chips) if chips else np.zeros((0, loaded.input_size, loaded.input_size, 3), np.float32)
+        )
+        return batch, kept, failed
+
+    def predict(self, job: int, name: str, items: list[Item]) -> tuple[int, dict[str, np.ndarray], list]:
+        loaded = self.registry.get(name)
+        batch, items, failed = self._chips(name, items)
+        if not items:
+            return job, {}, failed
+        probs = loaded.predict(batch)
+        return job, {"files": np.array([f for f, _, _ in items]), "probs": probs.astype(np.float32)}, failed
 
     def explain(
         self, job: int, name: str, items: list[Item], ig: dict[str, Any], gradcam: bool, small: int = SMALL
-    ) -> tuple[int, dict[str, np.ndarray]]:
+    ) -> tuple[int, dict[str, np.ndarray], list]:
         from facexai.explain.options import ExplainMethod, IGOptions
 
         loaded = self.registry.get(name)
-        batch = self._chips(name, items)
+        batch, items, failed = self._chips(name, items)
+        if not items:
+            return job, {}, failed
         targets = [t for _, _, t in items]
         options = IGOptions(**ig)
         started = time.perf_counter()
@@ -83,4 +119,4 @@ class AuditWorker:
             reduced = [reduce_gradcam(a.heatmap, small) for a in cams]
             out["gc_shares"] = np.stack([r[0] for r in reduced]).astype(np.float32)
             out["gc_map"] = np.stack([r[1] for r in reduced]).astype(np.float32)
-        return job, out
+        return job, out, failed
