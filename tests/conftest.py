@@ -1,4 +1,6 @@
-"""Shared fixtures. Data folders come from settings and tests skip with a reason when absent."""
+"""Shared fixtures. Data folders come from settings; a test that needs one is marked by it
+(``needs_fairface``, ``needs_images``: from the fixtures it uses, or by hand) and skips with what
+is missing and where it was looked for. The run's summary says how many of them ran with data."""
 
 from __future__ import annotations
 
@@ -16,18 +18,74 @@ SHARED = Path(os.environ.get("FACEXAI_SHARED_DIR", REPO.parent / "shared"))
 IMAGES = Path(os.environ.get("FACEXAI_SHARED_IMAGES", SHARED / "images"))
 FAIRFACE = Path(os.environ.get("FACEXAI_FAIRFACE_DIR", SHARED / "fairface"))
 
+#: marker -> (the fixture that hands the data out, its folder, the file or folder that must exist, what it is,
+#: the variable that moves it)
+DATA = {
+    "needs_fairface": (
+        "fairface_dir",
+        FAIRFACE,
+        FAIRFACE / "fairface_label_val.csv",
+        "FairFace",
+        "FACEXAI_FAIRFACE_DIR",
+    ),
+    "needs_images": ("images_dir", IMAGES, IMAGES, "the test photos", "FACEXAI_SHARED_IMAGES"),
+}
+
+
+def missing(marker: str) -> str | None:
+    """Why the data ``marker`` names is absent, or None when it is there."""
+    _, _, needed, what, variable = DATA[marker]
+    if needed.exists():
+        return None
+    return f"{marker}: {what} not found at {needed} (set {variable} to the folder)"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        for marker, (fixture, *_) in DATA.items():
+            if fixture in getattr(item, "fixturenames", ()) and not item.get_closest_marker(marker):
+                item.add_marker(marker)
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    for marker in DATA:
+        if item.get_closest_marker(marker) and (reason := missing(marker)):
+            pytest.skip(reason)
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
+    """One line per data folder: how many tests needed it, how many ran and how many skipped for want of it."""
+    outcomes: dict[str, tuple[str, set[str]]] = {}
+    for reports in terminalreporter.stats.values():
+        for report in reports:
+            keywords = set(getattr(report, "keywords", {})) & set(DATA)
+            if not keywords or getattr(report, "when", None) not in ("setup", "call"):
+                continue
+            ran = report.when == "call" or report.failed
+            previous = outcomes.get(report.nodeid, ("skipped", keywords))[0]
+            outcomes[report.nodeid] = ("ran" if ran or previous == "ran" else "skipped", keywords)
+    for marker, (_, folder, _, what, _) in DATA.items():
+        tests = [outcome for outcome, keywords in outcomes.values() if marker in keywords]
+        if not tests:
+            continue
+        ran = tests.count("ran")
+        state = "present" if missing(marker) is None else "ABSENT"
+        terminalreporter.write_line(
+            f"data: {len(tests)} tests needed {what} at {folder} ({state}): {ran} ran, {len(tests) - ran} skipped"
+        )
+
 
 @pytest.fixture(scope="session")
 def images_dir() -> Path:
-    if not IMAGES.is_dir():
-        pytest.skip(f"test photos not found at {IMAGES} (set FACEXAI_SHARED_IMAGES)")
+    if reason := missing("needs_images"):
+        pytest.skip(reason)
     return IMAGES
 
 
 @pytest.fixture(scope="session")
 def fairface_dir() -> Path:
-    if not (FAIRFACE / "fairface_label_val.csv").is_file():
-        pytest.skip(f"FairFace data not found at {FAIRFACE} (set FACEXAI_FAIRFACE_DIR)")
+    if reason := missing("needs_fairface"):
+        pytest.skip(reason)
     return FAIRFACE
 
 
