@@ -134,9 +134,10 @@ def compute(config: AuditConfig, manifest: Manifest, log: Log = print, progress_
             Job("predict", n, todo[i : i + config.predict_batch], shards)
             for i in range(0, len(todo), config.predict_batch)
         ]
+    explain_done = {n: s.done() for n, s in expl_sets.items()}  # read once: a resume reads every shard
     explain_todo = {
-        n: [(f.file, str(config.images / f.file), target(f, n)) for f in chosen if f.file not in s.done()]
-        for n, s in expl_sets.items()
+        n: [(f.file, str(config.images / f.file), target(f, n)) for f in chosen if f.file not in explain_done[n]]
+        for n in expl_sets
     }
     explain_jobs: list[Job] = []
     options = {"ig": {k: getattr(v, "value", v) for k, v in asdict(config.ig).items()}, "gradcam": config.gradcam}
