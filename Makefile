@@ -110,11 +110,12 @@ frontend-screenshots: frontend-install install-backend chromium
 	cd frontend && FACEXAI_VENV=$(abspath $(VENV)) CHROMIUM_PATH=$(CHROMIUM) FACEXAI_SCREENSHOTS_DIR=$(abspath docs/screenshots) \
 		FACEXAI_E2E_INPUT_SIZE=224 FACEXAI_E2E_ARCHITECTURE=seed $(NPM) run e2e
 
-# docker-compose.yml as users run it, three backend replicas behind nginx sharing one Redis: installs Docker
+# docker-compose.yml as users run it, REPLICAS backends behind nginx sharing one Redis: installs Docker
 # (Debian's docker.io, docker-compose, debootstrap) when missing, starts dockerd when none answers, builds
 # stand-ins for base images no registry can give (cached in ~/.cache/facexai-compose), builds, starts, uploads
 # through nginx, follows up on other replicas, `down -v`. Skips, saying why, only when no engine can start.
-REPLICAS ?= 3
+# Two replicas by default: each loads the models at start, and on 2 cores a third adds 1-2 minutes.
+REPLICAS ?= 2
 compose-test:
 	python3 scripts/compose_test.py --replicas $(REPLICAS)
 # ---- end of web app block ----

@@ -9,7 +9,7 @@
    machine pulls. The debootstrap root file system and the stand-ins are cached (CACHE, default
    ~/.cache/facexai-compose) as tar files, so a second run on a fresh engine loads them in seconds.
 3. Builds the images from the compose file, starts the stack on a free port with REPLICAS backends
-   (default 3), waits for /health through nginx, uploads the two-face photo through the web app's port,
+   (default 2), waits for /health through nginx, uploads the two-face photo through the web app's port,
    asks for Integrated Gradients follow-ups and the comparison, and checks that X-Facexai-Replica names at
    least two replicas among one analysis's requests and that every follow-up succeeded; loads / and one of
    its scripts. `down -v` at the end, also when a step fails.
@@ -398,7 +398,7 @@ def exercise(url: str, photo: Path, replicas: int) -> dict[str, object]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--replicas", type=int, default=int(os.environ.get("REPLICAS", 3)))
+    parser.add_argument("--replicas", type=int, default=int(os.environ.get("REPLICAS", 2)))
     parser.add_argument(
         "--photo", type=Path, default=REPO.parent / "shared" / "images" / "multi_face_astronaut_hopper.jpg"
     )
