@@ -3,6 +3,7 @@ import userEvent from '@testing-library/user-event'
 import { describe, expect, it, vi } from 'vitest'
 import { ApiError } from '../api/errors'
 import { comparison, face } from '../test/fixtures'
+import { IgMaxStepsContext } from '../hooks/modelNames'
 import { ComparePanel } from './ComparePanel'
 
 const props = {
@@ -18,6 +19,29 @@ const props = {
 }
 
 describe('ComparePanel', () => {
+  it('says when a map is approximate and offers the recompute with more steps, within the service limit', async () => {
+    const onRecompute = vi.fn()
+    const approximate = { ...comparison('White'), approximate: ['race_biased'], completeness_errors: { race: 0.02, race_biased: 0.5 } }
+    const { rerender } = render(
+      <IgMaxStepsContext.Provider value={256}>
+        <ComparePanel {...props} slot={{ status: 'done', comparison: approximate }} igSteps={64} onRecompute={onRecompute} />
+      </IgMaxStepsContext.Provider>,
+    )
+    expect(screen.getByTestId('compare-approximate')).toHaveTextContent(
+      'Race (biased training)’s map is approximate (completeness error 50.0%): the parts of the face named above may change',
+    )
+    await userEvent.click(screen.getByRole('button', { name: 'Recompute with 128 steps' }))
+    expect(onRecompute).toHaveBeenCalledWith(128)
+    rerender(
+      <IgMaxStepsContext.Provider value={64}>
+        <ComparePanel {...props} slot={{ status: 'done', comparison: approximate }} igSteps={64} onRecompute={onRecompute} />
+      </IgMaxStepsContext.Provider>,
+    )
+    expect(screen.queryByRole('button', { name: /Recompute/ })).toBeNull() // already at the service's maximum
+    rerender(<ComparePanel {...props} slot={{ status: 'done', comparison: comparison('White') }} igSteps={64} />)
+    expect(screen.queryByTestId('compare-approximate')).toBeNull()
+  })
+
   it('shows both heatmaps on the shared scale, the difference map and the sentence', () => {
     render(<ComparePanel {...props} slot={{ status: 'done', comparison: comparison('White') }} />)
     // The service's sentence as it is; its strength figures in plain words, display names only.

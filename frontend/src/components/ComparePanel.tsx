@@ -2,7 +2,8 @@ import { useEffect, useState } from 'react'
 import { errorMessage } from '../api/errors'
 import { METHOD_NAMES, strengthOf, type Face, type Method } from '../api/types'
 import type { ComparisonSlot } from '../hooks/analysisState'
-import { useDisplayName } from '../hooks/modelNames'
+import { useDisplayName, useIgMaxSteps } from '../hooks/modelNames'
+import { moreSteps } from '../lib/igSteps'
 import { classLabel, decimal, percent } from '../lib/format'
 import { strengthWords } from '../lib/strength'
 import { base64ToBlob, composeOverlayPng, pngDataUrl, saveBlob } from '../lib/images'
@@ -21,13 +22,32 @@ interface Props {
   /** false while the explanations this comparison reuses are still being computed */
   enabled: boolean
   fileStem: string
+  /** Integrated Gradients computed again with this many steps (offered when a map is approximate) */
+  onRecompute?: (steps: number) => void
+  /** the steps the Integrated Gradients maps were computed with */
+  igSteps?: number
 }
 
 /**
  * The balanced and the biased race model on one colour scale: the same colour means the same
  * attribution in both, so their heatmaps, and the difference map, can be read against each other.
  */
-export function ComparePanel({ face, models, method, opacity, slot, target, onTarget, onRequest, enabled, fileStem }: Props) {
+export function ComparePanel({
+  face,
+  models,
+  method,
+  opacity,
+  slot,
+  target,
+  onTarget,
+  onRequest,
+  enabled,
+  fileStem,
+  onRecompute,
+  igSteps,
+}: Props) {
+  const maxSteps = useIgMaxSteps()
+  const nextSteps = igSteps !== undefined && maxSteps !== undefined ? moreSteps(igSteps, maxSteps) : undefined
   const [first, second] = models
   const displayName = useDisplayName()
   const [firstName, secondName] = [displayName(first), displayName(second)]
@@ -88,6 +108,19 @@ export function ComparePanel({ face, models, method, opacity, slot, target, onTa
           <p className="summary" data-testid="compare-summary">
             {comparison.summary}
           </p>
+          {(comparison.approximate ?? []).length > 0 && (
+            <p className="hint warn" data-testid="compare-approximate">
+              {(comparison.approximate ?? []).map((model) => displayName(model)).join(' and ')}
+              {(comparison.approximate ?? []).length === 1 ? '’s map is' : '’s maps are'} approximate (completeness error{' '}
+              {(comparison.approximate ?? []).map((model) => percent(comparison.completeness_errors?.[model] ?? 0)).join(', ')}
+              ): the parts of the face named above may change with more steps.
+              {onRecompute && nextSteps !== undefined && (
+                <button type="button" className="small" onClick={() => onRecompute(nextSteps)}>
+                  Recompute with {nextSteps} steps
+                </button>
+              )}
+            </p>
+          )}
           <div className="compare-grid">
             {models.map((model) => (
               <figure key={model}>

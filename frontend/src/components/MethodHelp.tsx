@@ -29,9 +29,10 @@ export function MethodHelp({ method }: { method: Method }) {
         <dd>
           A test of whether a map shows what the model really uses. The photo&apos;s pixels are removed in the order the
           map ranks them, brightest first, while the model&apos;s probability for the class is tracked. Deletion is the
-          average probability along the way: lower is better, and a faithful map beats removing pixels in random order
-          (the random figure). Insertion adds the pixels back in the same order: higher is better. All three lie between
-          0 and 1.
+          average probability along the way: lower is better. The random figure is the same deletion in six random
+          orders, and &plusmn; is their spread (95% of random orders fall within it): a map counts as faithful only when
+          its deletion is lower than random by more than that margin; within it, the map is no clearer than random.
+          Insertion adds the pixels back in the same order: higher is better. All the areas lie between 0 and 1.
         </dd>
         <dt>Every class</dt>
         <dd>

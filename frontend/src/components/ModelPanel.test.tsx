@@ -117,8 +117,24 @@ describe('ModelPanel completeness warning', () => {
   })
 })
 
+describe('ModelPanel completeness in absolute terms', () => {
+  it('says by how much the map misses the change it explains, in the output units, beside the change', () => {
+    render(<ModelPanel {...base} slot={slot(0.012)} method="integrated_gradients" />)
+    expect(screen.getByTestId('completeness-absolute')).toHaveTextContent(
+      'misses the change it explains by 0.022 in logit units (the change itself: 1.800)',
+    )
+  })
+})
+
 describe('ModelPanel faithfulness', () => {
-  const faithful = { deletion_auc: 0.21, insertion_auc: 0.71, random_deletion_auc: 0.48 }
+  const faithful = {
+    deletion_auc: 0.21,
+    insertion_auc: 0.71,
+    random_deletion_auc: 0.48,
+    margin: 0.05,
+    random_orders: 6,
+    verdict: 'clearer_than_random',
+  }
   const measured = (igF: object, gcF: object): ExplanationSlot => {
     const s = slot()
     return {
@@ -132,14 +148,14 @@ describe('ModelPanel faithfulness', () => {
   }
 
   it('shows the shown map’s three areas and one sentence of what they mean', () => {
-    const poor = { deletion_auc: 0.5, insertion_auc: 0.3, random_deletion_auc: 0.45 }
+    const poor = { ...faithful, deletion_auc: 0.5, insertion_auc: 0.3, random_deletion_auc: 0.45, verdict: 'no_clearer_than_random' }
     const { rerender } = render(<ModelPanel {...base} slot={measured(faithful, poor)} method="integrated_gradients" />)
-    expect(screen.getByTestId('faithfulness-figures')).toHaveTextContent('deletion 0.21 vs random 0.48 · insertion 0.71')
-    expect(screen.getByTestId('faithfulness-meaning')).toHaveTextContent(/faster than removing random pixels: the map points at what the model uses/)
+    expect(screen.getByTestId('faithfulness-figures')).toHaveTextContent('deletion 0.21 vs random 0.48 ± 0.05 · insertion 0.71')
+    expect(screen.getByTestId('faithfulness-meaning')).toHaveTextContent(/by more than the spread of 6 random orders: the map points at what the model uses/)
     expect(screen.getByTestId('faithfulness')).not.toHaveClass('warn')
     rerender(<ModelPanel {...base} slot={measured(faithful, poor)} method="grad_cam" />)
-    expect(screen.getByTestId('faithfulness-figures')).toHaveTextContent('deletion 0.50 vs random 0.45 · insertion 0.30')
-    expect(screen.getByTestId('faithfulness-meaning')).toHaveTextContent(/no faster than removing random pixels/)
+    expect(screen.getByTestId('faithfulness-figures')).toHaveTextContent('deletion 0.50 vs random 0.45 ± 0.05 · insertion 0.30')
+    expect(screen.getByTestId('faithfulness-meaning')).toHaveTextContent(/this map is no clearer than random/)
     expect(screen.getByTestId('faithfulness')).toHaveClass('warn')
   })
 

@@ -4,7 +4,7 @@ import { faithfulnessOf, METHOD_NAMES, type Face, type IgOptions, type Method } 
 import type { ExplanationSlot } from '../hooks/analysisState'
 import { useDisplayName, useIgMaxSteps } from '../hooks/modelNames'
 import { faithfulnessFigures, faithfulnessSentence, isFaithful } from '../lib/faithfulness'
-import { classLabel, percent } from '../lib/format'
+import { classLabel, decimal, percent } from '../lib/format'
 import { changeTooSmall, moreSteps } from '../lib/igSteps'
 import { composeOverlayPng, saveBlob } from '../lib/images'
 import { ClassGridView } from './ClassGridView'
@@ -123,6 +123,11 @@ export function ModelPanel({ face, model, target, slot, method, opacity, signed 
               >
                 {percent(ig.completeness_error, 2)} with {ig.steps} steps
                 <span className="muted"> ({ig.rule.replace('_', ' ')}, {ig.output})</span>
+                <span className="hint" data-testid="completeness-absolute">
+                  The map&apos;s total misses the change it explains by {decimal(ig.completeness_error_abs, 3)}
+                  {ig.output === 'probability' ? ' in probability' : ' in logit units'} (the change itself:{' '}
+                  {decimal(ig.score_input - ig.score_baseline, 3)}).
+                </span>
                 {ig.completeness_error > COMPLETENESS_WARNING && changeTooSmall(ig) && (
                   <span className="hint" data-testid="completeness-warning">
                     The class&apos;s probability hardly changes from the black image to this face (

@@ -5,7 +5,15 @@
 import { useCallback, useEffect, useLayoutEffect, useReducer, useRef, useState } from 'react'
 import { analyze, fetchComparison, fetchExplanation, type ExplanationRequest } from '../api/client'
 import { ApiError } from '../api/errors'
-import { faithfulnessOf, type Explanation, type ExplainMode, type GradCamResult, type IgOptions, type Method } from '../api/types'
+import {
+  faithfulnessOf,
+  type Detector,
+  type Explanation,
+  type ExplainMode,
+  type GradCamResult,
+  type IgOptions,
+  type Method,
+} from '../api/types'
 import { isBiasedPair } from '../lib/format'
 import { SerialQueue } from '../lib/queue'
 import {
@@ -66,9 +74,11 @@ export function useAnalysis() {
     if (results.length && !results.some((result) => faithfulnessOf(result))) measuresFaithfulness.current = false
   }
 
+  const [detector, setDetector] = useState<Detector>('hog')
   const upload = useCallback(
-    async (file: File) => {
+    async (file: File, chosen: Detector = 'hog') => {
       lastFile.current = file
+      setDetector(chosen)
       queue.current.clear()
       controller.current?.abort()
       const abort = new AbortController()
@@ -77,7 +87,13 @@ export function useAnalysis() {
       photoUrl.current = typeof URL.createObjectURL === 'function' ? URL.createObjectURL(file) : undefined
       dispatch({ type: 'start', fileName: file.name || 'photo', photoUrl: photoUrl.current })
       try {
-        const result = await analyze(file, { align: settings.align, explain: 'grad_cam', signal: abort.signal })
+        const result = await analyze(file, {
+          align: settings.align,
+          explain: 'grad_cam',
+          // the service's own default otherwise (a server-wide setting); cnn only when asked to look harder
+          ...(chosen === 'cnn' ? { detector: 'cnn' as const } : {}),
+          signal: abort.signal,
+        })
         if (!abort.signal.aborted) dispatch({ type: 'analyzed', result })
       } catch (error) {
         if (abort.signal.aborted) return
@@ -89,7 +105,12 @@ export function useAnalysis() {
 
   /** Uploads the last photo again: analyses expire on the server after about 10 minutes. */
   const reanalyze = useCallback(() => {
-    if (lastFile.current) void upload(lastFile.current)
+    if (lastFile.current) void upload(lastFile.current, detector)
+  }, [upload, detector])
+
+  /** The last photo again with dlib's slower CNN detector, which finds more turned, small or hidden faces. */
+  const lookHarder = useCallback(() => {
+    if (lastFile.current) void upload(lastFile.current, 'cnn')
   }, [upload])
 
   const reset = useCallback(() => {
@@ -295,6 +316,8 @@ export function useAnalysis() {
     applyIgOptions,
     upload,
     reanalyze,
+    lookHarder,
+    detector,
     reset,
     selectFace,
     setTarget,

@@ -1,24 +1,29 @@
 import { describe, expect, it } from 'vitest'
+import type { Faithfulness } from '../api/types'
 import { faithfulnessFigures, faithfulnessSentence, isFaithful } from './faithfulness'
 
 describe('faithfulness', () => {
-  const good = { deletion_auc: 0.2149, insertion_auc: 0.7051, random_deletion_auc: 0.481 }
-  const poor = { deletion_auc: 0.52, insertion_auc: 0.3, random_deletion_auc: 0.48 }
+  const base = { insertion_auc: 0.7051, random_deletion_auc: 0.481, margin: 0.052, random_orders: 6 }
+  const good: Faithfulness = { ...base, deletion_auc: 0.2149, verdict: 'clearer_than_random' }
+  const tie: Faithfulness = { ...base, deletion_auc: 0.45, verdict: 'no_clearer_than_random' }
+  const poor: Faithfulness = { ...base, deletion_auc: 0.6, insertion_auc: 0.3, verdict: 'worse_than_random' }
 
-  it('writes the three areas compactly, deletion against random first', () => {
-    expect(faithfulnessFigures(good)).toBe('deletion 0.21 vs random 0.48 · insertion 0.71')
+  it('writes the areas compactly, deletion against random with its margin first', () => {
+    expect(faithfulnessFigures(good)).toBe('deletion 0.21 vs random 0.48 ± 0.05 · insertion 0.71')
   })
 
-  it('calls a map faithful only when deletion beats random deletion', () => {
+  it('follows the service verdict: only a map clearer than random by more than the margin is faithful', () => {
     expect(isFaithful(good)).toBe(true)
+    // 0.45 is below 0.48, but within the margin: no evidence either way
+    expect(isFaithful(tie)).toBe(false)
     expect(isFaithful(poor)).toBe(false)
-    expect(isFaithful({ ...good, deletion_auc: good.random_deletion_auc })).toBe(false) // a tie is no evidence
   })
 
-  it('says what the numbers mean in one sentence', () => {
-    expect(faithfulnessSentence(good)).toMatch(/faster than removing random pixels: the map points at what the model uses\.$/)
-    expect(faithfulnessSentence(poor)).toMatch(/no faster than removing random pixels: the map may not show what the model uses\.$/)
+  it('says each of the three answers in one sentence', () => {
+    expect(faithfulnessSentence(good)).toMatch(/by more than the spread of 6 random orders: the map points at what the model uses\.$/)
+    expect(faithfulnessSentence(tie)).toMatch(/within the spread of 6 random orders\): this map is no clearer than random\.$/)
+    expect(faithfulnessSentence(poor)).toMatch(/the map does not show what the model uses\.$/)
     expect(faithfulnessSentence({ ...good, deletion_auc: Number.NaN })).toMatch(/could not be measured/)
-    for (const f of [good, poor]) expect(faithfulnessSentence(f).split('. ')).toHaveLength(1)
+    for (const f of [good, tie, poor]) expect(faithfulnessSentence(f).split('. ')).toHaveLength(1)
   })
 })

@@ -5,7 +5,14 @@ import type { ExplainMode } from '../api/types'
 import { analyzeResponse, comparison, gradCam, integratedGradients, jsonResponse } from '../test/fixtures'
 import { AnalyzePage } from './AnalyzePage'
 
-const FAITHFUL = { deletion_auc: 0.21, insertion_auc: 0.71, random_deletion_auc: 0.48 }
+const FAITHFUL = {
+  deletion_auc: 0.21,
+  insertion_auc: 0.71,
+  random_deletion_auc: 0.48,
+  margin: 0.05,
+  random_orders: 6,
+  verdict: 'clearer_than_random',
+}
 
 /** A stand-in for the service: answers like it, records every request and how many ran at once. */
 class FakeService {
@@ -105,7 +112,7 @@ describe('AnalyzePage', () => {
       '/analyses/abc123/faces/0/compare?models=race&models=race_biased&method=integrated_gradients&target=White',
     ])
     expect(within(screen.getByTestId('model-race')).getByTestId('faithfulness-figures')).toHaveTextContent(
-      'deletion 0.21 vs random 0.48 · insertion 0.71',
+      'deletion 0.21 vs random 0.48 ± 0.05 · insertion 0.71',
     )
     expect(service.maxInFlight).toBe(1)
     const heat = within(screen.getByTestId('model-race_biased')).getByTestId('heatmap')
@@ -148,6 +155,22 @@ describe('AnalyzePage', () => {
     expect(service.paths()[2]).toBe('/analyses/abc123/faces/0/explanations/race?target=Indian&explain=both&faithfulness=true')
     expect(within(race).getByTestId('heatmap')).toHaveAttribute('src', 'data:image/png;base64,IG-0-race-Indian')
     expect(within(race).getByRole('combobox', { name: 'Explain class' })).toHaveValue('Indian')
+  })
+
+  it('looks harder with the slower detector when asked, once, and after a photo with no face found', async () => {
+    const user = userEvent.setup()
+    render(<AnalyzePage />)
+    await user.upload(screen.getByLabelText('Photo to analyse'), photo())
+    expect(await screen.findByTestId('look-harder')).toHaveTextContent('found 2 faces; it can miss turned, small')
+    await user.click(screen.getByRole('button', { name: 'Look harder' }))
+    await waitFor(() => expect(service.paths()).toContain('/analyze?align=true&explain=grad_cam&detector=cnn'))
+    expect(await screen.findAllByTestId('face-box')).toHaveLength(2)
+    expect(screen.queryByTestId('look-harder')).toBeNull() // already the thorough detector
+
+    service.analyzeStatus = 422
+    service.analyzeBody = { code: 'no_face', detail: 'no face was found in the photo by the hog detector' }
+    await user.upload(screen.getByLabelText('Photo to analyse'), photo())
+    expect(await screen.findByTestId('look-harder')).toHaveTextContent('The fast face detector found no face.')
   })
 
   it('explains the second face once it is chosen', async () => {

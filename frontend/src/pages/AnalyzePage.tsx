@@ -2,6 +2,7 @@ import { useCallback, useEffect, useRef, useState } from 'react'
 import type { Method } from '../api/types'
 import { ComparePanel } from '../components/ComparePanel'
 import { ErrorBanner } from '../components/ErrorBanner'
+import { LookHarder } from '../components/LookHarder'
 import { FaceChooser } from '../components/FaceChooser'
 import { MethodControls } from '../components/MethodControls'
 import { MethodHelp } from '../components/MethodHelp'
@@ -77,10 +78,14 @@ export function AnalyzePage() {
           </p>
         )}
         {state.phase === 'error' && state.error && <ErrorBanner error={state.error} />}
+        {state.phase === 'error' && state.error?.code === 'no_face' && analysis.detector !== 'cnn' && (
+          <LookHarder onClick={analysis.lookHarder} found={0} />
+        )}
         {result && (
           <div className="results" ref={results} data-testid="results">
             <PhotoView photoUrl={state.photoUrl} result={result} selected={state.face} onSelect={selectFace} />
             <FaceChooser faces={result.faces} selected={state.face} onSelect={selectFace} />
+            {result.aligned && analysis.detector !== 'cnn' && <LookHarder onClick={analysis.lookHarder} found={result.faces_found} />}
             <div className="save-row">
               <button type="button" onClick={() => saveJson(analysisExport(state), `${stem}_analysis.json`)}>
                 Save analysis JSON
@@ -163,6 +168,8 @@ export function AnalyzePage() {
               onRequest={onCompareRequest}
               enabled={compareEnabled}
               fileStem={stem}
+              igSteps={settings.ig_steps}
+              onRecompute={(steps) => applyIgOptions({ ig_steps: steps })}
             />
           )}
         </div>

@@ -31,6 +31,7 @@ export function integratedGradients(
     heatmap: `IG-${face}-${model}-${target}`,
     signed_image: `IGS-${face}-${model}-${target}`,
     completeness_error,
+    completeness_error_abs: completeness_error * 1.8,
     steps: 32,
     rule: 'gauss_legendre',
     output: 'logit',
