@@ -52,6 +52,21 @@ describe('SerialQueue', () => {
     expect(runs).toBe(2)
   })
 
+  it('has() tells a waiting or running key from a finished one', async () => {
+    const queue = new SerialQueue()
+    const gate = deferred()
+    queue.push('a', () => gate.promise)
+    queue.push('b', async () => undefined)
+    expect(queue.has('a')).toBe(true)
+    expect(queue.has('b')).toBe(true)
+    expect(queue.has('c')).toBe(false)
+    gate.resolve()
+    await tick()
+    await tick()
+    expect(queue.has('a')).toBe(false)
+    expect(queue.has('b')).toBe(false)
+  })
+
   it('clear() forgets waiting tasks and a failing task does not stop the queue', async () => {
     const queue = new SerialQueue()
     const ran: string[] = []

@@ -15,6 +15,8 @@ class FakeService {
   /** while set, explanation requests wait until release() */
   private held: (() => void)[] = []
   holdExplanations = false
+  /** while set, comparison requests wait until release() */
+  holdComparisons = false
   analyzeStatus = 200
   /** answer every follow-up request with 404 analysis_not_found, as after the server's 10 minutes */
   forgotten = false
@@ -30,6 +32,7 @@ class FakeService {
     try {
       if (this.holdExplanations && url.pathname.includes('/explanations/'))
         await new Promise<void>((resolve) => this.held.push(resolve))
+      if (this.holdComparisons && url.pathname.endsWith('/compare')) await new Promise<void>((resolve) => this.held.push(resolve))
       await new Promise((r) => setTimeout(r, 1))
       return this.answer(url)
     } finally {
@@ -39,6 +42,7 @@ class FakeService {
 
   release() {
     this.holdExplanations = false
+    this.holdComparisons = false
     this.held.splice(0).forEach((resolve) => resolve())
   }
 
@@ -118,6 +122,18 @@ describe('AnalyzePage', () => {
       'data:image/png;base64,GC-0-age-30-39',
     )
     expect(within(screen.getByTestId('model-age')).getByTestId('faithfulness-meaning')).toHaveTextContent('points at what the model uses')
+  })
+
+  it('says the comparison is being computed, not waiting, once every explanation is ready', async () => {
+    service.holdComparisons = true
+    render(<AnalyzePage />)
+    await userEvent.upload(screen.getByLabelText('Photo to analyse'), photo())
+    await waitFor(() => expect(service.paths().at(-1)).toContain('/compare?'))
+    expect(screen.getByTestId('progress')).toHaveTextContent('All explanations ready')
+    expect(screen.getByTestId('compare')).toHaveTextContent('Comparing with Integrated Gradients')
+    expect(screen.getByTestId('compare')).not.toHaveTextContent(/waiting/i)
+    service.release()
+    await waitFor(() => expect(screen.getByTestId('compare-summary')).toBeInTheDocument())
   })
 
   it('stops asking for faithfulness when the service answers without it', async () => {
