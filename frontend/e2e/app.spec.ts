@@ -33,6 +33,14 @@ async function expectRendered(scope: Locator, timeout = 60_000) {
     .toBe(true)
 }
 
+/** Every model's display name, as GET /models says (models/manifest.json's display_name). */
+async function displayNames(page: Page): Promise<Record<string, string>> {
+  const { models } = (await (await page.request.get(`${baseUrl()}/models`)).json()) as {
+    models: { name: string; display_name: string }[]
+  }
+  return Object.fromEntries(models.map((m) => [m.name, m.display_name]))
+}
+
 async function upload(page: Page, file: string) {
   await page.goto(`${baseUrl()}/#/`)
   await page.getByTestId('file-input').setInputFiles(resolve(images, file))
@@ -146,7 +154,9 @@ test('display names: every model is named as GET /models says, never by its id',
     models: { name: string; display_name: string }[]
   }
   const names = Object.fromEntries(models.map((m) => [m.name, m.display_name]))
-  expect(names.race_biased).toBe('Race (biased training)')
+  // One name per model, and one that reads as a model in a sentence: never a bare "Race" beside "Race (…)".
+  expect(names.race_biased).toMatch(/^Race model \(.*biased.*\)$/)
+  expect(names.race).toMatch(/^Race model \(/)
   await upload(page, 'multi_face_astronaut_hopper.jpg')
   for (const model of MODELS)
     await expect(page.getByTestId(`model-${model}`).getByRole('heading', { level: 3 })).toHaveText(names[model])
@@ -239,7 +249,7 @@ test('layout: race beside race_biased, a larger photo, the largest face first, r
 
   // Model cards without their own title or internal notes.
   await page.goto(`${baseUrl()}/#/models`)
-  const card = page.getByTestId('model-card').filter({ hasText: 'Race (biased training)' })
+  const card = page.getByTestId('model-card').filter({ hasText: (await displayNames(page)).race_biased })
   await card.getByText('Model card', { exact: true }).click()
   const text = await card.locator('.markdown').innerText()
   expect(text.length).toBeGreaterThan(100)
@@ -425,7 +435,7 @@ test('comparison: the service’s plain-words summary and its strength figures, 
   ])
   const body = (await response.json()) as { summary: string; strength?: Record<string, number> }
   await expect(compare.getByTestId('compare-summary')).toHaveText(body.summary)
-  expect(body.summary).toContain('Race (biased training)')
+  expect(body.summary).toContain((await displayNames(page)).race_biased)
   if (body.strength) {
     await expect(compare.getByTestId('compare-strength')).toHaveText(/(weaker than|about as strong|empty)/)
     await expect(compare.getByTestId('compare-strength')).toContainText('mean on the shared scale')
@@ -487,9 +497,10 @@ test('models page: mean maps by race of both race models and their difference, w
   for (const row of await rows.all())
     for (const id of ['population-first', 'population-second', 'population-difference']) await expectRendered(row.getByTestId(id))
   const summary = population.getByTestId('population-summary')
-  await expect(summary).toHaveText(/mean map differs most from Race's for /)
-  if (!real) await expect(summary).toContainText("differs most from Race's for Indian faces")
-  await expect(population.getByRole('columnheader', { name: 'Race (biased training)' })).toBeVisible()
+  const names = await displayNames(page)
+  await expect(summary).toContainText(`mean map differs most from ${names.race}'s for `)
+  if (!real) await expect(summary).toContainText(`differs most from ${names.race}'s for Indian faces`)
+  await expect(population.getByRole('columnheader', { name: names.race_biased })).toBeVisible()
   expect(await population.innerText()).not.toMatch(/_/)
   await expectAccessible(page)
   if (real) await population.screenshot({ path: resolve(screenshots, 'population-maps.png') })

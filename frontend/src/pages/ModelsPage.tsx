@@ -104,7 +104,8 @@ export function ModelsPage() {
   const race = models.find((model) => model.name === 'race')
   const biased = models.find((model) => model.name === 'race_biased')
   const series: Series[] = [
-    { model: race, name: race ? `${race.display_name} (balanced training)` : '' },
+    // the names the rest of the app uses: one name per model everywhere
+    { model: race, name: race?.display_name ?? '' },
     { model: biased, name: biased?.display_name ?? '' },
   ]
     .flatMap(({ model, name }): Series[] => {
