@@ -331,6 +331,10 @@ test('a photo with no face says so', async ({ page }) => {
   await upload(page, 'gen__noise_512.png')
   await expect(page.getByRole('alert')).toHaveAttribute('data-code', 'no_face')
   await expect(page.getByRole('alert')).toContainText('No face was found')
+  // one message, said once, that does not suggest aligning a photo that may show no person at all
+  const text = await page.getByRole('alert').innerText()
+  expect(text.match(/no face/gi)).toHaveLength(1)
+  expect(text).not.toMatch(/align/i)
 })
 
 test('models page: a card per model and the per-race accuracy of both race models', async ({ page }) => {
