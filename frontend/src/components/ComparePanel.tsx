@@ -1,9 +1,10 @@
 import { useEffect, useState } from 'react'
 import { errorMessage } from '../api/errors'
-import { METHOD_NAMES, strengthOf, type Face, type Method } from '../api/types'
+import { METHOD_NAMES, strengthOf, type ExplainedOutput, type Face, type Method } from '../api/types'
 import type { ComparisonSlot } from '../hooks/analysisState'
 import { useDisplayName } from '../hooks/modelNames'
 import { classLabel, decimal, percent } from '../lib/format'
+import { scaleEnd, sharedScaleCaption } from '../lib/scales'
 import { strengthWords } from '../lib/strength'
 import { base64ToBlob, composeOverlayPng, pngDataUrl, saveBlob } from '../lib/images'
 import { ColourScale } from './ColourScale'
@@ -21,13 +22,15 @@ interface Props {
   /** false while the explanations this comparison reuses are still being computed */
   enabled: boolean
   fileStem: string
+  /** the IG output the comparison explains (the service's default: probability) */
+  igOutput?: ExplainedOutput
 }
 
 /**
  * The balanced and the biased race model on one colour scale: the same colour means the same
  * attribution in both, so their heatmaps, and the difference map, can be read against each other.
  */
-export function ComparePanel({ face, models, method, opacity, slot, target, onTarget, onRequest, enabled, fileStem }: Props) {
+export function ComparePanel({ face, models, method, opacity, slot, target, onTarget, onRequest, enabled, fileStem, igOutput }: Props) {
   const [first, second] = models
   const displayName = useDisplayName()
   const [firstName, secondName] = [displayName(first), displayName(second)]
@@ -139,8 +142,9 @@ export function ComparePanel({ face, models, method, opacity, slot, target, onTa
               <ColourScale
                 map={comparison.method === 'grad_cam' ? 'jet' : 'inferno'}
                 low="0"
-                high={comparison.scale_max.toPrecision(3)}
+                high={`${comparison.method === 'grad_cam' ? '' : '≥ '}${scaleEnd(comparison.scale_max)}`}
                 label={`Colour scale shared by ${firstName} and ${secondName}`}
+                caption={sharedScaleCaption(comparison.method, igOutput)}
               />
             </dd>
           </dl>

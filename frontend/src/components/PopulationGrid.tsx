@@ -3,6 +3,7 @@ import { RACES, populationMapsOf, type ModelInfo } from '../api/types'
 import { classLabel } from '../lib/format'
 import { pngDataUrl } from '../lib/images'
 import { comparePngs, populationSentence, type PairFigures, type RaceFigures } from '../lib/population'
+import { ClassName } from './ClassName'
 import { ColourScale } from './ColourScale'
 
 interface Props {
@@ -88,7 +89,7 @@ export function PopulationGrid({ first, second }: Props) {
           return (
             <div className={`population-row${key === ALL ? ' all' : ''}`} role="row" key={key} data-testid="population-row" data-race={key}>
               <span role="rowheader" className="population-race">
-                {name}
+                {key === ALL ? name : <ClassName label={key} />}
                 {counts[key] !== undefined && <span className="muted"> ({counts[key]} faces)</span>}
               </span>
               <span role="cell">
@@ -110,8 +111,20 @@ export function PopulationGrid({ first, second }: Props) {
         })}
       </div>
       <div className="population-keys">
-        <ColourScale map="inferno" low="none" high="most" label={`Mean maps, one scale for ${first.display_name} and ${second.display_name}`} />
-        <ColourScale map="RdBu_r" low={first.display_name} high={second.display_name} label="Difference: where each relies more" />
+        <ColourScale
+          map="inferno"
+          low="0"
+          high="most"
+          label={`Mean maps, one scale for ${first.display_name} and ${second.display_name}`}
+          caption="mean |IG attribution| of the predicted class, each face's map divided by its sum (a share of that face's attribution); one scale for both models"
+        />
+        <ColourScale
+          map="RdBu_r"
+          low={first.display_name}
+          high={second.display_name}
+          label="Difference: where each relies more"
+          caption={`${second.display_name}'s mean map minus ${first.display_name}'s, on a scale of its own; faint differences are not drawn`}
+        />
       </div>
     </>
   )

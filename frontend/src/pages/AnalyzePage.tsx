@@ -3,7 +3,7 @@ import type { Method } from '../api/types'
 import { ComparePanel } from '../components/ComparePanel'
 import { ErrorBanner } from '../components/ErrorBanner'
 import { FaceChooser } from '../components/FaceChooser'
-import { MethodControls } from '../components/MethodControls'
+import { MapKey, MethodControls } from '../components/MethodControls'
 import { MethodHelp } from '../components/MethodHelp'
 import { ModelPanel } from '../components/ModelPanel'
 import { PhotoView } from '../components/PhotoView'
@@ -40,6 +40,27 @@ export function AnalyzePage() {
       element.scrollIntoView?.({ block: 'start', behavior: smooth ? 'smooth' : 'auto' })
     }
   }, [analysisId])
+  // A tap on a face in the photo shows that face's predictions: on a phone they are far below the
+  // photo (one column), so scroll to them; beside the photo (desktop) they are in view already.
+  const predictions = useRef<HTMLElement>(null)
+  const [reveal, setReveal] = useState(0)
+  const onPhotoSelect = useCallback(
+    (index: number) => {
+      selectFace(index)
+      setReveal((n) => n + 1)
+    },
+    [selectFace],
+  )
+  useEffect(() => {
+    const element = predictions.current
+    if (!reveal || !element) return
+    const top = element.getBoundingClientRect().top
+    if (top < 0 || top > window.innerHeight * 0.5) {
+      const smooth = !window.matchMedia?.('(prefers-reduced-motion: reduce)').matches
+      element.scrollIntoView?.({ block: 'start', behavior: smooth ? 'smooth' : 'auto' })
+    }
+  }, [reveal])
+
   const compareTarget = face
     ? (state.targets[targetKey(face.index, 'compare')] ?? face.predictions[first]?.label ?? '')
     : ''
@@ -79,7 +100,7 @@ export function AnalyzePage() {
         {state.phase === 'error' && state.error && <ErrorBanner error={state.error} />}
         {result && (
           <div className="results" ref={results} data-testid="results">
-            <PhotoView photoUrl={state.photoUrl} result={result} selected={state.face} onSelect={selectFace} />
+            <PhotoView photoUrl={state.photoUrl} result={result} selected={state.face} onSelect={onPhotoSelect} />
             <FaceChooser faces={result.faces} selected={state.face} onSelect={selectFace} />
             <div className="save-row">
               <button type="button" onClick={() => saveJson(analysisExport(state), `${stem}_analysis.json`)}>
@@ -102,7 +123,7 @@ export function AnalyzePage() {
               onSigned={setSigned}
             />
           </div>
-          <section aria-labelledby="models-title">
+          <section aria-labelledby="models-title" ref={predictions} data-testid="predictions">
             <div className="section-head">
               <h2 id="models-title">Face {face.index + 1}: predictions and explanations</h2>
             </div>
@@ -112,6 +133,9 @@ export function AnalyzePage() {
                 detail for reliable predictions or explanations.
               </p>
             )}
+            <div className="map-key">
+              <MapKey method={method} signed={signed} output={settings.ig_output} />
+            </div>
             <MethodHelp method={method} />
             {expired(state) ? (
               <div className="note" role="alert" data-testid="expired">
@@ -163,6 +187,7 @@ export function AnalyzePage() {
               onRequest={onCompareRequest}
               enabled={compareEnabled}
               fileStem={stem}
+              igOutput={settings.ig_output}
             />
           )}
         </div>
