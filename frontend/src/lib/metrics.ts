@@ -61,5 +61,5 @@ export function evaluatedFaces(race: ModelInfo | undefined, series: WithInterval
   if (counts.length < 2) return faces
   const [fewest, most] = [counts.reduce((a, b) => (b[1] < a[1] ? b : a)), counts.reduce((a, b) => (b[1] > a[1] ? b : a))]
   if (fewest[1] === most[1]) return `${faces}, ${most[1]} of each race`
-  return `${faces}, which are not balanced across races: from ${fewest[1]} (${classLabel(fewest[0])}) to ${most[1]} (${classLabel(most[0])}) per race, as written beside each race`
+  return `${faces}, which are not balanced across races: from ${fewest[1]} (${classLabel(fewest[0])}) to ${most[1]} (${classLabel(most[0])}) per race (written beside each race)`
 }

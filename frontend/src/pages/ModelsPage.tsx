@@ -100,7 +100,7 @@ export function ModelsPage() {
         <h2 id="fairness-title">Accuracy of the race models, by race</h2>
         <p data-testid="fairness-text">
           Both race models share an architecture; {biased?.display_name ?? 'the biased race model'} was trained on
-          data with some races deliberately under-represented. Both are measured on the same {evaluated}: the gap
+          data with some races deliberately under-represented. Both are measured on the same {evaluated}. The gap
           between their bars shows whom the imbalance hurts.
         </p>
         {series.length ? (
