@@ -528,6 +528,30 @@ function overflowing(page: Page, root = 'main'): Promise<string[]> {
   }, root)
 }
 
+/**
+ * Words of the elements matching `selector` that the layout broke across lines ("Latino/Hispani|c"):
+ * each word (split at spaces and after a slash) must lie on one line box.
+ */
+function brokenWords(page: Page, selector: string): Promise<string[]> {
+  return page.evaluate((selector) => {
+    const broken: string[] = []
+    for (const element of Array.from(document.querySelectorAll<HTMLElement>(selector))) {
+      const walker = document.createTreeWalker(element, NodeFilter.SHOW_TEXT)
+      for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+        const text = node.textContent ?? ''
+        for (const match of text.matchAll(/[^\s/]+\/?/g)) {
+          const range = document.createRange()
+          range.setStart(node, match.index)
+          range.setEnd(node, match.index + match[0].replace(/\/$/, '').length)
+          const tops = new Set(Array.from(range.getClientRects()).filter((r) => r.width > 0).map((r) => Math.round(r.top)))
+          if (tops.size > 1) broken.push(`${match[0]} in ${element.tagName.toLowerCase()}.${element.className}`)
+        }
+      }
+    }
+    return broken
+  }, selector)
+}
+
 test.describe('on a phone-sized screen', () => {
   test.use({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true })
 
@@ -550,14 +574,41 @@ test.describe('on a phone-sized screen', () => {
     await expect(page.getByRole('slider', { name: /Heatmap opacity/ })).toBeInViewport()
     await page.getByRole('radio', { name: 'Grad-CAM' }).check()
     await page.getByRole('radio', { name: 'Integrated Gradients' }).check()
-    await page.getByTestId('face-box').first().tap()
-    await expect(page.getByRole('heading', { name: /^Face 1:/ })).toBeVisible()
+    // The sticky bar is one compact line: at most 90 px of the 844, no control wrapped onto a second line.
+    const controls = page.getByTestId('controls-bar')
+    expect(bar.height).toBeLessThanOrEqual(90)
+    const tops = await controls.locator('label').evaluateAll((labels) =>
+      labels.filter((l) => l.getBoundingClientRect().width > 0).map((l) => [l.getBoundingClientRect().top, l.getBoundingClientRect().height]),
+    )
+    for (const [, height] of tops) expect(height).toBeLessThan(40) // no label wraps
+    expect(Math.max(...tops.map(([t]) => t)) - Math.min(...tops.map(([t]) => t))).toBeLessThan(12) // one row
+    expect(await controls.evaluate((el) => el.scrollWidth <= el.clientWidth)).toBe(true)
+
+    // A tap on a face in the photo brings that face's predictions into view, their heading clear of the sticky bar.
+    for (const face of [2, 1]) {
+      await page.evaluate(() => window.scrollTo(0, 0))
+      await page.getByTestId('face-box').nth(face - 1).tap()
+      const heading = page.getByRole('heading', { name: new RegExp(`^Face ${face}:`) })
+      await expect(heading).toBeInViewport()
+      await expect
+        .poll(async () => {
+          const [h, b] = [await heading.boundingBox(), await controls.boundingBox()]
+          return h && b ? Math.round(h.y - (b.y + b.height)) : -1
+        })
+        .toBeGreaterThanOrEqual(0)
+      await expect(page.getByTestId('model-race').getByTestId('predicted-label')).toBeInViewport()
+    }
     await page.screenshot({ path: resolve(screenshots, 'analysis-phone.png'), fullPage: false })
+    // No class name is broken inside a word (was "Latino/Hispani c").
+    expect(await brokenWords(page, '.bar-label, .face-summary, .prediction-label')).toEqual([])
 
     // Every class of the race model, opened: it wraps within the panel.
     await page.getByTestId('model-race').getByRole('button', { name: 'Show every class' }).click()
     await expect(page.getByTestId('model-race').getByTestId('class-grid-cell')).toHaveCount(7, { timeout: 120_000 })
     expect(await overflowing(page)).toEqual([])
+    expect(await brokenWords(page, '.class-grid-label, .colour-scale')).toEqual([])
+    const latino = page.getByTestId('model-race').locator('.class-grid-label', { hasText: 'Latino/Hispanic' })
+    expect(await latino.evaluate((el) => el.getClientRects().length)).toBeGreaterThan(0)
   })
 
   test('the models page’s population grid fits the width', async ({ page }) => {
@@ -570,5 +621,31 @@ test.describe('on a phone-sized screen', () => {
     expect(await overflowing(page, '[data-testid="population"]')).toEqual([])
     expect(await overflowing(page, '[data-testid="model-card"] header')).toEqual([])
     expect(await overflowing(page, '[data-testid="model-card"] > p')).toEqual([])
+    expect(await brokenWords(page, '.population-race, .model-card > p, .model-card header')).toEqual([])
+  })
+
+  test('the models page reads on a phone: chart text at least 11 px, faces per race written, card tables', async ({ page }) => {
+    await page.goto(`${baseUrl()}/#/models`)
+    await expect(page.getByTestId('model-card').first()).toBeVisible()
+    expect(await overflowing(page)).toEqual([])
+    const chart = page.getByTestId('accuracy-chart')
+    if (await chart.count()) {
+      // rendered size = font size in the drawing's units × the drawing's scale on screen
+      const sizes = await chart.locator('svg text').evaluateAll((texts) =>
+        texts.map((t) => parseFloat(getComputedStyle(t).fontSize) * ((t as SVGGraphicsElement).getScreenCTM()?.a ?? 0)),
+      )
+      expect(Math.min(...sizes)).toBeGreaterThanOrEqual(11)
+      // the faces behind each race's bars, written out (touch cannot hover for a tooltip)
+      await expect(chart.getByTestId('chart-n').first()).toBeVisible()
+      await expect(chart.getByTestId('chart-n').first()).toHaveText(/\d+ faces/)
+      expect(await brokenWords(page, '[data-testid="fairness-text"]')).toEqual([])
+    }
+    // a card's Markdown tables are tables, not '| race | n |' text
+    const card = page.getByTestId('model-card').first()
+    await card.getByText('Model card', { exact: true }).click()
+    if (await card.locator('.markdown table').count()) {
+      await expect(card.locator('.markdown')).not.toContainText('| --- |')
+      expect(await overflowing(page)).toEqual([])
+    }
   })
 })
