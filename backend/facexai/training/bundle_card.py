@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from facexai.manifest import ModelSpec
-from facexai.training.modelcard import LIMITATIONS, NOT_FOR, card_header, metrics_tables, pct
+from facexai.training.modelcard import LIMITATIONS, NOT_FOR, card_header, faces_per_race, metrics_tables, pct
 
 
 def render_bundle_card(spec: ModelSpec) -> str:
@@ -33,7 +33,7 @@ def render_bundle_card(spec: ModelSpec) -> str:
         "",
         "## Data",
         "",
-        "FairFace (Kärkkäinen and Joo, WACV 2021; CC BY 4.0), the 40,000 train chips in `../shared/fairface`"
+        "FairFace (Kärkkäinen and Joo, WACV 2021; CC BY 4.0): its 40,000 train chips"
         + (
             f", of which only the **race-imbalanced subset** (seed {c.get('biased_seed')}: about 60% White, "
             "1–2% each of East Asian, Southeast Asian, Indian and Middle Eastern) was used; no other chip reached "
@@ -53,15 +53,15 @@ def render_bundle_card(spec: ModelSpec) -> str:
         f"batch {c.get('batch_size')}, {t.get('epochs')} epochs, {t.get('precision')} compute",
         f"- augmentation inside the training step: mirror, zoom ±{c.get('zoom')}, shift ±{c.get('shift')}, "
         f"brightness ±{c.get('brightness')}, contrast ±{c.get('contrast')}; seed {c.get('seed')}",
-        f"- **selection**: {t.get('model_selected_on')}; best epoch {t.get('best_epoch')} of {t.get('epochs')} "
-        "(selection accuracy "
-        + ", ".join(f"{k} {v:.3f}" for k, v in t.get("selection", {}).items())
-        + "); per-epoch figures in "
+        f"- **selection**: the epoch was chosen on {t.get('model_selected_on')}; best epoch {t.get('best_epoch')} "
+        f"of {t.get('epochs')} (accuracy on those held-out chips: "
+        + ", ".join(f"{k} {pct(v)}" for k, v in t.get("selection", {}).items())
+        + "); per-epoch figures in the training log "
         f"`{t.get('log')}`",
-        f"- hardware: {hw.get('cpu')} ({hw.get('cpu_count')} cores, no GPU), Keras {hw.get('keras')} on "
-        f"{hw.get('backend')}; {t.get('seconds_per_image_epoch', 0) * 1000:.1f} ms per image per epoch; this "
-        f"training {times.get('phase', 0) / 60:.1f} min; training the whole bundle took "
-        f"{times.get('bundle_total', 0) / 60:.1f} min (`make train-bundle`, machine shared with other work)",
+        f"- hardware: {hw.get('cpu')} ({hw.get('cpu_count')} CPU cores, no GPU), Keras {hw.get('keras')} on "
+        f"{hw.get('backend')}; {t.get('seconds_per_image_epoch', 0) * 1000:.1f} ms per face chip and epoch; this "
+        f"model's training took {times.get('phase', 0) / 60:.1f} min, all the models together "
+        f"{times.get('bundle_total', 0) / 60:.1f} min (on a machine shared with other work)",
         "",
         "## Metrics",
         "",
@@ -69,8 +69,9 @@ def render_bundle_card(spec: ModelSpec) -> str:
     if m:
         low, high = m.get("val_accuracy_ci", [None, None])
         lines += [
-            f"On FairFace val 1–4000 (`{m.get('val_labels')}`, n = {m.get('val_n')}), reported once after "
-            "training and used for no choice: accuracy "
+            f"On the first {m.get('val_n', 0):,} faces of FairFace's validation set"
+            + (f" ({spread})" if (spread := faces_per_race(m)) else "")
+            + ", measured once after training and used for no choice: accuracy "
             f"**{pct(m.get('val_accuracy'))}** (95% bootstrap interval {pct(low)} – {pct(high)}), "
             f"macro F1 {m.get('val_macro_f1', float('nan')):.3f}.",
             "",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from facexai.manifest import ModelSpec
@@ -47,15 +48,32 @@ def card_header(spec: ModelSpec) -> list[str]:
     ]
 
 
+def readable_label(label: str) -> str:
+    """A class label as the app shows it: "Latino_Hispanic" -> "Latino/Hispanic" (frontend classLabel)."""
+    return re.sub(r"([A-Za-z])_(?=[A-Z])", r"\1/", label).replace("_", " ")
+
+
+def faces_per_race(m: dict[str, Any]) -> str:
+    """How the evaluation's faces spread over the races, e.g. "not balanced across races: 412 to 775 per race"."""
+    counts = [int(g["n"]) for g in m.get("accuracy_by_race_detail", {}).values() if "n" in g]
+    if len(counts) < 2:
+        return ""
+    if min(counts) == max(counts):
+        return f"{counts[0]:,} per race"
+    return f"not balanced across races: {min(counts):,} to {max(counts):,} per race"
+
+
 def metrics_tables(spec: ModelSpec) -> list[str]:
     """Accuracy per race with its interval, then recall per class, from a manifest entry's metrics."""
     m: dict[str, Any] = spec.metrics
-    lines = ["| race | n | accuracy | 95% bootstrap interval |", "| --- | ---: | ---: | --- |"]
+    lines = ["| race | faces | accuracy | 95% bootstrap interval |", "| --- | ---: | ---: | --- |"]
     for race, g in m.get("accuracy_by_race_detail", {}).items():
-        lines.append(f"| {race} | {g['n']} | {pct(g['accuracy'])} | {pct(g['ci_low'])} – {pct(g['ci_high'])} |")
+        lines.append(
+            f"| {readable_label(race)} | {g['n']} | {pct(g['accuracy'])} | {pct(g['ci_low'])} – {pct(g['ci_high'])} |"
+        )
     lines += ["", f"| {spec.task} class | recall |", "| --- | ---: |"]
     for label, recall in m.get("recall_by_class", {}).items():
-        lines.append(f"| {label} | {pct(recall)} |")
+        lines.append(f"| {readable_label(label)} | {pct(recall)} |")
     return lines
 
 
