@@ -581,6 +581,8 @@ test.describe('on a phone-sized screen', () => {
       labels.filter((l) => l.getBoundingClientRect().width > 0).map((l) => [l.getBoundingClientRect().top, l.getBoundingClientRect().height]),
     )
     for (const [, height] of tops) expect(height).toBeLessThan(40) // no label wraps
+    // both methods named on the bar (short on a phone: 'IG', 'Grad-CAM')
+    for (const name of ['IG', 'Grad-CAM']) await expect(controls.getByText(name, { exact: true })).toBeVisible()
     expect(Math.max(...tops.map(([t]) => t)) - Math.min(...tops.map(([t]) => t))).toBeLessThan(12) // one row
     expect(await controls.evaluate((el) => el.scrollWidth <= el.clientWidth)).toBe(true)
 

@@ -28,11 +28,15 @@ export function MethodControls({ method, onMethod, opacity, onOpacity, signed, o
         {METHODS.map((value) => (
           <label key={value} className={value === method ? 'on' : ''}>
             <input type="radio" name={name} value={value} checked={value === method} onChange={() => onMethod(value)} />
-            <span className="long-name">{METHOD_NAMES[value]}</span>
-            {SHORT[value] !== METHOD_NAMES[value] && (
-              <span className="short-name" aria-hidden="true">
-                {SHORT[value]}
-              </span>
+            {SHORT[value] === METHOD_NAMES[value] ? (
+              METHOD_NAMES[value]
+            ) : (
+              <>
+                <span className="long-name">{METHOD_NAMES[value]}</span>
+                <span className="short-name" aria-hidden="true">
+                  {SHORT[value]}
+                </span>
+              </>
             )}
           </label>
         ))}
