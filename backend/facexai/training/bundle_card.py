@@ -5,7 +5,17 @@ from __future__ import annotations
 from typing import Any
 
 from facexai.manifest import ModelSpec
-from facexai.training.modelcard import LIMITATIONS, NOT_FOR, card_header, faces_per_race, metrics_tables, pct
+from facexai.training.modelcard import LIMITATIONS, NOT_FOR, card_header, metrics_tables, pct
+
+
+def faces_per_race(m: dict[str, Any]) -> str:
+    """How the evaluation's faces spread over the races, e.g. "not balanced across races: 412 to 775 per race"."""
+    counts = [int(g["n"]) for g in m.get("accuracy_by_race_detail", {}).values() if "n" in g]
+    if len(counts) < 2:
+        return ""
+    if min(counts) == max(counts):
+        return f"{counts[0]:,} per race"
+    return f"not balanced across races: {min(counts):,} to {max(counts):,} per race"
 
 
 def render_bundle_card(spec: ModelSpec) -> str:

@@ -53,16 +53,6 @@ def readable_label(label: str) -> str:
     return re.sub(r"([A-Za-z])_(?=[A-Z])", r"\1/", label).replace("_", " ")
 
 
-def faces_per_race(m: dict[str, Any]) -> str:
-    """How the evaluation's faces spread over the races, e.g. "not balanced across races: 412 to 775 per race"."""
-    counts = [int(g["n"]) for g in m.get("accuracy_by_race_detail", {}).values() if "n" in g]
-    if len(counts) < 2:
-        return ""
-    if min(counts) == max(counts):
-        return f"{counts[0]:,} per race"
-    return f"not balanced across races: {min(counts):,} to {max(counts):,} per race"
-
-
 def metrics_tables(spec: ModelSpec) -> list[str]:
     """Accuracy per race with its interval, then recall per class, from a manifest entry's metrics."""
     m: dict[str, Any] = spec.metrics
