@@ -47,6 +47,9 @@ describe('detailText', () => {
 describe('extraDetail', () => {
   it('drops a detail that only repeats the headline, keeps one that adds to it', () => {
     expect(extraDetail(new ApiError(422, 'no_face', 'no face was found in the photo'))).toBe('')
+    // a newer service's detail names its detector and an API option: still one message
+    const hog = 'no face was found in the photo by the hog detector; the slower cnn detector (detector=cnn) looks harder'
+    expect(extraDetail(new ApiError(422, 'no_face', hog))).toBe('')
     expect(extraDetail(new ApiError(415, 'unsupported_type', 'not an image: expected JPEG, PNG'))).toBe(
       'not an image: expected JPEG, PNG',
     )

@@ -40,6 +40,12 @@ export function errorMessage(error: ApiError): string {
   return MESSAGES[error.code] ?? `The request failed (${error.status}${error.code ? `, ${error.code}` : ''}).`
 }
 
+/**
+ * Codes whose headline says all a person can act on: the service's no_face detail repeats "no face was
+ * found in the photo" and may add an API hint (detector=cnn) the app does not offer as a control.
+ */
+const HEADLINE_ONLY = new Set(['no_face'])
+
 const words = (text: string) => text.toLowerCase().match(/[a-z0-9]+/g) ?? []
 
 /**
@@ -47,6 +53,7 @@ const words = (text: string) => text.toLowerCase().match(/[a-z0-9]+/g) ?? []
  * in the headline ("no face was found in the photo" under "No face was found in this photo. …").
  */
 export function extraDetail(error: ApiError): string {
+  if (HEADLINE_ONLY.has(error.code)) return ''
   const detail = detailText(error.detail)
   const headline = new Set(words(errorMessage(error)))
   return words(detail).every((word) => headline.has(word)) ? '' : detail
