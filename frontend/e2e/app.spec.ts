@@ -425,7 +425,8 @@ test('every class of a model on one scale, on request, for the method shown', as
     page.getByRole('radio', { name: 'Grad-CAM' }).check(),
   ])
   expect(gradCam).toBeTruthy()
-  await expect(grid.getByRole('img', { name: /^Grad-CAM of Race for class/ })).toHaveCount(labels.length)
+  const raceName = (await displayNames(page)).race.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+  await expect(grid.getByRole('img', { name: new RegExp(`^Grad-CAM of ${raceName} for class`) })).toHaveCount(labels.length)
   await race.getByRole('button', { name: 'Hide every class' }).click()
   await expect(race.getByTestId('class-grid')).toHaveCount(0)
 })
