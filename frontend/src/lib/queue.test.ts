@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { SerialQueue } from './queue'
 
 function deferred() {
@@ -30,7 +30,8 @@ describe('SerialQueue', () => {
     await tick()
     expect(log).toEqual(['start a'])
     gate.resolve()
-    await new Promise((r) => setTimeout(r, 20))
+    // until the queue is empty (a fixed 20 ms wait raced b's own timer on a loaded machine)
+    await vi.waitFor(() => expect(queue.size).toBe(0))
     expect(log).toEqual(['start a', 'end a', 'start c', 'end c', 'start b', 'end b'])
     expect(maxRunning).toBe(1)
     expect(queue.size).toBe(0)
