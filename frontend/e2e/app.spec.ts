@@ -590,6 +590,18 @@ test.describe('on a phone-sized screen', () => {
     expect(Math.max(...tops.map(([t]) => t)) - Math.min(...tops.map(([t]) => t))).toBeLessThan(12) // one row
     expect(await controls.evaluate((el) => el.scrollWidth <= el.clientWidth)).toBe(true)
 
+    // No class name is broken inside a word (was "Latino/Hispani c").
+    expect(await brokenWords(page, '.bar-label, .face-summary, .prediction-label')).toEqual([])
+
+    // Every class of the race model, opened: it wraps within the panel.
+    await page.getByTestId('model-race').getByRole('button', { name: 'Show every class' }).click()
+    await expect(page.getByTestId('model-race').getByTestId('class-grid-cell')).toHaveCount(7, { timeout: 120_000 })
+    expect(await overflowing(page)).toEqual([])
+    expect(await brokenWords(page, '.class-grid-label, .colour-scale')).toEqual([])
+    const latino = page.getByTestId('model-race').locator('.class-grid-label', { hasText: 'Latino/Hispanic' })
+    expect(await latino.evaluate((el) => el.getClientRects().length)).toBeGreaterThan(0)
+
+    // Last, as it sets the service to work on the second face:
     // A tap on a face in the photo brings that face's predictions into view, their heading clear of the sticky bar.
     for (const face of [2, 1]) {
       await page.evaluate(() => window.scrollTo(0, 0))
@@ -605,16 +617,6 @@ test.describe('on a phone-sized screen', () => {
       await expect(page.getByTestId('model-race').getByTestId('predicted-label')).toBeInViewport()
     }
     await page.screenshot({ path: resolve(screenshots, 'analysis-phone.png'), fullPage: false })
-    // No class name is broken inside a word (was "Latino/Hispani c").
-    expect(await brokenWords(page, '.bar-label, .face-summary, .prediction-label')).toEqual([])
-
-    // Every class of the race model, opened: it wraps within the panel.
-    await page.getByTestId('model-race').getByRole('button', { name: 'Show every class' }).click()
-    await expect(page.getByTestId('model-race').getByTestId('class-grid-cell')).toHaveCount(7, { timeout: 120_000 })
-    expect(await overflowing(page)).toEqual([])
-    expect(await brokenWords(page, '.class-grid-label, .colour-scale')).toEqual([])
-    const latino = page.getByTestId('model-race').locator('.class-grid-label', { hasText: 'Latino/Hispanic' })
-    expect(await latino.evaluate((el) => el.getClientRects().length)).toBeGreaterThan(0)
   })
 
   test('the models page’s population grid fits the width', async ({ page }) => {
