@@ -589,6 +589,11 @@ test.describe('on a phone-sized screen', () => {
     for (const name of ['IG', 'Grad-CAM']) await expect(controls.getByText(name, { exact: true })).toBeVisible()
     expect(Math.max(...tops.map(([t]) => t)) - Math.min(...tops.map(([t]) => t))).toBeLessThan(12) // one row
     expect(await controls.evaluate((el) => el.scrollWidth <= el.clientWidth)).toBe(true)
+    // and nothing on it overlaps: the method buttons, the check and the slider side by side
+    const boxes = await controls.locator('.toggle label, label.check, label.opacity').evaluateAll((els) =>
+      els.map((el) => [el.getBoundingClientRect().left, el.getBoundingClientRect().right]),
+    )
+    for (let i = 1; i < boxes.length; i++) expect(boxes[i][0]).toBeGreaterThanOrEqual(boxes[i - 1][1] - 1)
 
     // No class name is broken inside a word (was "Latino/Hispani c").
     expect(await brokenWords(page, '.bar-label, .face-summary, .prediction-label')).toEqual([])
