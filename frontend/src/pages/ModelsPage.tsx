@@ -108,7 +108,7 @@ export function ModelsPage() {
             <AccuracyChart series={series} title="Accuracy per race: balanced vs biased race model" />
             {series.some((s) => s.intervals) && (
               <p className="muted">
-                Whiskers: 95% bootstrap interval of each accuracy (narrower where a race has more faces).
+                Whiskers: 95% bootstrap interval of each accuracy.
               </p>
             )}
           </>
