@@ -8,9 +8,11 @@ interface Props {
   label: string
   /** what the numbers are, shown under the bar (unit and scale) */
   caption?: string
+  /** what the maps are drawn over, seen where they are transparent (default: a grey for the face) */
+  over?: string
 }
 
-export function ColourScale({ map, low, high, label, caption }: Props) {
+export function ColourScale({ map, low, high, label, caption, over }: Props) {
   return (
     <figure
       className="colour-scale"
@@ -19,7 +21,7 @@ export function ColourScale({ map, low, high, label, caption }: Props) {
     >
       <span className="colour-scale-row">
         <span className="colour-scale-end">{low}</span>
-        <span className="colour-scale-bar" aria-hidden="true" style={{ backgroundImage: scaleGradient(map) }} />
+        <span className="colour-scale-bar" aria-hidden="true" style={{ backgroundImage: scaleGradient(map), ...(over ? { backgroundColor: over } : {}) }} />
         <span className="colour-scale-end">{high}</span>
       </span>
       {caption && (

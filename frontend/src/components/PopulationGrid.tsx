@@ -117,13 +117,14 @@ export function PopulationGrid({ first, second }: Props) {
           high="most"
           label={`Mean maps, one scale for ${first.display_name} and ${second.display_name}`}
           caption="mean |IG attribution| of the predicted class, each face's map divided by its sum (a share of that face's attribution); one scale for both models"
+          over="#000004"
         />
         <ColourScale
           map="RdBu_r"
           low={first.display_name}
           high={second.display_name}
           label="Difference: where each relies more"
-          caption={`${second.display_name}'s mean map minus ${first.display_name}'s, on a scale of its own; faint differences are not drawn`}
+          caption={`${second.display_name}'s mean map minus ${first.display_name}'s, on a scale of its own`}
         />
       </div>
     </>
