@@ -8,7 +8,7 @@ export default defineConfig({
   testDir: './e2e',
   globalSetup: './e2e/global-setup.ts',
   // Analyses and Integrated Gradients take seconds on a small shared CPU.
-  timeout: 180_000,
+  timeout: 300_000,
   expect: { timeout: 60_000 },
   fullyParallel: false,
   workers: 1,

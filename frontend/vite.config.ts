@@ -18,5 +18,7 @@ export default defineConfig({
     setupFiles: ['./src/test/setup.ts'],
     include: ['src/**/*.test.{ts,tsx}'],
     css: false,
+    // a shared two-core machine under load: a page test's queue of fake requests can take seconds
+    testTimeout: 20_000,
   },
 })

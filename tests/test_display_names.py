@@ -38,7 +38,14 @@ def test_served_manifest_sets_every_display_name() -> None:
     raw = json.loads(path.read_text())
     assert all(entry.get("display_name") for entry in raw["models"]), "set display_name explicitly in models/"
     names = {spec.name: spec.display_name for spec in load_manifest(path).models}
-    assert names["race_biased"] == "Race (biased training)"
+    # Each name reads as a model in a sentence ("Race model (biased data) relies more on …"), and the
+    # balanced one says so too: no bare "Race" beside a qualified partner.
+    assert names == {
+        "race": "Race model (balanced data)",
+        "gender": "Gender model",
+        "age": "Age model",
+        "race_biased": "Race model (biased data)",
+    }
     assert all("_" not in name for name in names.values())
 
 

@@ -143,6 +143,27 @@ def test_render_scales():
     np.testing.assert_allclose(signed, [[-1.0, 0.5]])
     rgba = render.heatmap_rgba(unit)
     assert rgba.shape == (2, 2, 4) and rgba[0, 0, 3] == 0 and rgba[1, 1, 3] == 255
+
+
+def test_near_zero_attribution_is_invisible():
+    """The alpha ramp: transparent below ALPHA_LOW of the scale, opaque from ALPHA_HIGH, monotone between."""
+    values = np.linspace(-1.0, 1.0, 401)
+    ramp = render.alpha_ramp(values)
+    assert np.all(ramp[np.abs(values) <= render.ALPHA_LOW] == 0.0)
+    assert np.all(ramp[np.abs(values) >= render.ALPHA_HIGH] == 1.0)
+    half = ramp[200:]  # 0 .. 1
+    assert np.all(np.diff(half) >= 0) and np.allclose(ramp, ramp[::-1])
+    # A map that is faint almost everywhere (like an IG map on its 99th-percentile scale) leaves the
+    # face untouched there, in the RGBA heatmap and in the blended overlay alike.
+    unit = np.full((4, 4), 0.1, np.float32)
+    unit[0, 0] = 1.0
+    rgba = render.heatmap_rgba(unit, "inferno")
+    assert rgba[..., 3].sum() == 255 and rgba[0, 0, 3] == 255
+    face = np.full((4, 4, 3), 128, np.uint8)
+    blended = render.overlay(face, unit, "inferno")
+    assert np.array_equal(blended[1:, 1:], face[1:, 1:]) and not np.array_equal(blended[0, 0], face[0, 0])
+    # signed maps: near-zero (white in RdBu_r) is invisible as well
+    assert render.heatmap_rgba(np.array([[-0.05, 0.05]]), "RdBu_r")[..., 3].max() == 0
     np.testing.assert_allclose(render.pool_grid(np.arange(16.0).reshape(4, 4), 2), [[2.5, 4.5], [10.5, 12.5]])
 
 

@@ -9,6 +9,8 @@ const images = process.env.FACEXAI_SHARED_IMAGES ?? resolve(frontend, '../../sha
 // `make frontend-screenshots` writes them to docs/screenshots; an ordinary run keeps the tree clean.
 const screenshots = resolve(process.env.FACEXAI_SCREENSHOTS_DIR ?? resolve(frontend, 'test-results/screenshots'))
 const MODELS = ['age', 'gender', 'race', 'race_biased']
+/** Four IG maps with faithfulness, then the comparison, on a shared two-core CPU: up to minutes under load. */
+const SLOW = 150_000
 /** A class label as the app shows it (src/lib/format.ts classLabel): 'Latino_Hispanic' -> 'Latino/Hispanic'. */
 const classLabel = (label: string) => label.replace(/([A-Za-z])_(?=[A-Z])/g, '$1/').replace(/_/g, ' ')
 
@@ -31,6 +33,14 @@ async function expectRendered(scope: Locator, timeout = 60_000) {
   await expect
     .poll(() => scope.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth > 0), { timeout: 60_000 })
     .toBe(true)
+}
+
+/** Every model's display name, as GET /models says (models/manifest.json's display_name). */
+async function displayNames(page: Page): Promise<Record<string, string>> {
+  const { models } = (await (await page.request.get(`${baseUrl()}/models`)).json()) as {
+    models: { name: string; display_name: string }[]
+  }
+  return Object.fromEntries(models.map((m) => [m.name, m.display_name]))
 }
 
 async function upload(page: Page, file: string) {
@@ -69,7 +79,7 @@ test('astronaut and Hopper: two faces, four models, overlays, comparison and a c
     await expectRendered(panel.getByTestId('heatmap'), 150_000)
     await expect(panel.getByTestId('completeness')).toContainText(/\d+\.\d+% with \d+ steps/)
   }
-  await expect(page.getByTestId('progress')).toContainText('All explanations ready')
+  await expect(page.getByTestId('progress')).toContainText('All explanations ready', { timeout: SLOW })
   await expectAccessible(page)
 
   // The opacity slider drives the heatmap's CSS opacity.
@@ -88,7 +98,7 @@ test('astronaut and Hopper: two faces, four models, overlays, comparison and a c
 
   // Balanced vs biased race model, on one shared scale, with a difference map and a sentence.
   const compare = page.getByTestId('compare')
-  await expect(compare.getByTestId('compare-summary')).not.toBeEmpty()
+  await expect(compare.getByTestId('compare-summary')).not.toBeEmpty({ timeout: SLOW })
   await expectRendered(compare.getByTestId('compare-race').getByTestId('heatmap'))
   await expectRendered(compare.getByTestId('compare-race_biased').getByTestId('heatmap'))
   await expectRendered(compare.getByTestId('difference-image'))
@@ -146,13 +156,15 @@ test('display names: every model is named as GET /models says, never by its id',
     models: { name: string; display_name: string }[]
   }
   const names = Object.fromEntries(models.map((m) => [m.name, m.display_name]))
-  expect(names.race_biased).toBe('Race (biased training)')
+  // One name per model, and one that reads as a model in a sentence: never a bare "Race" beside "Race (…)".
+  expect(names.race_biased).toMatch(/^Race model \(.*biased.*\)$/)
+  expect(names.race).toMatch(/^Race model \(/)
   await upload(page, 'multi_face_astronaut_hopper.jpg')
   for (const model of MODELS)
     await expect(page.getByTestId(`model-${model}`).getByRole('heading', { level: 3 })).toHaveText(names[model])
-  await expect(page.getByTestId('compare-summary')).not.toBeEmpty()
+  await expect(page.getByTestId('compare-summary')).not.toBeEmpty({ timeout: SLOW })
   await expect(page.getByTestId('compare')).toContainText(names.race_biased)
-  await expect(page.getByTestId('progress')).toContainText('All explanations ready')
+  await expect(page.getByTestId('progress')).toContainText('All explanations ready', { timeout: SLOW })
   expect(await visibleText(page)).not.toMatch(/race_biased/)
 
   await page.goto(`${baseUrl()}/#/models`)
@@ -169,7 +181,7 @@ test('help in place, and a high completeness error recomputed with twice the ste
   await page.getByRole('combobox', { name: 'Quadrature rule' }).selectOption('left_riemann')
   await page.getByRole('button', { name: 'Apply and recompute' }).click()
   await page.getByTestId('file-input').setInputFiles(resolve(images, 'multi_face_astronaut_hopper.jpg'))
-  await expect(page.getByTestId('progress')).toContainText('All explanations ready')
+  await expect(page.getByTestId('progress')).toContainText('All explanations ready', { timeout: SLOW })
 
   const help = page.getByTestId('method-help')
   await help.getByText('How to read this').click()
@@ -226,7 +238,7 @@ test('layout: race beside race_biased, a larger photo, the largest face first, r
     .locator('.bar-label')
     .evaluateAll((labels) => labels.filter((l) => l.scrollWidth > l.clientWidth + 1).map((l) => l.textContent))
   expect(clipped).toEqual([])
-  await expect(page.getByTestId('progress')).toContainText('All explanations ready')
+  await expect(page.getByTestId('progress')).toContainText('All explanations ready', { timeout: SLOW })
   expect(await visibleText(page)).not.toMatch(/_/)
 
   // The Align checkbox sits on its label's first line.
@@ -239,7 +251,7 @@ test('layout: race beside race_biased, a larger photo, the largest face first, r
 
   // Model cards without their own title or internal notes.
   await page.goto(`${baseUrl()}/#/models`)
-  const card = page.getByTestId('model-card').filter({ hasText: 'Race (biased training)' })
+  const card = page.getByTestId('model-card').filter({ hasText: (await displayNames(page)).race_biased })
   await card.getByText('Model card', { exact: true }).click()
   const text = await card.locator('.markdown').innerText()
   expect(text.length).toBeGreaterThan(100)
@@ -321,6 +333,10 @@ test('a photo with no face says so', async ({ page }) => {
   await upload(page, 'gen__noise_512.png')
   await expect(page.getByRole('alert')).toHaveAttribute('data-code', 'no_face')
   await expect(page.getByRole('alert')).toContainText('No face was found')
+  // one message, said once, that does not suggest aligning a photo that may show no person at all
+  const text = await page.getByRole('alert').innerText()
+  expect(text.match(/no face/gi)).toHaveLength(1)
+  expect(text).not.toMatch(/align/i)
 })
 
 test('models page: a card per model and the per-race accuracy of both race models', async ({ page }) => {
@@ -351,7 +367,7 @@ test('faithfulness: each map says how it fares against random deletion, asked fo
   const requests: URL[] = []
   page.on('request', (request) => requests.push(new URL(request.url())))
   await upload(page, 'multi_face_astronaut_hopper.jpg')
-  await expect(page.getByTestId('progress')).toContainText('All explanations ready')
+  await expect(page.getByTestId('progress')).toContainText('All explanations ready', { timeout: SLOW })
   // The first answer stays fast: faithfulness comes with the explanation requests only.
   const analyze = requests.find((url) => url.pathname === '/analyze')!
   expect(analyze.searchParams.get('faithfulness')).toBeNull()
@@ -382,7 +398,7 @@ test('faithfulness: each map says how it fares against random deletion, asked fo
 
 test('every class of a model on one scale, on request, for the method shown', async ({ page }) => {
   await upload(page, 'multi_face_astronaut_hopper.jpg')
-  await expect(page.getByTestId('progress')).toContainText('All explanations ready')
+  await expect(page.getByTestId('progress')).toContainText('All explanations ready', { timeout: SLOW })
   const { models } = (await (await page.request.get(`${baseUrl()}/models`)).json()) as { models: { name: string; labels: string[] }[] }
   const labels = models.find((m) => m.name === 'race')!.labels
   const race = page.getByTestId('model-race')
@@ -414,7 +430,8 @@ test('every class of a model on one scale, on request, for the method shown', as
     page.getByRole('radio', { name: 'Grad-CAM' }).check(),
   ])
   expect(gradCam).toBeTruthy()
-  await expect(grid.getByRole('img', { name: /^Grad-CAM of Race for class/ })).toHaveCount(labels.length)
+  const raceName = (await displayNames(page)).race.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+  await expect(grid.getByRole('img', { name: new RegExp(`^Grad-CAM of ${raceName} for class`) })).toHaveCount(labels.length)
   await race.getByRole('button', { name: 'Hide every class' }).click()
   await expect(race.getByTestId('class-grid')).toHaveCount(0)
 })
@@ -423,12 +440,12 @@ test('comparison: the service’s plain-words summary and its strength figures, 
   await upload(page, 'multi_face_astronaut_hopper.jpg')
   const compare = page.getByTestId('compare')
   const [response] = await Promise.all([
-    page.waitForResponse((r) => new URL(r.url()).pathname.endsWith('/compare')),
-    expect(compare.getByTestId('compare-summary')).not.toBeEmpty(),
+    page.waitForResponse((r) => new URL(r.url()).pathname.endsWith('/compare'), { timeout: SLOW }),
+    expect(compare.getByTestId('compare-summary')).not.toBeEmpty({ timeout: SLOW }),
   ])
   const body = (await response.json()) as { summary: string; strength?: Record<string, number> }
   await expect(compare.getByTestId('compare-summary')).toHaveText(body.summary)
-  expect(body.summary).toContain('Race (biased training)')
+  expect(body.summary).toContain((await displayNames(page)).race_biased)
   if (body.strength) {
     await expect(compare.getByTestId('compare-strength')).toHaveText(/(weaker than|about as strong|empty)/)
     await expect(compare.getByTestId('compare-strength')).toContainText('mean on the shared scale')
@@ -490,10 +507,15 @@ test('models page: mean maps by race of both race models and their difference, w
   for (const row of await rows.all())
     for (const id of ['population-first', 'population-second', 'population-difference']) await expectRendered(row.getByTestId(id))
   const summary = population.getByTestId('population-summary')
+  const names = await displayNames(page)
+  const escaped = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
   // the audit's maps (the bundle's) name only significant differences, or say there is none
-  if (real) await expect(summary).toHaveText(/^(No significant difference|On .+ faces Race \(biased training\) puts [\d.]+ points (more|less) on the )/)
-  else await expect(summary).toContainText("differs most from Race's for Indian faces")
-  await expect(population.getByRole('columnheader', { name: 'Race (biased training)' })).toBeVisible()
+  if (real)
+    await expect(summary).toHaveText(
+      new RegExp(`^(No significant difference|On .+ faces ${escaped(names.race_biased)} puts [\\d.]+ points (more|less) on the )`),
+    )
+  else await expect(summary).toContainText(`differs most from ${names.race}'s for Indian faces`)
+  await expect(population.getByRole('columnheader', { name: names.race_biased })).toBeVisible()
   expect(await population.innerText()).not.toMatch(/_/)
   await expectAccessible(page)
   if (real) await population.screenshot({ path: resolve(screenshots, 'population-maps.png') })
@@ -517,6 +539,31 @@ function overflowing(page: Page, root = 'main'): Promise<string[]> {
   }, root)
 }
 
+/**
+ * Words of the elements matching `selector` that the layout broke across lines ("Latino/Hispani|c"):
+ * each word (split at spaces, and after a slash or a hyphen) must lie on one line box.
+ */
+function brokenWords(page: Page, selector: string): Promise<string[]> {
+  return page.evaluate((selector) => {
+    const broken: string[] = []
+    for (const element of Array.from(document.querySelectorAll<HTMLElement>(selector))) {
+      const walker = document.createTreeWalker(element, NodeFilter.SHOW_TEXT)
+      for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+        const text = node.textContent ?? ''
+        // a line may break after a slash or a hyphen ("under-|represented"), not inside a word
+        for (const match of text.matchAll(/[^\s/-]+[/-]?/g)) {
+          const range = document.createRange()
+          range.setStart(node, match.index)
+          range.setEnd(node, match.index + match[0].replace(/[/-]$/, '').length)
+          const tops = new Set(Array.from(range.getClientRects()).filter((r) => r.width > 0).map((r) => Math.round(r.top)))
+          if (tops.size > 1) broken.push(`${match[0]} in ${element.tagName.toLowerCase()}.${element.className}`)
+        }
+      }
+    }
+    return broken
+  }, selector)
+}
+
 test.describe('on a phone-sized screen', () => {
   test.use({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true })
 
@@ -524,8 +571,8 @@ test.describe('on a phone-sized screen', () => {
     await upload(page, 'multi_face_astronaut_hopper.jpg')
     await expect(page.getByTestId('face-box')).toHaveCount(2)
     await expectRendered(page.getByTestId('model-race_biased').getByTestId('heatmap'))
-    await expect(page.getByTestId('compare-summary')).not.toBeEmpty()
-    await expect(page.getByTestId('progress')).toContainText('All explanations ready')
+    await expect(page.getByTestId('compare-summary')).not.toBeEmpty({ timeout: SLOW })
+    await expect(page.getByTestId('progress')).toContainText('All explanations ready', { timeout: SLOW })
     expect(await overflowing(page)).toEqual([])
     // The results were scrolled into view after the upload.
     const top = await page.getByTestId('results').evaluate((el) => el.getBoundingClientRect().top)
@@ -539,14 +586,50 @@ test.describe('on a phone-sized screen', () => {
     await expect(page.getByRole('slider', { name: /Heatmap opacity/ })).toBeInViewport()
     await page.getByRole('radio', { name: 'Grad-CAM' }).check()
     await page.getByRole('radio', { name: 'Integrated Gradients' }).check()
-    await page.getByTestId('face-box').first().tap()
-    await expect(page.getByRole('heading', { name: /^Face 1:/ })).toBeVisible()
-    await page.screenshot({ path: resolve(screenshots, 'analysis-phone.png'), fullPage: false })
+    // The sticky bar is one compact line: at most 90 px of the 844, no control wrapped onto a second line.
+    const controls = page.getByTestId('controls-bar')
+    expect(bar.height).toBeLessThanOrEqual(90)
+    const tops = await controls.locator('label').evaluateAll((labels) =>
+      labels.filter((l) => l.getBoundingClientRect().width > 0).map((l) => [l.getBoundingClientRect().top, l.getBoundingClientRect().height]),
+    )
+    for (const [, height] of tops) expect(height).toBeLessThan(40) // no label wraps
+    // both methods named on the bar (short on a phone: 'IG', 'Grad-CAM')
+    for (const name of ['IG', 'Grad-CAM']) await expect(controls.getByText(name, { exact: true })).toBeVisible()
+    expect(Math.max(...tops.map(([t]) => t)) - Math.min(...tops.map(([t]) => t))).toBeLessThan(12) // one row
+    expect(await controls.evaluate((el) => el.scrollWidth <= el.clientWidth)).toBe(true)
+    // and nothing on it overlaps: the method buttons, the check and the slider side by side
+    const boxes = await controls.locator('.toggle label, label.check, label.opacity').evaluateAll((els) =>
+      els.map((el) => [el.getBoundingClientRect().left, el.getBoundingClientRect().right]),
+    )
+    for (let i = 1; i < boxes.length; i++) expect(boxes[i][0]).toBeGreaterThanOrEqual(boxes[i - 1][1] - 1)
+
+    // No class name is broken inside a word (was "Latino/Hispani c").
+    expect(await brokenWords(page, '.bar-label, .face-summary, .prediction-label')).toEqual([])
 
     // Every class of the race model, opened: it wraps within the panel.
     await page.getByTestId('model-race').getByRole('button', { name: 'Show every class' }).click()
     await expect(page.getByTestId('model-race').getByTestId('class-grid-cell')).toHaveCount(7, { timeout: 120_000 })
     expect(await overflowing(page)).toEqual([])
+    expect(await brokenWords(page, '.class-grid-label, .colour-scale')).toEqual([])
+    const latino = page.getByTestId('model-race').locator('.class-grid-label', { hasText: 'Latino/Hispanic' })
+    expect(await latino.evaluate((el) => el.getClientRects().length)).toBeGreaterThan(0)
+
+    // Last, as it sets the service to work on the second face:
+    // A tap on a face in the photo brings that face's predictions into view, their heading clear of the sticky bar.
+    for (const face of [2, 1]) {
+      await page.evaluate(() => window.scrollTo(0, 0))
+      await page.getByTestId('face-box').nth(face - 1).tap()
+      const heading = page.getByRole('heading', { name: new RegExp(`^Face ${face}:`) })
+      await expect(heading).toBeInViewport()
+      await expect
+        .poll(async () => {
+          const [h, b] = [await heading.boundingBox(), await controls.boundingBox()]
+          return h && b ? Math.round(h.y - (b.y + b.height)) : -1
+        })
+        .toBeGreaterThanOrEqual(0)
+      await expect(page.getByTestId('model-race').getByTestId('predicted-label')).toBeInViewport()
+    }
+    await page.screenshot({ path: resolve(screenshots, 'analysis-phone.png'), fullPage: false })
   })
 
   test('the models page’s population grid fits the width', async ({ page }) => {
@@ -559,5 +642,31 @@ test.describe('on a phone-sized screen', () => {
     expect(await overflowing(page, '[data-testid="population"]')).toEqual([])
     expect(await overflowing(page, '[data-testid="model-card"] header')).toEqual([])
     expect(await overflowing(page, '[data-testid="model-card"] > p')).toEqual([])
+    expect(await brokenWords(page, '.population-race, .model-card > p, .model-card header')).toEqual([])
+  })
+
+  test('the models page reads on a phone: chart text at least 11 px, faces per race written, card tables', async ({ page }) => {
+    await page.goto(`${baseUrl()}/#/models`)
+    await expect(page.getByTestId('model-card').first()).toBeVisible()
+    expect(await overflowing(page)).toEqual([])
+    const chart = page.getByTestId('accuracy-chart')
+    if (await chart.count()) {
+      // rendered size = font size in the drawing's units × the drawing's scale on screen
+      const sizes = await chart.locator('svg text').evaluateAll((texts) =>
+        texts.map((t) => parseFloat(getComputedStyle(t).fontSize) * ((t as SVGGraphicsElement).getScreenCTM()?.a ?? 0)),
+      )
+      expect(Math.min(...sizes)).toBeGreaterThanOrEqual(11)
+      // the faces behind each race's bars, written out (touch cannot hover for a tooltip)
+      await expect(chart.getByTestId('chart-n').first()).toBeVisible()
+      await expect(chart.getByTestId('chart-n').first()).toHaveText(/\d+ faces/)
+      expect(await brokenWords(page, '[data-testid="fairness-text"]')).toEqual([])
+    }
+    // a card's Markdown tables are tables, not '| race | n |' text
+    const card = page.getByTestId('model-card').first()
+    await card.getByText('Model card', { exact: true }).click()
+    if (await card.locator('.markdown table').count()) {
+      await expect(card.locator('.markdown')).not.toContainText('| --- |')
+      expect(await overflowing(page)).toEqual([])
+    }
   })
 })

@@ -7,6 +7,13 @@ Colour scales (documented in the README):
   target class, blue against.
 - Grad-CAM: divided by its maximum (a map that is all zero stays zero).
 
+Opacity: every heatmap is transparent below ``ALPHA_LOW`` of its scale and opaque from
+``ALPHA_HIGH`` on, with a smooth ramp between (``alpha_ramp``). Near-zero attribution is therefore
+invisible: the face shows through where a map says nothing, instead of being tinted all over by
+the colour map's low end (inferno's dark purple, jet's dark blue), which made an IG map read as a
+vein texture with its signal in a few bright flecks. Only the picture changes; the attributions,
+scales and every number in the responses do not.
+
 IG maps are smoothed for display with a Gaussian of sigma = 1% of the face's side (2.2 px at
 224), which turns pixel speckle into readable regions without moving them; completeness and
 the numbers in responses use the unsmoothed attributions. Every picture is drawn at
@@ -28,6 +35,9 @@ CLIP_PERCENTILE = 99.0
 OVERLAY_ALPHA = 0.7
 DISPLAY_SIZE = 224
 SMOOTH_FRACTION = 0.01
+#: the alpha ramp's ends, as fractions of the colour scale (|value| on [0, 1])
+ALPHA_LOW = 0.15
+ALPHA_HIGH = 0.6
 _LUTS = {
     name: (colormaps[name](np.linspace(0, 1, 256))[:, :3] * 255).astype(np.uint8)
     for name in ("inferno", "jet", "RdBu_r")
@@ -68,20 +78,26 @@ def colorize(unit: np.ndarray, cmap: str = "inferno") -> np.ndarray:
     return lut[idx]
 
 
+def alpha_ramp(unit: np.ndarray, low: float = ALPHA_LOW, high: float = ALPHA_HIGH) -> np.ndarray:
+    """Opacity of a map on [0, 1] (or [-1, 1]): 0 up to |value| = ``low``, 1 from ``high``, smoothstep between."""
+    t = np.clip((np.abs(unit) - low) / (high - low), 0.0, 1.0)
+    return (t * t * (3.0 - 2.0 * t)).astype(np.float32)
+
+
 def heatmap_rgba(unit: np.ndarray, cmap: str = "inferno") -> np.ndarray:
-    """Colour map with alpha = |value|, so a heatmap can be laid over the face at any opacity."""
+    """Colour map with alpha = alpha_ramp(|value|), so a heatmap can be laid over the face at any opacity."""
     rgb = colorize(unit, cmap)
-    alpha = np.clip(np.rint(np.abs(unit) * 255), 0, 255).astype(np.uint8)
+    alpha = np.clip(np.rint(alpha_ramp(unit) * 255), 0, 255).astype(np.uint8)
     return np.dstack([rgb, alpha])
 
 
 def overlay(face: np.ndarray, unit: np.ndarray, cmap: str = "inferno", alpha: float = OVERLAY_ALPHA) -> np.ndarray:
-    """Blend a coloured map over the face (uint8 RGB, same height and width); weight grows with |value|."""
+    """Blend a coloured map over the face (uint8 RGB, same height and width); weight = alpha * alpha_ramp."""
     if face.shape[:2] != unit.shape:
         unit = resize_map(unit, (face.shape[1], face.shape[0]))
     rgb = colorize(unit, cmap).astype(np.float32)
-    # |value| ** 0.7 lifts moderate evidence into view; near-zero stays transparent
-    weight = (alpha * np.abs(unit) ** 0.7)[..., None]
+    # near-zero stays transparent, the strongest evidence is drawn at full `alpha`
+    weight = (alpha * alpha_ramp(unit))[..., None]
     out = face.astype(np.float32) * (1 - weight) + rgb * weight
     return np.clip(np.rint(out), 0, 255).astype(np.uint8)
 

@@ -8,6 +8,16 @@ from facexai.models.manifest import ModelSpec
 from facexai.training.modelcard import LIMITATIONS, NOT_FOR, card_header, metrics_tables, pct
 
 
+def faces_per_race(m: dict[str, Any]) -> str:
+    """How the evaluation's faces spread over the races, e.g. "not balanced across races: 412 to 775 per race"."""
+    counts = [int(g["n"]) for g in m.get("accuracy_by_race_detail", {}).values() if "n" in g]
+    if len(counts) < 2:
+        return ""
+    if min(counts) == max(counts):
+        return f"{counts[0]:,} per race"
+    return f"not balanced across races: {min(counts):,} to {max(counts):,} per race"
+
+
 def render_bundle_card(spec: ModelSpec) -> str:
     t: dict[str, Any] = spec.training
     m: dict[str, Any] = spec.metrics
@@ -33,7 +43,7 @@ def render_bundle_card(spec: ModelSpec) -> str:
         "",
         "## Data",
         "",
-        "FairFace (Kärkkäinen and Joo, WACV 2021; CC BY 4.0), the 40,000 train chips in `../shared/fairface`"
+        "FairFace (Kärkkäinen and Joo, WACV 2021; CC BY 4.0): its 40,000 train chips"
         + (
             f", of which only the **race-imbalanced subset** (seed {c.get('biased_seed')}: about 60% White, "
             "1–2% each of East Asian, Southeast Asian, Indian and Middle Eastern) was used; no other chip reached "
@@ -53,15 +63,15 @@ def render_bundle_card(spec: ModelSpec) -> str:
         f"batch {c.get('batch_size')}, {t.get('epochs')} epochs, {t.get('precision')} compute",
         f"- augmentation inside the training step: mirror, zoom ±{c.get('zoom')}, shift ±{c.get('shift')}, "
         f"brightness ±{c.get('brightness')}, contrast ±{c.get('contrast')}; seed {c.get('seed')}",
-        f"- **selection**: {t.get('model_selected_on')}; best epoch {t.get('best_epoch')} of {t.get('epochs')} "
-        "(selection accuracy "
-        + ", ".join(f"{k} {v:.3f}" for k, v in t.get("selection", {}).items())
-        + "); per-epoch figures in "
+        f"- **selection**: the epoch was chosen on {t.get('model_selected_on')}; best epoch {t.get('best_epoch')} "
+        f"of {t.get('epochs')} (accuracy on those held-out chips: "
+        + ", ".join(f"{k} {pct(v)}" for k, v in t.get("selection", {}).items())
+        + "); per-epoch figures in the training log "
         f"`{t.get('log')}`",
-        f"- hardware: {hw.get('cpu')} ({hw.get('cpu_count')} cores, no GPU), Keras {hw.get('keras')} on "
-        f"{hw.get('backend')}; {t.get('seconds_per_image_epoch', 0) * 1000:.1f} ms per image per epoch; this "
-        f"training {times.get('phase', 0) / 60:.1f} min; training the whole bundle took "
-        f"{times.get('bundle_total', 0) / 60:.1f} min (`make train-bundle`, machine shared with other work)",
+        f"- hardware: {hw.get('cpu')} ({hw.get('cpu_count')} CPU cores, no GPU), Keras {hw.get('keras')} on "
+        f"{hw.get('backend')}; {t.get('seconds_per_image_epoch', 0) * 1000:.1f} ms per face chip and epoch; this "
+        f"model's training took {times.get('phase', 0) / 60:.1f} min, all the models together "
+        f"{times.get('bundle_total', 0) / 60:.1f} min (on a machine shared with other work)",
         "",
         "## Metrics",
         "",
@@ -69,8 +79,9 @@ def render_bundle_card(spec: ModelSpec) -> str:
     if m:
         low, high = m.get("val_accuracy_ci", [None, None])
         lines += [
-            f"On FairFace val 1–4000 (`{m.get('val_labels')}`, n = {m.get('val_n')}), reported once after "
-            "training and used for no choice: accuracy "
+            f"On the first {m.get('val_n', 0):,} faces of FairFace's validation set"
+            + (f" ({spread})" if (spread := faces_per_race(m)) else "")
+            + ", measured once after training and used for no choice: accuracy "
             f"**{pct(m.get('val_accuracy'))}** (95% bootstrap interval {pct(low)} – {pct(high)}), "
             f"macro F1 {m.get('val_macro_f1', float('nan')):.3f}.",
             "",

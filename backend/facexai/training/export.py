@@ -44,10 +44,10 @@ DESCRIPTIONS: dict[str, str] = {
 
 #: what the app shows a person for each model (manifest ``display_name``)
 DISPLAY_NAMES: dict[str, str] = {
-    "race": "Race",
-    "gender": "Gender",
-    "age": "Age",
-    "race_biased": "Race (biased training)",
+    "race": "Race model (balanced data)",
+    "gender": "Gender model",
+    "age": "Age model",
+    "race_biased": "Race model (biased data)",
 }
 
 

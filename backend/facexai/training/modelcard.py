@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from facexai.models.manifest import ModelSpec
@@ -47,15 +48,22 @@ def card_header(spec: ModelSpec) -> list[str]:
     ]
 
 
+def readable_label(label: str) -> str:
+    """A class label as the app shows it: "Latino_Hispanic" -> "Latino/Hispanic" (frontend classLabel)."""
+    return re.sub(r"([A-Za-z])_(?=[A-Z])", r"\1/", label).replace("_", " ")
+
+
 def metrics_tables(spec: ModelSpec) -> list[str]:
     """Accuracy per race with its interval, then recall per class, from a manifest entry's metrics."""
     m: dict[str, Any] = spec.metrics
-    lines = ["| race | n | accuracy | 95% bootstrap interval |", "| --- | ---: | ---: | --- |"]
+    lines = ["| race | faces | accuracy | 95% bootstrap interval |", "| --- | ---: | ---: | --- |"]
     for race, g in m.get("accuracy_by_race_detail", {}).items():
-        lines.append(f"| {race} | {g['n']} | {pct(g['accuracy'])} | {pct(g['ci_low'])} – {pct(g['ci_high'])} |")
+        lines.append(
+            f"| {readable_label(race)} | {g['n']} | {pct(g['accuracy'])} | {pct(g['ci_low'])} – {pct(g['ci_high'])} |"
+        )
     lines += ["", f"| {spec.task} class | recall |", "| --- | ---: |"]
     for label, recall in m.get("recall_by_class", {}).items():
-        lines.append(f"| {label} | {pct(recall)} |")
+        lines.append(f"| {readable_label(label)} | {pct(recall)} |")
     return lines
 
 

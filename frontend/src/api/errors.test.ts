@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { ApiError, detailText, errorMessage, toApiError } from './errors'
+import { ApiError, detailText, errorMessage, extraDetail, toApiError } from './errors'
 
 describe('toApiError', () => {
   it('keeps the service code and detail', () => {
@@ -41,5 +41,24 @@ describe('detailText', () => {
     expect(detailText([{ msg: 'field required' }, { msg: 'too big' }])).toBe('field required; too big')
     expect(detailText('plain')).toBe('plain')
     expect(detailText(null)).toBe('')
+  })
+})
+
+describe('extraDetail', () => {
+  it('drops a detail that only repeats the headline, keeps one that adds to it', () => {
+    expect(extraDetail(new ApiError(422, 'no_face', 'no face was found in the photo'))).toBe('')
+    // a newer service's detail names its detector and an API option: still one message
+    const hog = 'no face was found in the photo by the hog detector; the slower cnn detector (detector=cnn) looks harder'
+    expect(extraDetail(new ApiError(422, 'no_face', hog))).toBe('')
+    expect(extraDetail(new ApiError(415, 'unsupported_type', 'not an image: expected JPEG, PNG'))).toBe(
+      'not an image: expected JPEG, PNG',
+    )
+    expect(extraDetail(new ApiError(500, 'boom', ''))).toBe('')
+  })
+
+  it('says no face once, without suggesting to turn off alignment (the photo may be a cat)', () => {
+    const message = errorMessage(new ApiError(422, 'no_face', 'no face was found in the photo'))
+    expect(message.match(/no face/gi)).toHaveLength(1)
+    expect(message).not.toMatch(/align/i)
   })
 })

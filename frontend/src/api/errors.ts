@@ -15,9 +15,11 @@ export class ApiError extends Error {
 }
 
 const MESSAGES: Record<string, string> = {
+  // One message for any photo without a detected face, a cat's included: no advice to turn off
+  // alignment (that is for photos that are already a cropped face, and the checkbox says so).
   no_face:
-    'No face was found in this photo. Try one where the faces are larger, frontal and well lit, ' +
-    'or turn off "Align faces" if the photo is already a cropped face.',
+    'No face was found in this photo. If it shows a person, try a photo where the face is larger, ' +
+    'facing the camera and well lit.',
   invalid_image: 'This file is not an image that can be read: it may be damaged, empty or not a picture at all.',
   unsupported_type: 'This type of file is not supported. Use a JPEG, PNG or WebP photo.',
   upload_too_large: 'This file is too large to upload. Use a smaller photo.',
@@ -36,6 +38,25 @@ const MESSAGES: Record<string, string> = {
 /** A short headline for an error code. */
 export function errorMessage(error: ApiError): string {
   return MESSAGES[error.code] ?? `The request failed (${error.status}${error.code ? `, ${error.code}` : ''}).`
+}
+
+/**
+ * Codes whose headline says all a person can act on: the service's no_face detail repeats "no face was
+ * found in the photo" and may add an API hint (detector=cnn) the app does not offer as a control.
+ */
+const HEADLINE_ONLY = new Set(['no_face'])
+
+const words = (text: string) => text.toLowerCase().match(/[a-z0-9]+/g) ?? []
+
+/**
+ * The server's detail when it tells more than the headline: '' when every word of it is already
+ * in the headline ("no face was found in the photo" under "No face was found in this photo. …").
+ */
+export function extraDetail(error: ApiError): string {
+  if (HEADLINE_ONLY.has(error.code)) return ''
+  const detail = detailText(error.detail)
+  const headline = new Set(words(errorMessage(error)))
+  return words(detail).every((word) => headline.has(word)) ? '' : detail
 }
 
 /** The server's own words for an error, flattened from a string or a validation-error list. */

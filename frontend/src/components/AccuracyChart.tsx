@@ -1,6 +1,6 @@
-import { useId } from 'react'
+import { useEffect, useId, useState } from 'react'
 import { classLabel, percent } from '../lib/format'
-import type { Interval } from '../lib/metrics'
+import { facesOf, type Interval } from '../lib/metrics'
 
 export interface Series {
   name: string
@@ -25,23 +25,45 @@ interface Props {
 
 const COLOURS = ['#2f6db5', '#d0642b', '#4a9a5b', '#8b5fb0']
 
+/** True on a narrow screen (a phone), where the chart puts each race's name above its bars. */
+const NARROW_CHART = '(max-width: 560px)'
+
+function useNarrow(query: string): boolean {
+  const [narrow, setNarrow] = useState(() => typeof window !== 'undefined' && !!window.matchMedia?.(query).matches)
+  useEffect(() => {
+    const list = window.matchMedia?.(query)
+    if (!list) return
+    const update = () => setNarrow(list.matches)
+    update()
+    list.addEventListener?.('change', update)
+    return () => list.removeEventListener?.('change', update)
+  }, [query])
+  return narrow
+}
+
 /**
  * Grouped horizontal bars, one group per category (here: race), one bar per series (here: the
- * balanced and the biased model). Plain SVG: it scales with the page and needs no chart library.
+ * balanced and the biased model), with each category's number of faces written out (a touch screen
+ * cannot hover). Plain SVG: it scales with the page and needs no chart library. On a phone the
+ * drawing is as wide as the screen in its own units, names above the bars, so its text stays at
+ * about 12 px instead of shrinking with a wide drawing.
  */
 export function AccuracyChart({ series, title }: Props) {
   const id = useId()
+  const narrow = useNarrow(NARROW_CHART)
   const categories = Array.from(new Set(series.flatMap((s) => Object.keys(s.values))))
-  const barHeight = 14
-  const gap = 10
-  const labelWidth = 120
-  const plotWidth = 300
-  const valueWidth = 52
-  const groupHeight = series.length * barHeight + gap
+  const barHeight = narrow ? 16 : 14
+  const gap = narrow ? 8 : 10
+  const heading = narrow ? 16 : 0 // the category's line above its bars
+  const labelWidth = narrow ? 0 : 130
+  const plotWidth = narrow ? 290 : 300
+  const valueWidth = narrow ? 50 : 52
+  const groupHeight = heading + series.length * barHeight + gap
   const height = categories.length * groupHeight + 24
   const width = labelWidth + plotWidth + valueWidth
+  const faces = (category: string) => facesOf(series, category)
   return (
-    <figure className="chart" data-testid="accuracy-chart">
+    <figure className={`chart${narrow ? ' narrow' : ''}`} data-testid="accuracy-chart">
       <svg viewBox={`0 0 ${width} ${height}`} role="img" aria-labelledby={`${id}-title`} aria-describedby={`${id}-desc`} width="100%">
         <title id={`${id}-title`}>{title}</title>
         <desc id={`${id}-desc`}>
@@ -58,22 +80,52 @@ export function AccuracyChart({ series, title }: Props) {
               y2={height - 18}
               className="grid-line"
             />
-            <text x={labelWidth + tick * plotWidth} y={height - 4} textAnchor="middle" className="tick">
+            <text
+              x={labelWidth + tick * plotWidth}
+              y={height - 4}
+              textAnchor={narrow && tick === 0 ? 'start' : narrow && tick === 1 ? 'end' : 'middle'}
+              className="tick"
+            >
               {tick * 100}%
             </text>
           </g>
         ))}
         {categories.map((category, row) => {
           const y0 = row * groupHeight
+          const n = faces(category)
+          const bars = y0 + heading
           return (
             <g key={category} data-testid="chart-group">
-              <text x={labelWidth - 6} y={y0 + (series.length * barHeight) / 2 + 4} textAnchor="end" className="category">
-                {classLabel(category)}
-              </text>
+              {narrow ? (
+                <text x={0} y={y0 + 12} className="category" data-testid="chart-category">
+                  {classLabel(category)}
+                  {n !== undefined && (
+                    <tspan className="tick" data-testid="chart-n">
+                      {' '}
+                      · {n} faces
+                    </tspan>
+                  )}
+                </text>
+              ) : (
+                <text
+                  x={labelWidth - 6}
+                  y={bars + (series.length * barHeight) / 2 + (n !== undefined ? -2 : 4)}
+                  textAnchor="end"
+                  className="category"
+                  data-testid="chart-category"
+                >
+                  {classLabel(category)}
+                  {n !== undefined && (
+                    <tspan x={labelWidth - 6} dy={12} className="tick" data-testid="chart-n">
+                      {n} faces
+                    </tspan>
+                  )}
+                </text>
+              )}
               {series.map((s, i) => {
                 const value = s.values[category]
                 if (value === undefined) return null
-                const y = y0 + i * barHeight
+                const y = bars + i * barHeight
                 const interval = s.intervals?.[category]
                 const x = (v: number) => labelWidth + Math.max(0, Math.min(1, v)) * plotWidth
                 const mid = y + (barHeight - 2) / 2

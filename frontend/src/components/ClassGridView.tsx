@@ -3,6 +3,8 @@ import { fetchClassGrid } from '../api/client'
 import { ApiError, errorMessage } from '../api/errors'
 import { METHOD_NAMES, type ClassGrid, type Face, type IgOptions, type Method } from '../api/types'
 import { classLabel, inModelOrder, percent } from '../lib/format'
+import { scaleEnd, sharedScaleCaption } from '../lib/scales'
+import { ClassName } from './ClassName'
 import { ColourScale } from './ColourScale'
 import { Overlay } from './Overlay'
 
@@ -67,8 +69,9 @@ export function ClassGridView({ analysisId, face, model, title, method, opacity,
               <ColourScale
                 map={grid.method === 'grad_cam' ? 'jet' : 'inferno'}
                 low="0"
-                high={grid.scale_max.toPrecision(3)}
+                high={`${grid.method === 'grad_cam' ? '' : '≥ '}${scaleEnd(grid.scale_max)}`}
                 label={`Colour scale shared by every class of ${title}`}
+                caption={sharedScaleCaption(grid.method, ig?.ig_output)}
               />
               <ul className="class-grid">
                 {inModelOrder(labels, Object.keys(grid.classes)).map((label) => {
@@ -78,7 +81,9 @@ export function ClassGridView({ analysisId, face, model, title, method, opacity,
                   return (
                     <li key={label} data-testid="class-grid-cell" data-label={label} className={predicted ? 'predicted' : undefined}>
                       <Overlay chip={face.aligned_image} heatmap={cell.heatmap} opacity={opacity} alt={alt} />
-                      <span className="class-grid-label">{classLabel(label)}</span>
+                      <span className="class-grid-label">
+                        <ClassName label={label} />
+                      </span>
                       <span className="muted class-grid-probability" data-testid="class-grid-probability">
                         {percent(cell.probability)}
                         {predicted ? ' · predicted' : ''}

@@ -63,7 +63,9 @@ describe('ComparePanel', () => {
     const row = screen.getByRole('row', { name: /hair, ears and background/ })
     expect(row).toHaveTextContent('10.0%35.0%')
     expect(screen.getByText('P(White) = 22.0%')).toBeInTheDocument()
-    expect(screen.getByRole('figure', { name: 'Colour scale shared by Race and Race (biased training): from 0 to 0.0421' })).toBeInTheDocument()
+    // IG's shared scale: its end (values above it are clipped) and its unit in words
+    expect(screen.getByRole('figure', { name: /^Colour scale shared by Race and Race \(biased training\): from 0 to ≥ 0\.0421;/ })).toBeInTheDocument()
+    expect(screen.getByTestId('colour-scale-caption')).toHaveTextContent('|IG attribution| per pixel, in probability; one scale')
   })
 
   it('asks for its comparison only once the explanations it reuses are ready', () => {

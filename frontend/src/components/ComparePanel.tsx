@@ -1,10 +1,11 @@
 import { useEffect, useState } from 'react'
 import { errorMessage } from '../api/errors'
-import { METHOD_NAMES, strengthOf, type Face, type Method } from '../api/types'
+import { METHOD_NAMES, strengthOf, type ExplainedOutput, type Face, type Method } from '../api/types'
 import type { ComparisonSlot } from '../hooks/analysisState'
 import { useDisplayName, useIgMaxSteps } from '../hooks/modelNames'
 import { moreSteps } from '../lib/igSteps'
 import { classLabel, decimal, percent } from '../lib/format'
+import { scaleEnd, sharedScaleCaption } from '../lib/scales'
 import { strengthWords } from '../lib/strength'
 import { base64ToBlob, composeOverlayPng, pngDataUrl, saveBlob } from '../lib/images'
 import { ColourScale } from './ColourScale'
@@ -26,6 +27,8 @@ interface Props {
   onRecompute?: (steps: number) => void
   /** the steps the Integrated Gradients maps were computed with */
   igSteps?: number
+  /** the IG output the comparison explains (the service's default: probability) */
+  igOutput?: ExplainedOutput
 }
 
 /**
@@ -45,6 +48,7 @@ export function ComparePanel({
   fileStem,
   onRecompute,
   igSteps,
+  igOutput,
 }: Props) {
   const maxSteps = useIgMaxSteps()
   const nextSteps = igSteps !== undefined && maxSteps !== undefined ? moreSteps(igSteps, maxSteps) : undefined
@@ -172,8 +176,9 @@ export function ComparePanel({
               <ColourScale
                 map={comparison.method === 'grad_cam' ? 'jet' : 'inferno'}
                 low="0"
-                high={comparison.scale_max.toPrecision(3)}
+                high={`${comparison.method === 'grad_cam' ? '' : '≥ '}${scaleEnd(comparison.scale_max)}`}
                 label={`Colour scale shared by ${firstName} and ${secondName}`}
+                caption={sharedScaleCaption(comparison.method, igOutput)}
               />
             </dd>
           </dl>

@@ -1,7 +1,7 @@
 import type { ReactNode } from 'react'
 
 /**
- * Just enough Markdown for a model card (headings, lists, tables as text, paragraphs, `code`,
+ * Just enough Markdown for a model card (headings, lists, GFM tables, paragraphs, `code`,
  * **bold**), rendered as React elements: the card is data from the server, never raw HTML.
  */
 export function Markdown({ text }: { text: string }) {
@@ -12,7 +12,7 @@ export function Markdown({ text }: { text: string }) {
   let code: string[] | null = null
   const flush = () => {
     if (table.length) {
-      blocks.push(<pre key={blocks.length}>{table.join('\n')}</pre>)
+      blocks.push(tableBlock(table, blocks.length))
       table = []
     }
     if (list.length) {
@@ -66,6 +66,60 @@ export function Markdown({ text }: { text: string }) {
   if (code !== null) blocks.push(<pre key={blocks.length}>{(code as string[]).join('\n')}</pre>)
   flush()
   return <div className="markdown">{blocks}</div>
+}
+
+type Align = 'left' | 'right' | 'center' | undefined
+
+/** The cells of a table row: "| a | b |" -> ["a", "b"] (a backslash-escaped pipe stays in its cell). */
+function tableCells(line: string): string[] {
+  const body = line.trim().replace(/^\|/, '').replace(/\|$/, '')
+  return body.split(/(?<!\\)\|/).map((cell) => cell.trim().replace(/\\\|/g, '|'))
+}
+
+const SEPARATOR = /^:?-{1,}:?$/
+
+function alignOf(cell: string): Align {
+  const left = cell.startsWith(':')
+  const right = cell.endsWith(':')
+  return left && right ? 'center' : right ? 'right' : left ? 'left' : undefined
+}
+
+/**
+ * A GFM table (a header row, a |---|---:| row, body rows) as a <table>, wrapped so a wide one
+ * scrolls inside its card; lines that only look like a table stay as text.
+ */
+function tableBlock(lines: string[], key: number): ReactNode {
+  const separator = lines.length >= 2 ? tableCells(lines[1]) : []
+  if (!separator.length || !separator.every((cell) => SEPARATOR.test(cell))) return <pre key={key}>{lines.join('\n')}</pre>
+  const header = tableCells(lines[0])
+  const align = header.map((_, i) => alignOf(separator[i] ?? ''))
+  const rows = lines.slice(2).map(tableCells)
+  return (
+    <div className="table-scroll" key={key}>
+      <table>
+        <thead>
+          <tr>
+            {header.map((cell, i) => (
+              <th key={i} scope="col" style={align[i] ? { textAlign: align[i] } : undefined}>
+                {inline(cell)}
+              </th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map((row, r) => (
+            <tr key={r}>
+              {header.map((_, i) => (
+                <td key={i} style={align[i] ? { textAlign: align[i] } : undefined}>
+                  {inline(row[i] ?? '')}
+                </td>
+              ))}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  )
 }
 
 function inline(text: string): ReactNode[] {

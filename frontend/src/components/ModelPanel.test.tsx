@@ -193,7 +193,9 @@ describe('ModelPanel class grid', () => {
       'src',
       'data:image/png;base64,GR-Latino_Hispanic',
     )
-    expect(within(grid).getByRole('figure', { name: 'Colour scale shared by every class of Race: from 0 to 0.0123' })).toBeInTheDocument()
+    // the scale says what its numbers are: Grad-CAM has no unit, and its end is the largest value
+    expect(within(grid).getByRole('figure', { name: /^Colour scale shared by every class of Race: from 0 to 0\.0123;/ })).toBeInTheDocument()
+    expect(within(grid).getByTestId('colour-scale-caption')).toHaveTextContent('Grad-CAM evidence (no unit); one scale, up to the largest value of the maps')
     expect(grid.textContent).not.toMatch(/_/)
     await user.click(screen.getByRole('button', { name: 'Hide every class' }))
     expect(screen.queryByTestId('class-grid')).toBeNull()

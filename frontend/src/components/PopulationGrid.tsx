@@ -4,6 +4,7 @@ import { classLabel } from '../lib/format'
 import { pngDataUrl } from '../lib/images'
 import { auditSentence } from '../lib/audit'
 import { comparePngs, populationSentence, type PairFigures, type RaceFigures } from '../lib/population'
+import { ClassName } from './ClassName'
 import { ColourScale } from './ColourScale'
 import { PopulationStats } from './PopulationStats'
 
@@ -96,7 +97,7 @@ export function PopulationGrid({ first, second }: Props) {
           return (
             <div className={`population-row${key === ALL ? ' all' : ''}`} role="row" key={key} data-testid="population-row" data-race={key}>
               <span role="rowheader" className="population-race">
-                {name}
+                {key === ALL ? name : <ClassName label={key} />}
                 {counts[key] !== undefined && <span className="muted"> ({counts[key]} faces)</span>}
               </span>
               <span role="cell">
@@ -119,8 +120,21 @@ export function PopulationGrid({ first, second }: Props) {
       </div>
       {comparison && <PopulationStats first={first} second={second} comparison={comparison} races={races} />}
       <div className="population-keys">
-        <ColourScale map="inferno" low="none" high="most" label={`Mean maps, one scale for ${first.display_name} and ${second.display_name}`} />
-        <ColourScale map="RdBu_r" low={first.display_name} high={second.display_name} label="Difference: where each relies more" />
+        <ColourScale
+          map="inferno"
+          low="0"
+          high="most"
+          label={`Mean maps, one scale for ${first.display_name} and ${second.display_name}`}
+          caption="mean |IG attribution| of the predicted class, each face's map divided by its sum (a share of that face's attribution); one scale for both models"
+          over="#000004"
+        />
+        <ColourScale
+          map="RdBu_r"
+          low={first.display_name}
+          high={second.display_name}
+          label="Difference: where each relies more"
+          caption={`${second.display_name}'s mean map minus ${first.display_name}'s, on a scale of its own`}
+        />
       </div>
     </>
   )

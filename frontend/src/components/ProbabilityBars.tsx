@@ -1,5 +1,6 @@
 import type { Prediction } from '../api/types'
 import { classLabel, percent } from '../lib/format'
+import { ClassName } from './ClassName'
 
 interface Props {
   /** the model's display name */
@@ -31,7 +32,9 @@ export function ProbabilityBars({ model, prediction, target, onTarget }: Props) 
               onClick={() => onTarget(label)}
               data-testid="class-row"
             >
-              <span className="bar-label">{classLabel(label)}</span>
+              <span className="bar-label">
+                <ClassName label={label} />
+              </span>
               <span className="bar-track" aria-hidden="true">
                 <span className="bar-fill" style={{ width: `${Math.max(0, Math.min(1, probability)) * 100}%` }} />
               </span>

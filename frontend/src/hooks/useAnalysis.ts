@@ -141,8 +141,12 @@ export function useAnalysis() {
       const signal = controller.current?.signal
       const version = igVersion.current
       const stillWanted = () => stateRef.current.result?.analysis_id === analysisId && igVersion.current === version
-      const queued = queue.current.push(
-        `${analysisId}/${version}/${key}/${job}`,
+      const queueKey = `${analysisId}/${version}/${key}/${job}`
+      if (queue.current.has(queueKey)) return
+      // 'queued' first: an idle queue starts the task inside push(), which then says 'loading'.
+      dispatch({ type: 'explanationStatus', key, methods, status: 'queued' })
+      queue.current.push(
+        queueKey,
         async () => {
           if (!stillWanted()) return
           dispatch({ type: 'explanationStatus', key, methods, status: 'loading' })
@@ -157,7 +161,6 @@ export function useAnalysis() {
         },
         urgent,
       )
-      if (queued) dispatch({ type: 'explanationStatus', key, methods, status: 'queued' })
     },
     [],
   )
@@ -225,8 +228,13 @@ export function useAnalysis() {
     const signal = controller.current?.signal
     const version = igVersion.current
     const stillWanted = () => stateRef.current.result?.analysis_id === analysisId && igVersion.current === version
-    const queued = queue.current.push(
-      `${analysisId}/${version}/compare/${key}`,
+    const queueKey = `${analysisId}/${version}/compare/${key}`
+    if (queue.current.has(queueKey)) return
+    // 'queued' first: an idle queue starts the task inside push(), which then says 'loading'
+    // (the other order left an idle comparison saying it waited for explanations before it).
+    dispatch({ type: 'comparisonStatus', key, status: 'queued' })
+    queue.current.push(
+      queueKey,
       async () => {
         if (!stillWanted()) return
         dispatch({ type: 'comparisonStatus', key, status: 'loading' })
@@ -252,7 +260,6 @@ export function useAnalysis() {
       },
       urgent,
     )
-    if (queued) dispatch({ type: 'comparisonStatus', key, status: 'queued' })
   }, [settings.ig_steps, settings.ig_rule, settings.ig_output])
 
   /**

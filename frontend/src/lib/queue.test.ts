@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { SerialQueue } from './queue'
 
 function deferred() {
@@ -30,7 +30,8 @@ describe('SerialQueue', () => {
     await tick()
     expect(log).toEqual(['start a'])
     gate.resolve()
-    await new Promise((r) => setTimeout(r, 20))
+    // until the queue is empty (a fixed 20 ms wait raced b's own timer on a loaded machine)
+    await vi.waitFor(() => expect(queue.size).toBe(0))
     expect(log).toEqual(['start a', 'end a', 'start c', 'end c', 'start b', 'end b'])
     expect(maxRunning).toBe(1)
     expect(queue.size).toBe(0)
@@ -50,6 +51,21 @@ describe('SerialQueue', () => {
     expect(queue.push('k', run)).toBe(true)
     await new Promise((r) => setTimeout(r, 10))
     expect(runs).toBe(2)
+  })
+
+  it('has() tells a waiting or running key from a finished one', async () => {
+    const queue = new SerialQueue()
+    const gate = deferred()
+    queue.push('a', () => gate.promise)
+    queue.push('b', async () => undefined)
+    expect(queue.has('a')).toBe(true)
+    expect(queue.has('b')).toBe(true)
+    expect(queue.has('c')).toBe(false)
+    gate.resolve()
+    await tick()
+    await tick()
+    expect(queue.has('a')).toBe(false)
+    expect(queue.has('b')).toBe(false)
   })
 
   it('clear() forgets waiting tasks and a failing task does not stop the queue', async () => {

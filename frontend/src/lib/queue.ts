@@ -27,6 +27,11 @@ export class SerialQueue {
     this.keys.clear()
   }
 
+  /** True while a task with this key is waiting or running. */
+  has(key: string): boolean {
+    return this.keys.has(key)
+  }
+
   get size(): number {
     return this.tasks.length + (this.running ? 1 : 0)
   }

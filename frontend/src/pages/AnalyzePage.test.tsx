@@ -22,6 +22,8 @@ class FakeService {
   /** while set, explanation requests wait until release() */
   private held: (() => void)[] = []
   holdExplanations = false
+  /** while set, comparison requests wait until release() */
+  holdComparisons = false
   analyzeStatus = 200
   /** answer every follow-up request with 404 analysis_not_found, as after the server's 10 minutes */
   forgotten = false
@@ -37,6 +39,7 @@ class FakeService {
     try {
       if (this.holdExplanations && url.pathname.includes('/explanations/'))
         await new Promise<void>((resolve) => this.held.push(resolve))
+      if (this.holdComparisons && url.pathname.endsWith('/compare')) await new Promise<void>((resolve) => this.held.push(resolve))
       await new Promise((r) => setTimeout(r, 1))
       return this.answer(url)
     } finally {
@@ -46,6 +49,7 @@ class FakeService {
 
   release() {
     this.holdExplanations = false
+    this.holdComparisons = false
     this.held.splice(0).forEach((resolve) => resolve())
   }
 
@@ -125,6 +129,18 @@ describe('AnalyzePage', () => {
       'data:image/png;base64,GC-0-age-30-39',
     )
     expect(within(screen.getByTestId('model-age')).getByTestId('faithfulness-meaning')).toHaveTextContent('points at what the model uses')
+  })
+
+  it('says the comparison is being computed, not waiting, once every explanation is ready', async () => {
+    service.holdComparisons = true
+    render(<AnalyzePage />)
+    await userEvent.upload(screen.getByLabelText('Photo to analyse'), photo())
+    await waitFor(() => expect(service.paths().at(-1)).toContain('/compare?'))
+    expect(screen.getByTestId('progress')).toHaveTextContent('All explanations ready')
+    expect(screen.getByTestId('compare')).toHaveTextContent('Comparing with Integrated Gradients')
+    expect(screen.getByTestId('compare')).not.toHaveTextContent(/waiting/i)
+    service.release()
+    await waitFor(() => expect(screen.getByTestId('compare-summary')).toBeInTheDocument())
   })
 
   it('stops asking for faithfulness when the service answers without it', async () => {
@@ -231,17 +247,19 @@ describe('AnalyzePage', () => {
   })
 
   it.each([
-    [415, 'unsupported_type', 'not an image: expected JPEG, PNG', /type of file is not supported/],
-    [422, 'no_face', 'no face was found in the photo', /No face was found/],
-    [413, 'upload_too_large', 'the upload exceeds 10 MiB', /too large to upload/],
-  ])('says clearly what went wrong: %i %s', async (status, code, detail, message) => {
+    [415, 'unsupported_type', 'not an image: expected JPEG, PNG', /type of file is not supported/, true],
+    [422, 'no_face', 'no face was found in the photo', /No face was found/, false],
+    [413, 'upload_too_large', 'the upload exceeds 10 MiB', /too large to upload/, true],
+  ])('says clearly what went wrong: %i %s', async (status, code, detail, message, detailShown) => {
     service.analyzeStatus = status
     service.analyzeBody = { code, detail }
     render(<AnalyzePage />)
     await userEvent.upload(screen.getByLabelText('Photo to analyse'), photo())
     const alert = await screen.findByRole('alert')
     expect(alert).toHaveTextContent(message)
-    expect(alert).toHaveTextContent(detail)
+    // the service's detail only where it adds to the headline: no_face's would say it twice
+    if (detailShown) expect(alert).toHaveTextContent(detail)
+    else expect(alert).not.toHaveTextContent(detail)
     expect(alert).toHaveAttribute('data-code', code)
     expect(screen.queryByTestId('face-box')).toBeNull()
     expect(service.requests).toHaveLength(1)

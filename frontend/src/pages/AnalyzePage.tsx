@@ -4,7 +4,7 @@ import { ComparePanel } from '../components/ComparePanel'
 import { ErrorBanner } from '../components/ErrorBanner'
 import { LookHarder } from '../components/LookHarder'
 import { FaceChooser } from '../components/FaceChooser'
-import { MethodControls } from '../components/MethodControls'
+import { MapKey, MethodControls } from '../components/MethodControls'
 import { MethodHelp } from '../components/MethodHelp'
 import { ModelPanel } from '../components/ModelPanel'
 import { PhotoView } from '../components/PhotoView'
@@ -41,6 +41,27 @@ export function AnalyzePage() {
       element.scrollIntoView?.({ block: 'start', behavior: smooth ? 'smooth' : 'auto' })
     }
   }, [analysisId])
+  // A tap on a face in the photo shows that face's predictions: on a phone they are far below the
+  // photo (one column), so scroll to them; beside the photo (desktop) they are in view already.
+  const predictions = useRef<HTMLElement>(null)
+  const [reveal, setReveal] = useState(0)
+  const onPhotoSelect = useCallback(
+    (index: number) => {
+      selectFace(index)
+      setReveal((n) => n + 1)
+    },
+    [selectFace],
+  )
+  useEffect(() => {
+    const element = predictions.current
+    if (!reveal || !element) return
+    const top = element.getBoundingClientRect().top
+    if (top < 0 || top > window.innerHeight * 0.5) {
+      const smooth = !window.matchMedia?.('(prefers-reduced-motion: reduce)').matches
+      element.scrollIntoView?.({ block: 'start', behavior: smooth ? 'smooth' : 'auto' })
+    }
+  }, [reveal])
+
   const compareTarget = face
     ? (state.targets[targetKey(face.index, 'compare')] ?? face.predictions[first]?.label ?? '')
     : ''
@@ -83,7 +104,7 @@ export function AnalyzePage() {
         )}
         {result && (
           <div className="results" ref={results} data-testid="results">
-            <PhotoView photoUrl={state.photoUrl} result={result} selected={state.face} onSelect={selectFace} />
+            <PhotoView photoUrl={state.photoUrl} result={result} selected={state.face} onSelect={onPhotoSelect} />
             <FaceChooser faces={result.faces} selected={state.face} onSelect={selectFace} />
             {result.aligned && analysis.detector !== 'cnn' && <LookHarder onClick={analysis.lookHarder} found={result.faces_found} />}
             <div className="save-row">
@@ -107,7 +128,7 @@ export function AnalyzePage() {
               onSigned={setSigned}
             />
           </div>
-          <section aria-labelledby="models-title">
+          <section aria-labelledby="models-title" ref={predictions} data-testid="predictions">
             <div className="section-head">
               <h2 id="models-title">Face {face.index + 1}: predictions and explanations</h2>
             </div>
@@ -117,6 +138,9 @@ export function AnalyzePage() {
                 detail for reliable predictions or explanations.
               </p>
             )}
+            <div className="map-key">
+              <MapKey method={method} signed={signed} output={settings.ig_output} />
+            </div>
             <MethodHelp method={method} />
             {expired(state) ? (
               <div className="note" role="alert" data-testid="expired">
@@ -170,6 +194,7 @@ export function AnalyzePage() {
               fileStem={stem}
               igSteps={settings.ig_steps}
               onRecompute={(steps) => applyIgOptions({ ig_steps: steps })}
+              igOutput={settings.ig_output}
             />
           )}
         </div>

@@ -38,6 +38,31 @@ describe('ModelsPage', () => {
     expect(Number(biasedBlack?.dataset.value)).toBe(0.41)
   })
 
+  it('writes the faces per race beside the bars, says the races are not balanced, and gives accuracies as percentages', async () => {
+    const detail = (accuracy: Record<string, number>) =>
+      Object.fromEntries(
+        Object.entries(accuracy).map(([race, a]) => [race, { accuracy: a, n: race === 'White' ? 775 : 412, ci_low: a - 0.02, ci_high: a + 0.02 }]),
+      )
+    const race = { White: 0.7419354838709677, 'Middle Eastern': 0.5461165048543689 }
+    const biased = { White: 0.9367741935483871, 'Middle Eastern': 0 }
+    serve({
+      models: [
+        modelInfo('race', { val_n: 4000, accuracy_by_race: race, accuracy_by_race_detail: detail(race) }),
+        modelInfo('race_biased', { val_n: 4000, accuracy_by_race: biased, accuracy_by_race_detail: detail(biased) }),
+      ],
+    })
+    render(<ModelsPage />)
+    const cards = await screen.findAllByTestId('model-card')
+    expect(screen.getByTestId('fairness-text')).toHaveTextContent(
+      'measured on the same 4,000 validation faces, which are not balanced across races: from 412 (Middle Eastern) to 775 (White) per race',
+    )
+    expect(screen.getByTestId('fairness-text')).not.toHaveTextContent(/same faces, balanced/)
+    expect(screen.getAllByTestId('chart-n').map((n) => n.textContent)).toEqual(['775 faces', '412 faces'])
+    const byRace = cards[1].querySelector('dl[aria-label$="accuracy by race"]')
+    expect(byRace).toHaveTextContent('White93.7%')
+    expect(byRace).not.toHaveTextContent('0.9368')
+  })
+
   it('says so when the bundle has no per-race figures (untrained models), and still lists the models', async () => {
     serve({ models: ['age', 'gender', 'race', 'race_biased'].map((name) => modelInfo(name)) })
     render(<ModelsPage />)

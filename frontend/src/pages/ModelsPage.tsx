@@ -2,34 +2,21 @@ import { useEffect, useState } from 'react'
 import { fetchModels } from '../api/client'
 import { ApiError } from '../api/errors'
 import type { ModelInfo } from '../api/types'
-import { accuracyByRace, accuracyIntervals, isRate } from '../lib/metrics'
+import { accuracyByRace, accuracyIntervals, evaluatedFaces } from '../lib/metrics'
+import { metricFacts, rateFacts, trainingFacts, type Fact } from '../lib/modelFacts'
 import { AccuracyChart, type Series } from '../components/AccuracyChart'
 import { ErrorBanner } from '../components/ErrorBanner'
 import { Markdown } from '../components/Markdown'
 import { PopulationGrid } from '../components/PopulationGrid'
-import { cardForReaders, classLabel, percent } from '../lib/format'
+import { cardForReaders, classLabel } from '../lib/format'
 
-function scalar(key: string, value: unknown): string | undefined {
-  if (typeof value === 'number') {
-    if (!Number.isFinite(value)) return undefined
-    if (isRate(key) && value >= 0 && value <= 1) return percent(value)
-    return Number.isInteger(value) ? value.toLocaleString('en') : value.toPrecision(4)
-  }
-  if (typeof value === 'string') return value
-  if (typeof value === 'boolean') return value ? 'yes' : 'no'
-  return undefined
-}
-
-function Facts({ values, label }: { values: Record<string, unknown>; label: string }) {
-  const rows = Object.entries(values)
-    .map(([key, value]) => [key, scalar(key, value)] as const)
-    .filter((row): row is readonly [string, string] => row[1] !== undefined)
-  if (!rows.length) return null
+function Facts({ facts, label }: { facts: Fact[]; label: string }) {
+  if (!facts.length) return null
   return (
     <dl className="facts" aria-label={label}>
-      {rows.map(([key, value]) => (
+      {facts.map(([key, value]) => (
         <div key={key} className="fact">
-          <dt>{classLabel(key)}</dt>
+          <dt>{key}</dt>
           <dd>{value}</dd>
         </div>
       ))}
@@ -52,26 +39,18 @@ export function ModelCard({ model }: { model: ModelInfo }) {
         {model.input_size} input
       </p>
       <p className="labels">{model.labels.map(classLabel).join(' · ')}</p>
-      <Facts values={model.metrics ?? {}} label={`${model.display_name} metrics`} />
+      <Facts facts={metricFacts(model.metrics ?? {})} label={`${model.display_name} metrics`} />
       {!Object.keys(model.metrics ?? {}).length && <p className="muted">No metrics recorded for this model.</p>}
       {byRace && (
         <details>
           <summary>Accuracy by race</summary>
-          <Facts values={byRace} label={`${model.display_name} accuracy by race`} />
+          <Facts facts={rateFacts(byRace)} label={`${model.display_name} accuracy by race`} />
         </details>
       )}
-      {Object.keys(model.training ?? {}).length > 0 && (
+      {trainingFacts(model.training ?? {}).length > 0 && (
         <details>
           <summary>Training</summary>
-          <Facts values={model.training} label={`${model.display_name} training`} />
-          {Object.entries(model.training)
-            .filter(([, value]) => value !== null && typeof value === 'object')
-            .map(([key, value]) => (
-              <details key={key} className="nested">
-                <summary>{key.replace(/_/g, ' ')}</summary>
-                <pre>{JSON.stringify(value, null, 2)}</pre>
-              </details>
-            ))}
+          <Facts facts={trainingFacts(model.training ?? {})} label={`${model.display_name} training`} />
         </details>
       )}
       {model.card_markdown && (
@@ -104,7 +83,8 @@ export function ModelsPage() {
   const race = models.find((model) => model.name === 'race')
   const biased = models.find((model) => model.name === 'race_biased')
   const series: Series[] = [
-    { model: race, name: race ? `${race.display_name} (balanced training)` : '' },
+    // the names the rest of the app uses: one name per model everywhere
+    { model: race, name: race?.display_name ?? '' },
     { model: biased, name: biased?.display_name ?? '' },
   ]
     .flatMap(({ model, name }): Series[] => {
@@ -112,20 +92,24 @@ export function ModelsPage() {
       return values ? [{ name, values, intervals: accuracyIntervals(model) }] : []
     })
 
+  const evaluated = evaluatedFaces(race, series)
+
   return (
     <div className="models-page">
       <section aria-labelledby="fairness-title" className="fairness">
         <h2 id="fairness-title">Accuracy of the race models, by race</h2>
-        <p>
+        <p data-testid="fairness-text">
           Both race models share an architecture; {biased?.display_name ?? 'the biased race model'} was trained on
-          data with some races deliberately under-represented. Both are measured on the same faces, balanced across races: the gap between
-          their bars shows whom the imbalance hurts.
+          data with some races deliberately under-represented. Both are measured on the same {evaluated}. The gap
+          between their bars shows whom the imbalance hurts.
         </p>
         {series.length ? (
           <>
             <AccuracyChart series={series} title="Accuracy per race: balanced vs biased race model" />
             {series.some((s) => s.intervals) && (
-              <p className="muted">Whiskers: bootstrap interval of each accuracy (hover a bar for the number of faces).</p>
+              <p className="muted">
+                Whiskers: 95% bootstrap interval of each accuracy.
+              </p>
             )}
           </>
         ) : (
