@@ -47,3 +47,16 @@ describe('auditSentence', () => {
     expect(points(-0.005)).toBe('−0.5')
   })
 })
+
+describe('auditSentence with many significant differences', () => {
+  it('names the five largest and counts the rest', () => {
+    const regions = Object.fromEntries(
+      [0.05, 0.04, 0.03, 0.02, 0.015, 0.01, 0.005].map((d, i) => [`region ${i}`, { difference: d, ci_low: d / 2, ci_high: d * 1.5, p_value: 0.001, p_adjusted: 0.01, significant: true }]),
+    )
+    const many: PopulationComparison = { ...none, by_race: { White: { n: 200, significant_cells: 50, regions } } }
+    const s = auditSentence(many, 'Race', 'Race (biased)')
+    expect(s).toContain('on the region 4 (95% CI')
+    expect(s).not.toContain('region 5 (')
+    expect(s).toContain('2 smaller significant differences, none above 1.0 points, are in the table below')
+  })
+})

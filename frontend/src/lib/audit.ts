@@ -16,6 +16,9 @@ export interface Finding {
   p_adjusted: number | null | undefined
 }
 
+/** The sentence names this many significant differences, the largest, and counts the rest. */
+export const NAMED = 5
+
 /** The significant region differences, largest first. */
 export function findings(comparison: PopulationComparison): Finding[] {
   return Object.entries(comparison.by_race)
@@ -53,12 +56,20 @@ export function auditSentence(comparison: PopulationComparison, first: string, s
   if (!found.length) {
     return `No significant difference: for no race does ${second} put a different share of its attribution on any face region than ${first} (${basis}).`
   }
-  const parts = found.map(
+  const named = found.slice(0, NAMED)
+  const rest = found.slice(NAMED)
+  const parts = named.map(
     (f) =>
       `on ${classLabel(f.race)} faces ${second} puts ${Math.abs(f.difference * 100).toFixed(1)} points ${
         f.difference > 0 ? 'more' : 'less'
       } on the ${f.region} (95% CI ${points(f.ci_low)} to ${points(f.ci_high)})`,
   )
+  if (rest.length)
+    parts.push(
+      `${rest.length} smaller significant difference${rest.length > 1 ? 's' : ''}, none above ${Math.abs(rest[0].difference * 100).toFixed(1)} points, ${
+        rest.length > 1 ? 'are' : 'is'
+      } in the table below`,
+    )
   const first_ = parts[0].charAt(0).toUpperCase() + parts[0].slice(1)
   return `${[first_, ...parts.slice(1)].join('; ')}. No other region or race differs significantly (${basis}).`
 }

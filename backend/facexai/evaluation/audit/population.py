@@ -21,6 +21,8 @@ from facexai.evaluation.audit.run import AuditConfig, Gathered
 from facexai.models.manifest import Manifest
 
 RACES = TASK_LABELS["race"]
+#: the summary names this many significant differences, the largest; it counts the rest
+NAMED = 5
 
 
 def attribution(
@@ -135,15 +137,22 @@ def summary(comparison: dict[str, Any]) -> str:
             f"({faces} faces per race, {comparison['tests']} paired permutation tests, "
             f"{comparison['correction']}-corrected)."
         )
+    named, rest = found[:NAMED], found[NAMED:]
     parts = [
         f"on {f['race']} faces {b} puts {abs(f['difference']) * 100:.1f} points "
         f"{'more' if f['difference'] > 0 else 'less'} "
         f"on the {f['region']} (95% CI {f['ci_low'] * 100:+.1f} to {f['ci_high'] * 100:+.1f})"
-        for f in found
+        for f in named
     ]
+    more = (
+        f"; {len(rest)} smaller significant differences, none above {abs(rest[0]['difference']) * 100:.1f} points, "
+        "are in the table"
+        if rest
+        else ""
+    )
     return (
         f"Significant differences ({faces} faces per race, {comparison['correction']}-corrected over "
-        f"{comparison['tests']} tests): " + "; ".join(parts) + ". No other region or race differs significantly."
+        f"{comparison['tests']} tests): " + "; ".join(parts) + more + ". No other region or race differs significantly."
     )
 
 
