@@ -100,7 +100,7 @@ def run(args: argparse.Namespace) -> int:
         labels=args.labels,
         out=args.out,
         models=args.models,
-        compare=compare,  # type: ignore[arg-type]
+        compare=compare,
         explain=args.explain,
         population=args.population,
         seed=args.seed,

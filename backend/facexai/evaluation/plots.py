@@ -151,4 +151,3 @@ def bias_bars(table: dict[str, Any], out: Path) -> Path:
     ax.set_title(f"{table['unbiased']} vs {table['biased']}: per-race recall (95% bootstrap interval)")
     ax.legend(fontsize=8)
     return _save(fig, out)
-

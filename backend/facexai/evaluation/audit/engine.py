@@ -107,7 +107,7 @@ class Workers:
         self.count = count or max(1, int(info.cpus))
         info.workers = self.count
         per_actor = min(1.0, info.cpus / self.count) if info.cpus else 1.0
-        remote = ray.remote(num_cpus=per_actor)(AuditWorker)
+        remote: Any = ray.remote(num_cpus=per_actor)(AuditWorker)
         started = time.perf_counter()
         self.actors = [remote.remote(str(manifest.resolve()), models, 1, align) for _ in range(self.count)]
         self.hosts = ray.get([a.ping.remote() for a in self.actors])  # loaded everywhere before the clock starts

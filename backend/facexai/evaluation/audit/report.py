@@ -204,10 +204,10 @@ def _figures(safe: dict[str, Any], population: dict[str, Any]) -> dict[str, str]
                 if not e:
                     continue
                 ys = np.arange(len(regions)) + 0.35 * k
-                share = np.array([e[r]["share"] for r in regions])
-                lo = np.array([e[r]["ci_low"] for r in regions])
-                hi = np.array([e[r]["ci_high"] for r in regions])
-                ax.errorbar(share * 100, ys, xerr=[(share - lo) * 100, (hi - share) * 100], fmt="o", ms=3, label=name)
+                mean = np.array([e[r]["share"] for r in regions])
+                low = np.array([e[r]["ci_low"] for r in regions])
+                high = np.array([e[r]["ci_high"] for r in regions])
+                ax.errorbar(mean * 100, ys, xerr=[(mean - low) * 100, (high - mean) * 100], fmt="o", ms=3, label=name)
             ax.set_title(race, fontsize=8)
             ax.set_xlabel("% of |IG|", fontsize=7)
         axes[0][0].set_yticks(np.arange(len(regions)) + 0.175, regions, fontsize=7)
@@ -223,13 +223,13 @@ def _figures(safe: dict[str, Any], population: dict[str, Any]) -> dict[str, str]
             ax = axes[0][j]
             rs = comp["by_race"][race]["regions"]
             d = np.array([rs[r]["difference"] for r in regions]) * 100
-            lo = np.array([rs[r]["ci_low"] for r in regions]) * 100
-            hi = np.array([rs[r]["ci_high"] for r in regions]) * 100
-            sig = np.array([rs[r]["significant"] for r in regions])
-            ys = np.arange(len(regions))
+            d_low = np.array([rs[r]["ci_low"] for r in regions]) * 100
+            d_high = np.array([rs[r]["ci_high"] for r in regions]) * 100
+            significant = np.array([rs[r]["significant"] for r in regions], dtype=bool)
+            ys = np.arange(len(regions), dtype=float)
             ax.axvline(0, color="grey", lw=0.8)
-            ax.errorbar(d, ys, xerr=[d - lo, hi - d], fmt="none", ecolor="black", lw=1)
-            ax.scatter(d, ys, c=np.where(sig, "crimson", "white"), edgecolors="black", zorder=3, s=18)
+            ax.errorbar(d, ys, xerr=[d - d_low, d_high - d], fmt="none", ecolor="black", lw=1)
+            ax.scatter(d, ys, c=np.where(significant, "crimson", "white"), edgecolors="black", zorder=3, s=18)
             ax.set_title(f"{race} (n={comp['by_race'][race]['n']})", fontsize=8)
             ax.set_xlabel(f"{comp['b']} − {comp['a']} (points)", fontsize=7)
         axes[0][0].set_yticks(np.arange(len(regions)), regions, fontsize=7)

@@ -127,11 +127,11 @@ def compute(config: AuditConfig, manifest: Manifest, log: Log = print, progress_
             return -1
         return list(manifest.get(name).labels).index(face.labels[label_task[name]])
 
-    for n, shards in pred_sets.items():
-        done = shards.done()
-        todo = [(f.file, str(config.images / f.file), -1) for f in faces.faces if f.file not in done]
+    for n, shard_set in pred_sets.items():
+        finished = shard_set.done()
+        todo = [(f.file, str(config.images / f.file), -1) for f in faces.faces if f.file not in finished]
         jobs += [
-            Job("predict", n, todo[i : i + config.predict_batch], shards)
+            Job("predict", n, todo[i : i + config.predict_batch], shard_set)
             for i in range(0, len(todo), config.predict_batch)
         ]
     explain_done = {n: s.done() for n, s in expl_sets.items()}  # read once: a resume reads every shard
@@ -156,7 +156,7 @@ def compute(config: AuditConfig, manifest: Manifest, log: Log = print, progress_
     )
     failures: dict[str, str] = {}
 
-    def done(job: Job, arrays: dict[str, Any], failed: list[tuple[str, str]]) -> None:
+    def write_done(job: Job, arrays: dict[str, Any], failed: list[tuple[str, str]]) -> None:
         if arrays:
             job.shards.write(arrays)
         failures.update(failed)
@@ -187,7 +187,7 @@ def compute(config: AuditConfig, manifest: Manifest, log: Log = print, progress_
                         minutes = (time.perf_counter() - started) / 60
                         bar.set_postfix_str(f"{bar.n / models / max(minutes, 1e-9):.1f} faces/min", refresh=False)
 
-                    seconds = workers.run(batch, done, tick)
+                    seconds = workers.run(batch, write_done, tick)
                     bar.close()
                     faces_done = total / models
                     throughput[f"{kind}_seconds"] = round(seconds, 1)
@@ -196,11 +196,12 @@ def compute(config: AuditConfig, manifest: Manifest, log: Log = print, progress_
                     log(f"{kind}: {faces_done:.0f} faces x {models} model(s) in {seconds:.0f} s")
             finally:
                 workers.close()
-        throughput["faces_per_minute"] = throughput.get(
-            "explain_faces_per_minute", throughput.get("predict_faces_per_minute")
-        )
+        # the audit's rate: faces explained (by every explained model) per minute; None for a run
+        # that only predicted (the report then takes the last run that explained)
+        throughput["faces_per_minute"] = throughput.get("explain_faces_per_minute")
         throughput["workers"] = engine["workers"]
         _append_run(config.out, {"engine": engine, "throughput": throughput})
+        throughput = _with_explain_rate(config.out, throughput)
     if failures:  # faces that could not be made chips (--align: no face found): skipped, not fatal
         rows = {f.file: f.row for f in faces.faces}
         faces.skipped += [{"row": rows[f], "file": f, "reason": r} for f, r in sorted(failures.items())]
@@ -251,15 +252,39 @@ def _ordered(arrays: dict[str, np.ndarray], files: list[str], what: str) -> dict
     return {k: v[rows] for k, v in arrays.items()}
 
 
+def _history(out: Path) -> list[dict[str, Any]]:
+    path = out / "runs.jsonl"
+    lines = [line for line in path.read_text().splitlines() if line.strip()] if path.is_file() else []
+    return [json.loads(line) for line in lines]
+
+
 def _last_run(out: Path, engine: dict[str, Any], throughput: dict[str, Any]) -> tuple[dict, dict]:
     """The engine and throughput of the last run into ``out`` that computed something (runs.jsonl),
     marked as such; the given ones when there is none."""
-    path = out / "runs.jsonl"
-    lines = [line for line in path.read_text().splitlines() if line.strip()] if path.is_file() else []
-    if not lines:
+    runs = _history(out)
+    if not runs:
         return engine, throughput
-    last = json.loads(lines[-1])
-    return {**last["engine"], "from_run": last.get("finished")}, last["throughput"]
+    last = runs[-1]
+    return {**last["engine"], "from_run": last.get("finished")}, _with_explain_rate(out, last["throughput"])
+
+
+def _with_explain_rate(out: Path, throughput: dict[str, Any]) -> dict[str, Any]:
+    """``faces_per_minute`` is the explanation rate (the audit's cost): a run that only predicted
+    takes it from the last run that explained, and says which."""
+    if throughput.get("explain_faces_per_minute") is not None:
+        return throughput
+    for run in reversed(_history(out)):
+        rate = run["throughput"].get("explain_faces_per_minute")
+        if rate is not None:
+            return {
+                **throughput,
+                "faces_per_minute": rate,
+                "explain_faces_per_minute": rate,
+                "explain_seconds": run["throughput"].get("explain_seconds"),
+                "explained_faces": run["throughput"].get("explained_faces"),
+                "explain_from_run": run.get("finished"),
+            }
+    return throughput
 
 
 def _append_run(out: Path, record: dict[str, Any]) -> None:

@@ -56,7 +56,8 @@ class ShardSet:
         name = f"{uuid.uuid4().hex}.npz"
         tmp = self.folder / f".{name}.tmp"
         with tmp.open("wb") as f:
-            np.savez(f, **arrays)
+            save: Any = np.savez  # numpy's stubs type **arrays as its keyword options
+            save(f, **arrays)
         final = self.folder / name
         os.replace(tmp, final)
         return final
