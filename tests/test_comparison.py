@@ -5,7 +5,8 @@ import pytest
 
 from facexai.explain.base import Attribution
 from facexai.explain.options import ExplainMethod
-from facexai.service.comparison import OUTSIDE, compare_maps, region_masks
+from facexai.core.regions import OUTSIDE, region_masks
+from facexai.service.comparison import compare_maps
 
 SIZE = 32
 CHIP = np.full((SIZE, SIZE, 3), 128, np.uint8)

@@ -9,39 +9,14 @@ from collections.abc import Callable
 
 import numpy as np
 
+from facexai.core.regions import region_masks
 from facexai.explain import render
 from facexai.explain.base import Attribution
 from facexai.explain.options import ExplainMethod
 from facexai.service.results import Comparison, RegionShare
 
-# Face regions on the aligned chip, as fractions of its side (x0, y0, x1, y1), first match wins.
-# Measured from dlib's 68 landmarks on chips cut at padding 0.25: brows y ~0.22, eyes y ~0.31,
-# nose tip y ~0.52, mouth y ~0.68, chin y ~0.93, jaw x 0.11-0.88.
-REGIONS: tuple[tuple[str, tuple[float, float, float, float]], ...] = (
-    ("eyes and brows", (0.15, 0.16, 0.85, 0.40)),
-    ("nose", (0.33, 0.40, 0.67, 0.58)),
-    ("mouth", (0.28, 0.58, 0.72, 0.78)),
-    ("cheeks", (0.10, 0.40, 0.90, 0.66)),
-    ("chin and jaw", (0.12, 0.66, 0.88, 0.97)),
-    ("forehead", (0.15, 0.0, 0.85, 0.16)),
-)
-OUTSIDE = "hair, ears and background"
-
 #: colour map of each method's pictures
 COLOURS = {ExplainMethod.integrated_gradients: "inferno", ExplainMethod.grad_cam: "jet"}
-
-
-def region_masks(size: int) -> dict[str, np.ndarray]:
-    taken = np.zeros((size, size), bool)
-    masks: dict[str, np.ndarray] = {}
-    grid = (np.arange(size) + 0.5) / size
-    ys, xs = np.meshgrid(grid, grid, indexing="ij")
-    for name, (x0, y0, x1, y1) in REGIONS:
-        mask = (xs >= x0) & (xs < x1) & (ys >= y0) & (ys < y1) & ~taken
-        masks[name] = mask
-        taken |= mask
-    masks[OUTSIDE] = ~taken
-    return masks
 
 
 def _ig_magnitude(a: Attribution) -> np.ndarray:
