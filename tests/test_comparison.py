@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 
+from facexai.core.regions import OUTSIDE, region_masks
 from facexai.explain.base import Attribution
 from facexai.explain.options import ExplainMethod
-from facexai.core.regions import OUTSIDE, region_masks
 from facexai.service.comparison import compare_maps
 
 SIZE = 32
