@@ -54,16 +54,16 @@ export function PopulationStats({ first, second, comparison, races }: Props) {
                   return (
                     <tr key={region} className={r.significant ? 'significant' : undefined}>
                       <th scope="row">{region}</th>
-                      <td>
+                      <td data-label={`${first.display_name} %`}>
                         {pct(a?.share)} [{pct(a?.ci_low)}, {pct(a?.ci_high)}]
                       </td>
-                      <td>
+                      <td data-label={`${second.display_name} %`}>
                         {pct(b?.share)} [{pct(b?.ci_low)}, {pct(b?.ci_high)}]
                       </td>
-                      <td>
+                      <td data-label="Difference (points, 95% CI)">
                         {points(r.difference)} [{points(r.ci_low)}, {points(r.ci_high)}]
                       </td>
-                      <td>
+                      <td data-label="p (corrected)">
                         {r.p_adjusted == null ? '–' : r.p_adjusted < 0.001 ? '< 0.001' : r.p_adjusted.toFixed(3)}
                         {r.significant ? ' *' : ''}
                       </td>
