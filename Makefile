@@ -55,8 +55,11 @@ bench: install-backend
 # 16 concurrent uploads of 40-megapixel photos to the real service (untrained models): every answer 200 or
 # 503 busy with Retry-After, at least two 200s, peak memory <= 2.5 GB, /health 200 afterwards. About a minute.
 IMAGES ?= ../shared/images
-loadtest: install-backend
+# Then the same across two `facexai serve` processes sharing one redis-server (uploads alternate, each 200
+# followed up on the other process): every answer 200 or 503 busy, follow-ups too (some 200), <= 3.5 GB together.
+loadtest: install-backend redis-server
 	$(PY) scripts/loadtest.py --images $(IMAGES)
+	$(PY) scripts/loadtest.py --images $(IMAGES) --replicas 2
 
 # The served bundle (docs/training.md): race, gender, age and race_biased on dlib's face ResNet, from the
 # FairFace train chips, on this CPU in about an hour; checkpointed each epoch, rerun to resume.
