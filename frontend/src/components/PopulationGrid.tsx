@@ -125,7 +125,7 @@ export function PopulationGrid({ first, second }: Props) {
           low="0"
           high="most"
           label={`Mean maps, one scale for ${first.display_name} and ${second.display_name}`}
-          caption="mean |IG attribution| of the predicted class, each face's map divided by its sum (a share of that face's attribution); one scale for both models"
+          caption="mean |IG attribution| of the explained class (the face's labelled class in the audit's maps), each face's map divided by its sum (a share of that face's attribution); one scale for both models"
           over="#000004"
         />
         <ColourScale

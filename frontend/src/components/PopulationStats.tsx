@@ -25,7 +25,7 @@ export function PopulationStats({ first, second, comparison, races }: Props) {
     <div className="population-stats" data-testid="population-stats">
       <p className="muted">
         Shares are the mean percentage of a face&apos;s |IG| in each fixed region of the aligned face, with 95% bootstrap
-        intervals; the difference is {second.display_name} minus {first.display_name} on the same faces. {comparison.test}.
+        intervals; the difference is {second.display_name} minus {first.display_name} on the same faces. {comparison.test.charAt(0).toUpperCase() + comparison.test.slice(1)}.
         The difference maps above show only the cells whose difference is significant.
       </p>
       {races.map((race) => {
