@@ -170,10 +170,6 @@ class IntegratedGradients(Explainer):
             )
         return out
 
-    def probabilities(self, x: np.ndarray) -> np.ndarray:
-        """The model's probabilities at one image (the shared forward pass)."""
-        return self.forward.probabilities(x[None])[0]
-
     def attribute(
         self, x: np.ndarray, target: int, baseline: np.ndarray | None = None, options: IGOptions | None = None
     ) -> IGAttribution:

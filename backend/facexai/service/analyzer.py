@@ -111,7 +111,8 @@ class Analyzer:
         detector: str | None = None,
     ) -> AnalysisResult:
         """Every face: its box, aligned chip, every model's prediction and the asked-for explanations
-        of its top class. Predictions and Grad-CAM come from one pass per model over all faces."""
+        of its top class. Each model's batch is prepared once; its predictions are one forward pass over
+        all faces, and each method then explains every face in one call."""
         ig = ig or self.ig_defaults
         timings: dict[str, float] = {}
         started = time.perf_counter()
