@@ -3,7 +3,7 @@ import userEvent from '@testing-library/user-event'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import type { ExplanationSlot } from '../hooks/analysisState'
 import { IgMaxStepsContext } from '../hooks/modelNames'
-import { face, gradCam, integratedGradients, jsonResponse, LABELS } from '../test/fixtures'
+import { FAITHFUL, face, gradCam, integratedGradients, jsonResponse, LABELS } from '../test/fixtures'
 import { ModelPanel } from './ModelPanel'
 
 const base = { face: face(0), model: 'race', target: 'White', opacity: 0.4, fileStem: 'p', onTarget: () => {} }
@@ -127,14 +127,7 @@ describe('ModelPanel completeness in absolute terms', () => {
 })
 
 describe('ModelPanel faithfulness', () => {
-  const faithful = {
-    deletion_auc: 0.21,
-    insertion_auc: 0.71,
-    random_deletion_auc: 0.48,
-    margin: 0.05,
-    random_orders: 6,
-    verdict: 'clearer_than_random',
-  }
+  const faithful = FAITHFUL
   const measured = (igF: object, gcF: object): ExplanationSlot => {
     const s = slot()
     return {

@@ -2,17 +2,9 @@ import { render, screen, waitFor, within } from '@testing-library/react'
 import userEvent from '@testing-library/user-event'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import type { ExplainMode } from '../api/types'
-import { analyzeResponse, comparison, gradCam, integratedGradients, jsonResponse } from '../test/fixtures'
+import { FAITHFUL, analyzeResponse, comparison, gradCam, integratedGradients, jsonResponse } from '../test/fixtures'
 import { AnalyzePage } from './AnalyzePage'
 
-const FAITHFUL = {
-  deletion_auc: 0.21,
-  insertion_auc: 0.71,
-  random_deletion_auc: 0.48,
-  margin: 0.05,
-  random_orders: 6,
-  verdict: 'clearer_than_random',
-}
 
 /** A stand-in for the service: answers like it, records every request and how many ran at once. */
 class FakeService {

@@ -1,5 +1,5 @@
 // Responses shaped by the generated OpenAPI types, so a schema change breaks the tests at compile time.
-import type { AnalyzeResponse, Comparison, Explanation, Face, ModelInfo } from '../api/types'
+import type { AnalyzeResponse, Comparison, Explanation, Face, Faithfulness, ModelInfo } from '../api/types'
 
 export const LABELS: Record<string, string[]> = {
   age: ['0-2', '3-9', '10-19', '20-29', '30-39', '40-49', '50-59', '60-69', 'more than 70'],
@@ -18,6 +18,16 @@ export function probabilities(model: string, top: string, p = 0.6): Record<strin
 
 export function gradCam(face: number, model: string, target: string): Explanation['grad_cam'] {
   return { image: `GCIMG-${face}-${model}-${target}`, heatmap: `GC-${face}-${model}-${target}`, layer: 'block4_relu', max_value: 1.5, elapsed_ms: 3 }
+}
+
+/** A map's faithfulness as the service gives it: deletion clearer than random by more than the margin. */
+export const FAITHFUL: Faithfulness = {
+  deletion_auc: 0.21,
+  insertion_auc: 0.71,
+  random_deletion_auc: 0.48,
+  margin: 0.05,
+  random_orders: 6,
+  verdict: 'clearer_than_random',
 }
 
 export function integratedGradients(
