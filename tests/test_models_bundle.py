@@ -13,7 +13,8 @@ from facexai.models.manifest import load_manifest
 
 REPO = Path(__file__).resolve().parents[1]
 MODELS = REPO / "models"
-LIMIT_BYTES = 50_000_000
+#: everything tracked in models/ (issue 22: 60 MB; dlib's own weights come from the package)
+LIMIT_BYTES = 60_000_000
 
 
 @pytest.fixture(scope="module")

@@ -4,6 +4,7 @@ an interrupted run resumes from its last epoch, and the export is what the servi
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import keras
 import numpy as np
@@ -42,6 +43,8 @@ def test_train_interrupt_resume_export_and_serve(fairface_dir, tmp_path, images_
         work_dir=tmp_path / "work",
         epochs=2,
         biased_epochs=1,
+        gender_epochs=1,
+        gender_warmup_steps=1,
         batch_size=8,
         # 48 chips: 44 train (5 steps an epoch) and 4 selection for the balanced phase, 10 (1 step) and 1 for
         # the biased one (about the fewest whose biased draw has every race); enough to interrupt, resume, export
@@ -62,6 +65,9 @@ def test_train_interrupt_resume_export_and_serve(fairface_dir, tmp_path, images_
     assert not any("epoch 1/2" in m for m in messages), "the resumed run trained epoch 1 again"
     assert any("epoch 2/2" in m for m in messages)
     assert summary["phases"]["biased"]["n_train"] < balanced["n_train"]
+    gender = summary["phases"]["gender"]
+    assert [h["epoch"] for h in gender["history"]] == [1] and gender["n_train"] == balanced["n_train"]
+    assert any(m.startswith("[gender] starts from") and "balanced" in m for m in messages)
 
     from facexai.models.registry import ModelRegistry
     from facexai.training.export import export_bundle
@@ -69,7 +75,16 @@ def test_train_interrupt_resume_export_and_serve(fairface_dir, tmp_path, images_
     out = tmp_path / "models"
     manifest = export_bundle(config, out, log=lambda m: None)
     assert sorted(manifest.names) == ["age", "gender", "race", "race_biased"]
-    assert sorted(p.name for p in out.glob("*.npz")) == ["balanced.npz", "race_biased.npz"]
+    assert sorted(p.name for p in out.glob("*.npz")) == ["balanced.npz", "gender.npz", "race_biased.npz"]
+    assert manifest.get("gender").file == "gender.npz" and manifest.get("race").file == "balanced.npz"
+    with np.load(out / "gender.npz") as w:
+        assert w["conv8/kernel"].dtype == np.float16 and "race_logits/kernel" not in w.files
+        gender_conv20 = w["conv20/kernel"]
+    with np.load(out / "balanced.npz") as w:
+        assert w["conv8/kernel"].dtype == np.float32
+        # the gender phase trained on from the balanced trunk: close to it, not equal
+        assert not np.array_equal(gender_conv20, w["conv20/kernel"].astype(np.float16))
+        assert np.abs(gender_conv20.astype(np.float32) - w["conv20/kernel"]).max() < 0.01
     with np.load(out / "race_biased.npz") as w:
         assert "race_logits/kernel" in w.files and "age_logits/kernel" not in w.files
         assert "conv1/kernel" not in w.files and "conv8/kernel" in w.files  # the frozen stem stays dlib's
@@ -83,7 +98,23 @@ def test_train_interrupt_resume_export_and_serve(fairface_dir, tmp_path, images_
         probs, cams, _ = m.gradcam.maps(m.prepare(chip)[None])
         assert probs.shape == (1, len(m.spec.labels)) and cams.shape == (1, 8, 8)
         np.testing.assert_allclose(probs.sum(), 1.0, rtol=1e-5)
+    # training the gender phase again (it is done: skipped) and exporting only it leaves the other
+    # entries and files as they were
+    before = {n: manifest.get(n).training for n in ("race", "age", "race_biased")}
+    balanced_mtime = (out / "balanced.npz").stat().st_mtime_ns
+    train_bundle(replace(config, phases=("gender",)), log=lambda m: None)
+    again = export_bundle(replace(config, phases=("gender",)), out, log=lambda m: None)
+    assert sorted(again.names) == ["age", "gender", "race", "race_biased"]
+    assert {n: again.get(n).training for n in before} == before
+    assert (out / "balanced.npz").stat().st_mtime_ns == balanced_mtime
+
     # race and race_biased were trained on different data: their trunks differ
     race, biased = registry.get("race").model, registry.get("race_biased").model
     assert not np.allclose(race.get_layer("conv20").get_weights()[0], biased.get_layer("conv20").get_weights()[0])
     np.testing.assert_array_equal(race.get_layer("conv3").get_weights()[0], biased.get_layer("conv3").get_weights()[0])
+
+
+def test_the_gender_phase_needs_the_balanced_weights(fairface_dir, tmp_path):
+    config = BundleConfig(fairface_dir=fairface_dir, work_dir=tmp_path, limit=48, phases=("gender",))
+    with pytest.raises(FileNotFoundError, match="train --phases balanced first"):
+        train_bundle(config, log=lambda m: None)

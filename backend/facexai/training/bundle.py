@@ -8,6 +8,10 @@ Two trainings of the same recipe, differing only in their data:
   selection split drawn from that subset; its own trunk and heads. Serves ``race_biased``. No
   balanced row reaches any of its weights; the layers it shares with the others (the stem and
   the first stage when ``freeze_stem``) are dlib's original weights, loaded from the package.
+* ``gender``: the ``balanced`` phase's chosen weights, trained on for a few more epochs on the
+  gender loss alone (same rows, same selection split), so gender gets a trunk of its own (issue 22:
+  gender's loss is the smallest of the three and the shared trunk serves it least). Serves
+  ``gender``.
 
 Recipe (docs/training.md): the stem and 32-channel stage frozen, everything after them trained;
 dropout on the 256-D pool, one softmax head per task whose learning rate is ``head_lr_multiplier``
@@ -36,7 +40,15 @@ from facexai.training.biased import DEFAULT_SEED as BIASED_SEED
 from facexai.training.biased import make_biased_subset
 
 TASKS: tuple[str, ...] = ("race", "gender", "age")
-PHASES: tuple[str, ...] = ("balanced", "biased")
+PHASES: tuple[str, ...] = ("balanced", "biased", "gender")
+#: each phase's loss weight per task (the loss is the weighted sum of the three cross-entropies)
+PHASE_LOSS: dict[str, dict[str, float]] = {
+    "balanced": {"race": 1.0, "gender": 1.0, "age": 1.0},
+    "biased": {"race": 1.0, "gender": 1.0, "age": 1.0},
+    "gender": {"race": 0.0, "gender": 1.0, "age": 0.0},
+}
+#: a phase that starts from another phase's chosen weights instead of dlib's
+PHASE_START: dict[str, str] = {"gender": "balanced"}
 
 
 @dataclass
@@ -46,6 +58,10 @@ class BundleConfig:
     work_dir: Path = Path("runs/bundle")
     epochs: int = 10
     biased_epochs: int = 8
+    #: the gender phase: epochs, peak learning rate and warm-up of its continuation of ``balanced``
+    gender_epochs: int = 3
+    gender_lr: float = 3e-5
+    gender_warmup_steps: int = 100
     batch_size: int = 64
     trunk_lr: float = 1e-4
     head_lr_multiplier: float = 10.0
@@ -117,7 +133,7 @@ def split_rows(n: int, held_out: int, seed: int) -> tuple[list[int], list[int]]:
 
 def phase_data(table: LabelTable, phase: str, config: BundleConfig) -> PhaseData:
     """Which rows of ``table`` (the train CSV) each phase trains and selects on."""
-    if phase == "balanced":
+    if phase in ("balanced", "gender"):
         held = min(config.selection_n, len(table) // 10) if config.limit else config.selection_n
         train, select = split_rows(len(table), held, config.seed)
         return PhaseData(train, select, table)
@@ -220,7 +236,7 @@ def _scaled_dense_class() -> type:
     return ScaledDense
 
 
-def build_training_model(net: Any, config: BundleConfig) -> tuple[Any, Any]:
+def build_training_model(net: Any, config: BundleConfig, input_size: int = INPUT_SIZE) -> tuple[Any, Any]:
     """(model with dict outputs race/gender/age, its backbone). Build under the dtype policy wanted."""
     import keras
     from keras import layers
@@ -228,7 +244,7 @@ def build_training_model(net: Any, config: BundleConfig) -> tuple[Any, Any]:
     from facexai.models.dlib_resnet import build_backbone
 
     scaled_dense = _scaled_dense_class()
-    inputs = keras.Input((INPUT_SIZE, INPUT_SIZE, 3), name="rgb", dtype="float32")
+    inputs = keras.Input((input_size, input_size, 3), name="rgb", dtype="float32")
     x = inputs
     aug = [
         layers.RandomFlip("horizontal", seed=config.seed, dtype="float32", name="aug_flip"),
@@ -251,7 +267,7 @@ def build_training_model(net: Any, config: BundleConfig) -> tuple[Any, Any]:
     ]
     for layer in aug:
         x = layer(x)
-    backbone = build_backbone(net)
+    backbone = build_backbone(net, input_size)
     if config.freeze_stem:
         for name in FROZEN_STEM:
             backbone.get_layer(name).trainable = False
@@ -303,8 +319,32 @@ def accuracies(probs: dict[str, np.ndarray], targets: dict[str, np.ndarray]) -> 
 
 
 def selection_score(acc: dict[str, float], phase: str) -> float:
-    """Balanced: the mean of the three accuracies. Biased: its race accuracy (the served head)."""
-    return acc["race"] if phase == "biased" else float(np.mean([acc[t] for t in TASKS]))
+    """Balanced: the mean of the three accuracies. Biased: its race accuracy, gender: its gender
+    accuracy (the head each serves)."""
+    if phase == "biased":
+        return acc["race"]
+    if phase == "gender":
+        return acc["gender"]
+    return float(np.mean([acc[t] for t in TASKS]))
+
+
+def phase_schedule(phase: str, config: BundleConfig) -> tuple[int, float, int]:
+    """(epochs, peak learning rate, warm-up steps) of one phase."""
+    if phase == "gender":
+        return config.gender_epochs, config.gender_lr, config.gender_warmup_steps
+    epochs = config.epochs if phase == "balanced" else config.biased_epochs
+    return epochs, config.trunk_lr, config.warmup_steps
+
+
+def start_from(model: Any, backbone: Any, weights: dict[str, np.ndarray]) -> None:
+    """Set the trunk and every head of a training model to ``weights`` (a phase's best.npz)."""
+    from facexai.models.dlib_tasks import apply_backbone_weights
+
+    apply_backbone_weights(backbone.layers, weights)
+    for task in TASKS:
+        head = model.get_layer(f"{task}_logits")
+        head.kernel.assign(weights[f"{task}_logits/kernel"] / head.scale)
+        head.bias.assign(weights[f"{task}_logits/bias"] / head.scale)
 
 
 # ----------------------------------------------------------------------------- training
@@ -340,8 +380,14 @@ def train_phase(
     if done.is_file():
         log(f"[{phase}] already trained ({done}); skipping")
         return PhaseResult(**json.loads(done.read_text()))
+    start_file = config.work_dir / PHASE_START[phase] / "best.npz" if phase in PHASE_START else None
+    if start_file is not None and not start_file.is_file():
+        raise FileNotFoundError(
+            f"the {phase} phase starts from the {PHASE_START[phase]} phase's weights, and {start_file} is missing: "
+            f"train --phases {PHASE_START[phase]} first"
+        )
     folder.mkdir(parents=True, exist_ok=True)
-    epochs = config.epochs if phase == "balanced" else config.biased_epochs
+    epochs, peak_lr, warmup_steps = phase_schedule(phase, config)
     precision = choose_precision(config.precision)
     keras.config.set_dtype_policy("mixed_bfloat16" if precision == "bfloat16" else "float32")
     keras.utils.set_random_seed(config.seed)
@@ -349,19 +395,30 @@ def train_phase(
         model, backbone = build_training_model(net, config)
     finally:
         keras.config.set_dtype_policy("float32")
+    if start_file is not None:
+        from facexai.models.dlib_tasks import read_weights
+
+        start_from(model, backbone, read_weights(start_file))
+        log(f"[{phase}] starts from {start_file}")
     batches = _batches_class()(
         images, data.train_rows, one_hot_targets(data.table, data.train_rows), config.batch_size, config.seed
     )
     steps = len(batches) * epochs
     schedule = keras.optimizers.schedules.CosineDecay(
         initial_learning_rate=0.0,
-        decay_steps=max(1, steps - config.warmup_steps),
-        warmup_target=config.trunk_lr,
-        warmup_steps=min(config.warmup_steps, steps // 2),
+        decay_steps=max(1, steps - warmup_steps),
+        warmup_target=peak_lr,
+        warmup_steps=min(warmup_steps, steps // 2),
     )
     optimizer = keras.optimizers.AdamW(learning_rate=schedule, weight_decay=config.weight_decay)
     loss = {t: keras.losses.CategoricalCrossentropy(label_smoothing=config.label_smoothing) for t in TASKS}
-    model.compile(optimizer=optimizer, loss=loss, metrics={t: ["accuracy"] for t in TASKS}, jit_compile=False)
+    model.compile(
+        optimizer=optimizer,
+        loss=loss,
+        loss_weights=PHASE_LOSS[phase],
+        metrics={t: ["accuracy"] for t in TASKS},
+        jit_compile=False,
+    )
 
     sel_images = images[np.asarray(data.selection_rows, np.int64)]
     sel_targets = class_targets(data.table, data.selection_rows)
@@ -454,7 +511,7 @@ def train_bundle(
     decode_s = time.perf_counter() - t0
     log(f"decoded {len(needed)} chips at {INPUT_SIZE} px in {decode_s:.0f} s")
     results = {}
-    for phase in config.phases:
+    for phase in [p for p in PHASES if p in config.phases]:  # a phase after the one it starts from
         d = datas[phase]
         log(f"[{phase}] {len(d.train_rows)} train chips, {len(d.selection_rows)} selection chips")
         results[phase] = train_phase(phase, images, d, config, net, log, callbacks)

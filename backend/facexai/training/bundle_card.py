@@ -26,6 +26,13 @@ def render_bundle_card(spec: ModelSpec) -> str:
     b: dict[str, Any] = spec.backbone
     times: dict[str, Any] = t.get("time_s", {})
     biased = spec.biased
+    own_gender = t.get("phase") == "gender"
+    if biased:
+        trunk = ", its own trunk)"
+    elif own_gender:
+        trunk = ", its own trunk, stored in float16)"
+    else:
+        trunk = ", one trunk shared by race and age, and the start of gender's own trunk)"
     lines = [
         *card_header(spec),
         f"- backbone: dlib's face-recognition ResNet (`{b.get('file')}` from `{b.get('package')}=={b.get('version')}`, "
@@ -34,8 +41,7 @@ def render_bundle_card(spec: ModelSpec) -> str:
         "- this model: the backbone's stem and first stage kept at dlib's weights"
         + (" (frozen)" if c.get("freeze_stem") else "")
         + f"; every later layer and the `{spec.head}` head fine-tuned ({t.get('trained_parameters', 0):,} trained "
-        f"parameters in `{spec.file}`, {t.get('file_bytes', 0) / 1e6:.1f} MB"
-        + (", its own trunk)" if biased else ", one trunk shared by race, gender and age)"),
+        f"parameters in `{spec.file}`, {t.get('file_bytes', 0) / 1e6:.1f} MB" + trunk,
         f"- input {spec.input_size}×{spec.input_size} RGB, a FairFace-geometry chip (dlib `get_face_chip`, padding "
         "0.25) resized; each face is scored together with its mirror image and the two logits averaged "
         "(the explanations explain that average)",
@@ -60,18 +66,33 @@ def render_bundle_card(spec: ModelSpec) -> str:
         f"dropout {c.get('dropout')} on the 256-D pool",
         f"- AdamW (weight decay {c.get('weight_decay')}), learning rate {c.get('trunk_lr')} for the trunk and "
         f"×{c.get('head_lr_multiplier')} for the heads, {c.get('warmup_steps')} warm-up steps then cosine decay, "
-        f"batch {c.get('batch_size')}, {t.get('epochs')} epochs, {t.get('precision')} compute",
+        f"batch {c.get('batch_size')}, {c.get('epochs') if own_gender else t.get('epochs')} epochs, "
+        f"{t.get('precision')} compute",
         f"- augmentation inside the training step: mirror, zoom ±{c.get('zoom')}, shift ±{c.get('shift')}, "
         f"brightness ±{c.get('brightness')}, contrast ±{c.get('contrast')}; seed {c.get('seed')}",
+        *(
+            [
+                f"- then a trunk of its own: the balanced trunk's chosen epoch trained on for {t.get('epochs')} more "
+                f"epochs on the **gender loss alone** (learning rate {c.get('gender_lr')}, "
+                f"{c.get('gender_warmup_steps')} warm-up steps then cosine decay; same rows, augmentation and "
+                "selection split)"
+            ]
+            if own_gender
+            else []
+        ),
         f"- **selection**: the epoch was chosen on {t.get('model_selected_on')}; best epoch {t.get('best_epoch')} "
         f"of {t.get('epochs')} (accuracy on those held-out chips: "
-        + ", ".join(f"{k} {pct(v)}" for k, v in t.get("selection", {}).items())
+        + ", ".join(f"{k} {pct(v)}" for k, v in t.get("selection", {}).items() if not own_gender or k == spec.head)
         + "); per-epoch figures in the training log "
         f"`{t.get('log')}`",
         f"- hardware: {hw.get('cpu')} ({hw.get('cpu_count')} CPU cores, no GPU), Keras {hw.get('keras')} on "
-        f"{hw.get('backend')}; {t.get('seconds_per_image_epoch', 0) * 1000:.1f} ms per face chip and epoch; this "
-        f"model's training took {times.get('phase', 0) / 60:.1f} min, all the models together "
-        f"{times.get('bundle_total', 0) / 60:.1f} min (on a machine shared with other work)",
+        f"{hw.get('backend')}; {t.get('seconds_per_image_epoch', 0) * 1000:.1f} ms per face chip and epoch; "
+        + (
+            f"this phase took {times.get('phase', 0) / 60:.1f} min on top of the balanced phase it continues"
+            if own_gender
+            else f"this model's training took {times.get('phase', 0) / 60:.1f} min, all the models together "
+            f"{times.get('bundle_total', 0) / 60:.1f} min (on a machine shared with other work)"
+        ),
         "",
         "## Metrics",
         "",

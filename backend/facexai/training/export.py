@@ -14,7 +14,7 @@ import numpy as np
 from facexai.core.labels import labels_for
 from facexai.models.dlib_resnet import DAT_FILE, DAT_SHA256, INPUT_SIZE, PACKAGE, PACKAGE_VERSION
 from facexai.models.dlib_tasks import ARCHITECTURE, GRADCAM_LAYER, PREPROCESSING, read_weights
-from facexai.models.manifest import Manifest, ModelSpec
+from facexai.models.manifest import Manifest, ModelSpec, load_or_new_manifest
 from facexai.training.bundle import TASKS, BundleConfig, save_weights, write_log_csv
 
 BACKBONE: dict[str, str] = {
@@ -28,13 +28,24 @@ BACKBONE: dict[str, str] = {
 #: served model -> (phase, head, weights file)
 SERVED: dict[str, tuple[str, str, str]] = {
     "race": ("balanced", "race", "balanced.npz"),
-    "gender": ("balanced", "gender", "balanced.npz"),
+    "gender": ("gender", "gender", "gender.npz"),
     "age": ("balanced", "age", "balanced.npz"),
     "race_biased": ("biased", "race", "race_biased.npz"),
 }
+#: weights file -> (phase, the heads it keeps, the dtype it is stored in). gender.npz is stored in
+#: float16 (11 MB instead of 22) to keep models/ under its 60 MB limit; the loader computes in
+#: float32 and the served probabilities move by under 1e-3 (docs/training.md)
+FILES: dict[str, tuple[str, tuple[str, ...], Any]] = {
+    "balanced.npz": ("balanced", TASKS, np.float32),  # all three heads: the gender phase can start from it
+    "race_biased.npz": ("biased", ("race",), np.float32),
+    "gender.npz": ("gender", ("gender",), np.float16),
+}
 DESCRIPTIONS: dict[str, str] = {
     "race": "Race (7 FairFace groups) from a face chip: dlib's face ResNet fine-tuned on balanced FairFace",
-    "gender": "Gender (FairFace's binary labels) from a face chip: dlib's face ResNet fine-tuned on balanced FairFace",
+    "gender": (
+        "Gender (FairFace's binary labels) from a face chip: dlib's face ResNet fine-tuned on balanced FairFace, "
+        "then on the gender loss alone (its own trunk)"
+    ),
     "age": "Age (9 bins) from a face chip: dlib's face ResNet fine-tuned on balanced FairFace",
     "race_biased": (
         "Race from a face chip, trained ONLY on a deliberately race-imbalanced FairFace subset "
@@ -51,10 +62,14 @@ DISPLAY_NAMES: dict[str, str] = {
 }
 
 
-def _phase_weights(work_dir: Path, phase: str, heads: tuple[str, ...]) -> dict[str, np.ndarray]:
+def _phase_weights(work_dir: Path, phase: str, heads: tuple[str, ...], dtype: Any) -> dict[str, np.ndarray]:
     weights = read_weights(work_dir / phase / "best.npz")
     keep = {f"{h}_logits" for h in heads}
-    return {k: v for k, v in weights.items() if not k.split("/")[0].endswith("_logits") or k.split("/")[0] in keep}
+    return {
+        k: v.astype(dtype)
+        for k, v in weights.items()
+        if not k.split("/")[0].endswith("_logits") or k.split("/")[0] in keep
+    }
 
 
 def export_bundle(
@@ -63,20 +78,28 @@ def export_bundle(
     val_labels: Path | None = None,
     log: Callable[[str], None] = print,
 ) -> Manifest:
-    """Write out_dir/{balanced.npz, race_biased.npz, manifest.json, <model>.md, <model>.log.csv}."""
+    """Write the weights files of the phases the work folder's summary holds (balanced.npz,
+    race_biased.npz, gender.npz), the served models' manifest entries, cards and logs. Entries of
+    phases not trained there (``--phases gender`` alone) and the population maps stay as they are
+    in an existing out_dir/manifest.json."""
     started = time.perf_counter()
     summary = json.loads((config.work_dir / "summary.json").read_text())
+    trained = summary["phases"]
     out_dir.mkdir(parents=True, exist_ok=True)
     files = {
-        "balanced.npz": _phase_weights(config.work_dir, "balanced", TASKS),
-        "race_biased.npz": _phase_weights(config.work_dir, "biased", ("race",)),
+        file: _phase_weights(config.work_dir, phase, heads, dtype)
+        for file, (phase, heads, dtype) in FILES.items()
+        if phase in trained
     }
     for name, weights in files.items():
         save_weights(weights, out_dir / name)
         log(f"wrote {out_dir / name} ({(out_dir / name).stat().st_size / 1e6:.1f} MB, {len(weights)} arrays)")
-    manifest = Manifest([], root=out_dir)
+    manifest = load_or_new_manifest(out_dir / "manifest.json")
+    updated: list[ModelSpec] = []
     for name, (phase, head, file) in SERVED.items():
-        result = summary["phases"][phase]
+        if phase not in trained:
+            continue
+        result = trained[phase]
         write_log_csv(result["history"], config.work_dir / phase / "log.csv", head, out_dir / f"{name}.log.csv")
         n_params = int(sum(v.size for v in files[file].values()))
         spec = ModelSpec(
@@ -122,25 +145,35 @@ def export_bundle(
             },
         )
         manifest.upsert(spec)
+        updated.append(spec)
+    manifest.models.sort(key=lambda s: list(SERVED).index(s.name) if s.name in SERVED else len(SERVED))
     manifest.save(out_dir / "manifest.json")
     if val_labels is not None:
-        report_on(manifest, val_labels, config.fairface_dir, log)
+        report_on(manifest, val_labels, config.fairface_dir, log, only=[s.name for s in updated])
         manifest.save(out_dir / "manifest.json")
     from facexai.training.bundle_card import render_bundle_card
 
-    for spec in manifest.models:
-        (out_dir / f"{spec.name}.md").write_text(render_bundle_card(spec))
-    log(f"exported {len(manifest.models)} models to {out_dir} in {time.perf_counter() - started:.0f} s")
+    for spec in manifest.models:  # every card: one phase's change can change what the others say
+        if spec.name in SERVED:
+            (out_dir / f"{spec.name}.md").write_text(render_bundle_card(spec))
+    log(f"exported {[s.name for s in updated]} to {out_dir} in {time.perf_counter() - started:.0f} s")
     return manifest
 
 
-def report_on(manifest: Manifest, labels: Path, image_root: Path, log: Callable[[str], None]) -> dict[str, Any]:
-    """Score every model once on ``labels`` and record the figures in each manifest entry."""
+def report_on(
+    manifest: Manifest,
+    labels: Path,
+    image_root: Path,
+    log: Callable[[str], None],
+    only: list[str] | None = None,
+) -> dict[str, Any]:
+    """Score the models (``only`` these, if given) once on ``labels`` and record the figures in
+    their manifest entries."""
     from facexai.evaluation.evaluate import EvalData, evaluate_manifest
 
     data = EvalData.load(labels, image_root, log=log)
-    report = evaluate_manifest(manifest, data, log=log)
-    for spec in manifest.models:
+    report = evaluate_manifest(manifest, data, names=only, log=log)
+    for spec in (s for s in manifest.models if s.name in report["models"]):
         r = report["models"][spec.name]
         race_detail = r["by_group"]["race"]
         spec.metrics = {
