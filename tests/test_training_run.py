@@ -163,3 +163,9 @@ def test_evaluate_reproduces_the_validation_accuracy(tiny_run, fairface_dir: Pat
     for race_name, acc in race["accuracy_by_race"].items():
         assert acc == result.spec.metrics["accuracy_by_race"][race_name]
     assert (out / "curves_race.png").is_file() and (out / "report.md").is_file()
+    # each model's section says what the model is and where its card (how it was trained) is
+    assert race["description"] == result.spec.description and race["card"] == result.spec.card
+    report = (out / "report.md").read_text()
+    assert f"{result.spec.description}. Model card: `{result.spec.card}`" in report
+    assert race["selected"]["best_epoch"] == result.spec.training["best_epoch"]
+    assert f"Training: epoch {race['selected']['best_epoch']} kept, chosen on val" in report

@@ -175,6 +175,12 @@ def evaluate_manifest(
         log_name = spec.training.get("log") if isinstance(spec.training, dict) else None
         result["training_log"] = str((manifest.root / log_name).resolve()) if log_name else None
         result["predict_s"] = round(predict_s, 2)
+        result["description"] = spec.description
+        result["card"] = spec.card or None
+        training = spec.training if isinstance(spec.training, dict) else {}
+        result["selected"] = {
+            k: training[k] for k in ("phase", "best_epoch", "epochs", "selection", "model_selected_on") if k in training
+        }
         results[spec.name] = result
         log(
             f"{spec.name}: accuracy {result['accuracy']:.4f} on {result['n']} "

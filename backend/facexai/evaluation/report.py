@@ -61,6 +61,20 @@ def render_report(result: dict[str, Any], figures: dict[str, list[str]]) -> str:
             )
     for name, m in result["models"].items():
         lines += ["", f"## `{name}` ({m['task']})", ""]
+        if m.get("description"):
+            card = f" Model card: `{m['card']}`, beside the manifest." if m.get("card") else ""
+            lines += [f"{m['description']}.{card}", ""]
+        if sel := m.get("selected"):
+            chosen = ", ".join(f"{k} {_pct(v)}" for k, v in (sel.get("selection") or {}).items() if k == m["task"])
+            lines += [
+                (f"Training phase `{sel['phase']}`: " if "phase" in sel else "Training: ")
+                + f"epoch {sel.get('best_epoch', '?')}"
+                + (f" of {sel['epochs']}" if "epochs" in sel else "")
+                + f" kept, chosen on {sel.get('model_selected_on', '?')}"
+                + (f" ({chosen} there)" if chosen else "")
+                + ".",
+                "",
+            ]
         lines += ["| class | precision | recall | F1 | support |", "| --- | ---: | ---: | ---: | ---: |"]
         for label, c in m["per_class"].items():
             lines.append(f"| {label} | {_pct(c['precision'])} | {_pct(c['recall'])} | {c['f1']:.3f} | {c['support']} |")
@@ -84,6 +98,8 @@ def render_report(result: dict[str, Any], figures: dict[str, list[str]]) -> str:
         "",
         "## Caveats",
         "",
+        "- How each model was trained, and every lever measured to improve it with what it gave on held-out "
+        'train chips: docs/training.md ("Levers measured").',
         "- Labels are perceived attributes (annotators' judgement from the photo); gender is binary in FairFace.",
         "- If this set is the validation set used for early stopping, the figures are optimistic.",
         "- A group of n faces has a wide interval when n is small; a percentile bootstrap interval collapses to a "
