@@ -54,17 +54,22 @@ def _write_pngs(node: object, out: Path, stem: str) -> object:
 
 def run(args: argparse.Namespace) -> int:
     from facexai.api.schemas import AnalyzeResponse, ExplainMode
-    from facexai.core.errors import FacexaiError
+    from facexai.core.errors import FacexaiError, check_upload_size
     from facexai.models.registry import ModelRegistry
     from facexai.service.analyzer import Analyzer
     from facexai.service.settings import Settings
 
     settings = Settings(**({"models_manifest": args.manifest} if args.manifest else {}))
     try:
+        # refused by its size before it is read, and before the models load (tens of seconds)
+        check_upload_size(args.photo.stat().st_size, settings.max_upload_bytes)
         data = args.photo.read_bytes()
     except OSError as exc:
         print(f"facexai: cannot read {args.photo}: {exc.strerror}")
         return 2
+    except FacexaiError as exc:
+        print(f"facexai: {exc.code}: {exc.detail}")
+        return 1
     try:
         registry = ModelRegistry.load(settings.models_manifest, settings.ig_batch_size)
         ig = settings.ig_defaults().override(args.ig_steps, args.ig_rule, args.ig_output)
