@@ -31,14 +31,17 @@ def test_analyze_reports_bad_input(untrained_bundle, images_dir, tmp_path, capsy
     assert not (tmp_path / "r").exists()
 
 
-def test_analyze_refuses_an_oversized_photo_before_loading_models(images_dir, tmp_path, monkeypatch, capsys):
-    monkeypatch.setenv("FACEXAI_MAX_UPLOAD_BYTES", "1000")
-    photo = images_dir / "multi_face_astronaut_hopper.jpg"
-    # no manifest there: the size is refused before any model is looked for
+@pytest.mark.parametrize(
+    ("photo", "code"),
+    [("multi_face_astronaut_hopper.jpg", "upload_too_large"), ("invalid_truncated.jpg", "invalid_image")],
+)
+def test_analyze_refuses_bad_input_before_loading_models(photo, code, images_dir, tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("FACEXAI_MAX_UPLOAD_BYTES", str(100_000))  # the two-face photo is larger
+    # no manifest there: the photo is refused before any model is looked for
     args = ["--out", str(tmp_path / "r"), "--manifest", str(tmp_path / "none.json")]
-    assert main(["analyze", str(photo), *args]) == 1
+    assert main(["analyze", str(images_dir / photo), *args]) == 1
     out = capsys.readouterr().out
-    assert "upload_too_large" in out and "manifest" not in out
+    assert f"facexai: {code}:" in out and "manifest" not in out
     assert not (tmp_path / "r").exists()
 
 

@@ -56,13 +56,14 @@ def run(args: argparse.Namespace) -> int:
     from facexai.api.schemas import AnalyzeResponse, ExplainMode
     from facexai.core.errors import FacexaiError, check_upload_size
     from facexai.models.registry import ModelRegistry
-    from facexai.service.analyzer import Analyzer
+    from facexai.service.analyzer import Analyzer, PhotoLimits
     from facexai.service.settings import Settings
 
     settings = Settings(**({"models_manifest": args.manifest} if args.manifest else {}))
+    limits = PhotoLimits.from_settings(settings)
     try:
-        # refused by its size before it is read, and before the models load (tens of seconds)
-        check_upload_size(args.photo.stat().st_size, settings.max_upload_bytes)
+        # refused by its size before it is read, and as a file before the models load (tens of seconds)
+        check_upload_size(args.photo.stat().st_size, limits.max_upload_bytes)
         data = args.photo.read_bytes()
     except OSError as exc:
         print(f"facexai: cannot read {args.photo}: {exc.strerror}")
@@ -71,11 +72,12 @@ def run(args: argparse.Namespace) -> int:
         print(f"facexai: {exc.code}: {exc.detail}")
         return 1
     try:
+        image = limits.read(data)
         registry = ModelRegistry.load(settings.models_manifest, settings.ig_batch_size)
         ig = settings.ig_defaults().override(args.ig_steps, args.ig_rule, args.ig_output)
         analyzer = Analyzer.from_settings(registry, settings)
         methods = ExplainMode(args.explain).methods
-        result = analyzer.analyze_photo(data, align=not args.no_align, methods=methods, ig=ig, detector=args.detector)
+        result = analyzer.analyze(image, align=not args.no_align, methods=methods, ig=ig, detector=args.detector)
     except FacexaiError as exc:
         print(f"facexai: {exc.code}: {exc.detail}")
         return 1

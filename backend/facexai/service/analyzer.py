@@ -48,6 +48,16 @@ class PhotoLimits:
     max_upload_bytes: int = 10 * 1024 * 1024
     max_pixels: int = 40_000_000
 
+    @classmethod
+    def from_settings(cls, settings: Settings) -> PhotoLimits:
+        return cls(settings.max_upload_bytes, settings.max_pixels)
+
+    def read(self, data: bytes) -> DecodedImage:
+        """A photo's file, as uploaded or read from disk: checked and decoded (JPEGs at reduced size
+        where the detector needs no more). Needs no model, so a caller can refuse bad input first."""
+        check_upload_size(len(data), self.max_upload_bytes)
+        return decode_image(data, self.max_pixels, DETECT_MAX_SIDE)
+
 
 class Analyzer:
     def __init__(
@@ -75,8 +85,7 @@ class Analyzer:
             settings.cnn_detector_upsample,
         )
         store = store or open_store(settings)  # Redis with FACEXAI_REDIS_URL, else this process's memory
-        limits = PhotoLimits(settings.max_upload_bytes, settings.max_pixels)
-        return cls(registry, aligner, store, settings.ig_defaults(), limits)
+        return cls(registry, aligner, store, settings.ig_defaults(), PhotoLimits.from_settings(settings))
 
     # --- the photo ---------------------------------------------------------------------------
     def analyze_photo(
@@ -88,11 +97,9 @@ class Analyzer:
         faithfulness: bool = False,
         detector: str | None = None,
     ) -> AnalysisResult:
-        """A photo's file, as uploaded or read from disk: checked, decoded (JPEGs at reduced size where
-        the detector needs no more), then :meth:`analyze`. The one pipeline of the API and the CLI."""
-        check_upload_size(len(data), self.limits.max_upload_bytes)
-        image = decode_image(data, self.limits.max_pixels, DETECT_MAX_SIDE)
-        return self.analyze(image, align, methods, ig, faithfulness, detector)
+        """A photo's file, as uploaded: :meth:`PhotoLimits.read`, then :meth:`analyze` (the CLI calls the
+        two itself, to refuse bad input before its models load)."""
+        return self.analyze(self.limits.read(data), align, methods, ig, faithfulness, detector)
 
     def find_faces(self, image: DecodedImage, align: bool, detector: str | None = None) -> FaceSearch:
         size = (image.width, image.height)  # boxes in the photo's own pixels, also when decoded reduced
