@@ -41,6 +41,7 @@ from facexai.training.bundle import (
     build_training_model,
     choose_precision,
     class_targets,
+    compile_training_model,
     one_hot_targets,
     phase_data,
     predict_mirrored,
@@ -114,19 +115,7 @@ def main() -> int:
     batches = _batches_class()(
         images, train_rows, one_hot_targets(data.table, train_rows), config.batch_size, config.seed
     )
-    steps = len(batches) * args.epochs
-    schedule = keras.optimizers.schedules.CosineDecay(
-        initial_learning_rate=0.0,
-        decay_steps=max(1, steps - args.warmup),
-        warmup_target=args.lr,
-        warmup_steps=min(args.warmup, steps // 2),
-    )
-    model.compile(
-        optimizer=keras.optimizers.AdamW(learning_rate=schedule, weight_decay=config.weight_decay),
-        loss={t: keras.losses.CategoricalCrossentropy(label_smoothing=config.label_smoothing) for t in TASKS},
-        loss_weights=weights_of,
-        jit_compile=False,
-    )
+    compile_training_model(model, config, len(batches) * args.epochs, args.lr, args.warmup, weights_of)
     sel_images = images[np.asarray(data.selection_rows, np.int64)]
     sel_targets = class_targets(data.table, data.selection_rows)
     history: list[dict] = []

@@ -132,8 +132,11 @@ def split_rows(n: int, held_out: int, seed: int) -> tuple[list[int], list[int]]:
 
 
 def phase_data(table: LabelTable, phase: str, config: BundleConfig) -> PhaseData:
-    """Which rows of ``table`` (the train CSV) each phase trains and selects on."""
-    if phase in ("balanced", "gender"):
+    """Which rows of ``table`` (the train CSV) each phase trains and selects on; a phase that
+    continues another (PHASE_START) uses that phase's rows."""
+    if phase in PHASE_START:
+        return phase_data(table, PHASE_START[phase], config)
+    if phase == "balanced":
         held = min(config.selection_n, len(table) // 10) if config.limit else config.selection_n
         train, select = split_rows(len(table), held, config.seed)
         return PhaseData(train, select, table)
@@ -350,6 +353,33 @@ def start_from(model: Any, backbone: Any, weights: dict[str, np.ndarray]) -> Non
 # ----------------------------------------------------------------------------- training
 
 
+def compile_training_model(
+    model: Any,
+    config: BundleConfig,
+    steps: int,
+    peak_lr: float,
+    warmup_steps: int,
+    loss_weights: dict[str, float],
+) -> None:
+    """The bundle's optimiser and loss: AdamW, linear warm-up to ``peak_lr`` then cosine decay to 0
+    over ``steps``, the weighted sum of the three tasks' smoothed cross-entropies."""
+    import keras
+
+    schedule = keras.optimizers.schedules.CosineDecay(
+        initial_learning_rate=0.0,
+        decay_steps=max(1, steps - warmup_steps),
+        warmup_target=peak_lr,
+        warmup_steps=min(warmup_steps, steps // 2),
+    )
+    model.compile(
+        optimizer=keras.optimizers.AdamW(learning_rate=schedule, weight_decay=config.weight_decay),
+        loss={t: keras.losses.CategoricalCrossentropy(label_smoothing=config.label_smoothing) for t in TASKS},
+        loss_weights=loss_weights,
+        metrics={t: ["accuracy"] for t in TASKS},
+        jit_compile=False,
+    )
+
+
 @dataclass
 class PhaseResult:
     phase: str
@@ -403,22 +433,7 @@ def train_phase(
     batches = _batches_class()(
         images, data.train_rows, one_hot_targets(data.table, data.train_rows), config.batch_size, config.seed
     )
-    steps = len(batches) * epochs
-    schedule = keras.optimizers.schedules.CosineDecay(
-        initial_learning_rate=0.0,
-        decay_steps=max(1, steps - warmup_steps),
-        warmup_target=peak_lr,
-        warmup_steps=min(warmup_steps, steps // 2),
-    )
-    optimizer = keras.optimizers.AdamW(learning_rate=schedule, weight_decay=config.weight_decay)
-    loss = {t: keras.losses.CategoricalCrossentropy(label_smoothing=config.label_smoothing) for t in TASKS}
-    model.compile(
-        optimizer=optimizer,
-        loss=loss,
-        loss_weights=PHASE_LOSS[phase],
-        metrics={t: ["accuracy"] for t in TASKS},
-        jit_compile=False,
-    )
+    compile_training_model(model, config, len(batches) * epochs, peak_lr, warmup_steps, PHASE_LOSS[phase])
 
     sel_images = images[np.asarray(data.selection_rows, np.int64)]
     sel_targets = class_targets(data.table, data.selection_rows)

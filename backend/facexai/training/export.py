@@ -25,12 +25,12 @@ BACKBONE: dict[str, str] = {
     "licence": "public domain (Davis King, dlib-models README)",
     "trained_on": "about 3 million faces, for face identity (dlib's face-recognition ResNet, anet_type)",
 }
-#: served model -> (phase, head, weights file)
-SERVED: dict[str, tuple[str, str, str]] = {
-    "race": ("balanced", "race", "balanced.npz"),
-    "gender": ("gender", "gender", "gender.npz"),
-    "age": ("balanced", "age", "balanced.npz"),
-    "race_biased": ("biased", "race", "race_biased.npz"),
+#: served model -> (head, weights file); the phase is the file's (FILES)
+SERVED: dict[str, tuple[str, str]] = {
+    "race": ("race", "balanced.npz"),
+    "gender": ("gender", "gender.npz"),
+    "age": ("age", "balanced.npz"),
+    "race_biased": ("race", "race_biased.npz"),
 }
 #: weights file -> (phase, the heads it keeps, the dtype it is stored in). gender.npz is stored in
 #: float16 (11 MB instead of 22) to keep models/ under its 60 MB limit; the loader computes in
@@ -96,7 +96,8 @@ def export_bundle(
         log(f"wrote {out_dir / name} ({(out_dir / name).stat().st_size / 1e6:.1f} MB, {len(weights)} arrays)")
     manifest = load_or_new_manifest(out_dir / "manifest.json")
     updated: list[ModelSpec] = []
-    for name, (phase, head, file) in SERVED.items():
+    for name, (head, file) in SERVED.items():
+        phase = FILES[file][0]
         if phase not in trained:
             continue
         result = trained[phase]
