@@ -8,6 +8,7 @@ Ray starts in a few seconds per run; the runs are module-scoped so the file star
 from __future__ import annotations
 
 import csv
+import html
 import json
 import os
 from pathlib import Path
@@ -248,3 +249,70 @@ def test_align_finds_the_face_in_photos_and_skips_photos_without_one(
     assert "no face" in reasons["gen__noise_512.png"]
     assert audit["models"]["race"]["n"] == 2  # the astronaut, upright and rotated by EXIF
     assert audit["comparison"]["by_race"]["White"]["n"] == 2
+
+
+@pytest.fixture(scope="module")
+def arms_bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """race plus two seeds of each arm (untrained: what is tested is the section, not a finding)."""
+    from facexai.models.untrained import IMBALANCE_MODELS, write_untrained_bundle
+
+    return write_untrained_bundle(tmp_path_factory.mktemp("arms"), "lean", 64, IMBALANCE_MODELS)
+
+
+def test_imbalance_section_has_numbers_for_every_race_region_and_accuracy(
+    arms_bundle: Path, tmp_path: Path, capsys
+) -> None:
+    """Six faces per race, the manifest's seeds by default: every cell's five keys are numbers or
+    booleans (never null), the effect lies in its interval, retraining >= 0; the HTML shows it and
+    the stored population maps carry it to GET /models."""
+    from facexai.core.regions import REGION_NAMES
+
+    root = tmp_path / "faces"
+    rng = np.random.default_rng(1)
+    (root / "val").mkdir(parents=True)
+    rows = []
+    for i in range(6 * len(RACES)):
+        name = f"val/{i + 1}.jpg"
+        Image.fromarray(rng.integers(0, 255, (80, 80, 3), dtype=np.uint8)).save(root / name)
+        rows.append([name, TASK_LABELS["age"][i % 9], TASK_LABELS["gender"][i % 2], RACES[i % len(RACES)], "False"])
+    labels = root / "labels.csv"
+    with labels.open("w", newline="") as f:
+        csv.writer(f).writerows([["file", "age", "gender", "race", "service_test"], *rows])
+    out = tmp_path / "out"
+    args = [
+        "audit", "--manifest", str(arms_bundle), "--labels", str(labels), "--images", str(root), "--out", str(out),
+        "--imbalance", "--ig-steps", "4", "--bootstrap", "200", "--permutations", "200", "--no-progress",
+        "--workers", "1", "--no-gradcam", "--models", "race", "race_biased", "race_control",
+        "race_biased_2", "race_control_2",
+    ]  # fmt: skip
+    assert cli(args) == 0
+    audit = read(out)
+    imb = audit["imbalance"]
+    assert imb["biased"] == ["race_biased", "race_biased_2"] and imb["control"] == ["race_control", "race_control_2"]
+    assert audit["comparison"]["a"] == "race_control" and audit["comparison"]["b"] == "race_biased"
+    assert list(imb["by_race"]) == list(RACES)
+    for race, entry in imb["by_race"].items():
+        assert entry["n"] == 6 and entry["n_accuracy"] == 6
+        assert list(entry["regions"]) == list(REGION_NAMES)
+        for c in [*entry["regions"].values(), entry["accuracy"]]:
+            for key in ("effect", "ci_low", "ci_high", "retraining"):
+                assert isinstance(c[key], float) and np.isfinite(c[key]), (race, key, c[key])
+            assert isinstance(c["beyond_retraining"], bool)
+            assert c["ci_low"] <= c["effect"] <= c["ci_high"] and c["retraining"] >= 0
+    assert imb["cells"] == len(RACES) * len(REGION_NAMES) and 0 <= imb["calls"] <= imb["cells"]
+    assert [(p["arm"], p["a"], p["b"]) for p in imb["retraining"]] == [
+        ("biased", "race_biased", "race_biased_2"),
+        ("control", "race_control", "race_control_2"),
+    ]
+    page = (out / "audit.html").read_text()
+    assert "with retraining in the error bar" in page and html.escape(imb["summary"]) in page
+    assert json.loads((out / "population_maps.json").read_text())["imbalance"]["cells"] == imb["cells"]
+
+    # one seed per arm says nothing about retraining: refused before any work
+    refused = tmp_path / "refused"
+    one = [str(refused) if a == str(out) else a for a in args[: args.index("--models")]]
+    capsys.readouterr()
+    assert cli([*one, "--biased", "race_biased", "--control", "race_control"]) == 2
+    said = capsys.readouterr()
+    assert "two seeds" in said.out + said.err
+    assert not (refused / "audit.json").exists()

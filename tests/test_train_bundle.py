@@ -12,7 +12,7 @@ import pytest
 
 from facexai.core.fairface import load_image, read_labels
 from facexai.core.labels import labels_for
-from facexai.training.bundle import BundleConfig, phase_data, train_bundle
+from facexai.training.bundle import BundleConfig, phase_data, phase_order, phase_parts, phase_seeds, train_bundle
 
 
 class Interrupt(keras.callbacks.Callback):
@@ -35,6 +35,36 @@ def test_biased_phase_sees_only_the_biased_subset_and_splits_are_disjoint(fairfa
     seen = races[biased.train_rows + biased.selection_rows]
     share = {r: float((seen == r).mean()) for r in labels_for("race")}
     assert share["White"] == pytest.approx(0.601, abs=0.01) and share["Indian"] == pytest.approx(0.012, abs=0.003)
+
+
+def test_control_phase_has_the_biased_size_every_race_equally_and_seeds_change_the_draw(fairface_dir):
+    """race_control differs from race_biased in the race mix alone: the same number of rows (as near as
+    equal counts allow), the same selection fraction; a second seed of an arm draws other rows."""
+    table = read_labels(fairface_dir / "fairface_label_train.csv")
+    config = BundleConfig(fairface_dir=fairface_dir)
+    races = np.array(table.column("race"))
+    biased = phase_data(table, "biased", config)
+    control = phase_data(table, "control", config)
+    n_biased = len(biased.train_rows) + len(biased.selection_rows)
+    n_control = len(control.train_rows) + len(control.selection_rows)
+    assert n_biased - len(labels_for("race")) < n_control <= n_biased
+    assert len(control.selection_rows) == len(biased.selection_rows)
+    assert not set(control.train_rows) & set(control.selection_rows)
+    counts = {r: int((races[control.train_rows + control.selection_rows] == r).sum()) for r in labels_for("race")}
+    assert len(set(counts.values())) == 1, counts
+    second = phase_data(table, "control_2", config)
+    assert set(second.train_rows) != set(control.train_rows)
+    assert phase_seeds("control_2", config) == (config.seed + 1, config.biased_seed + 1)
+    assert phase_seeds("biased", config) == (config.seed, config.biased_seed)
+
+
+@pytest.mark.parametrize("bad", ["control_1", "control_02", "biased_x", "unbalanced", "gender_2"])
+def test_phase_names_are_checked(bad: str) -> None:
+    with pytest.raises(ValueError, match="unknown phase"):
+        phase_parts(bad)
+    assert phase_order(["control_2", "biased", "gender", "balanced", "control", "biased_3"]) == [
+        "balanced", "gender", "biased", "control", "control_2", "biased_3",
+    ]  # fmt: skip
 
 
 def test_train_interrupt_resume_export_and_serve(fairface_dir, tmp_path, images_dir):
@@ -65,6 +95,11 @@ def test_train_interrupt_resume_export_and_serve(fairface_dir, tmp_path, images_
     assert not any("epoch 1/2" in m for m in messages), "the resumed run trained epoch 1 again"
     assert any("epoch 2/2" in m for m in messages)
     assert summary["phases"]["biased"]["n_train"] < balanced["n_train"]
+    for arm in ("control", "biased_2", "control_2"):  # the same recipe: biased's epochs and selection fraction
+        assert len(summary["phases"][arm]["history"]) == 1
+        assert summary["phases"][arm]["n_selection"] == summary["phases"]["biased"]["n_selection"]
+    assert summary["phases"]["biased_2"]["seed"] == config.seed + 1
+    assert summary["phases"]["control"]["subset_seed"] == config.biased_seed
     gender = summary["phases"]["gender"]
     assert [h["epoch"] for h in gender["history"]] == [1] and gender["n_train"] == balanced["n_train"]
     assert any(m.startswith("[gender] starts from") and "balanced" in m for m in messages)
@@ -74,8 +109,18 @@ def test_train_interrupt_resume_export_and_serve(fairface_dir, tmp_path, images_
 
     out = tmp_path / "models"
     manifest = export_bundle(config, out, log=lambda m: None)
-    assert sorted(manifest.names) == ["age", "gender", "race", "race_biased"]
-    assert sorted(p.name for p in out.glob("*.npz")) == ["balanced.npz", "gender.npz", "race_biased.npz"]
+    assert manifest.names == ["race", "gender", "age", "race_biased", "race_control", "race_biased_2", "race_control_2"]
+    assert sorted(p.name for p in out.glob("*.npz")) == [
+        "balanced.npz", "gender.npz", "race_biased.npz", "race_biased_2.npz", "race_control.npz", "race_control_2.npz",
+    ]  # fmt: skip
+    control = manifest.get("race_control")
+    assert (control.arm, control.replicate, control.biased, control.on_request) == ("control", 1, False, False)
+    second = manifest.get("race_biased_2")
+    assert (second.arm, second.replicate, second.biased, second.on_request) == ("biased", 2, True, True)
+    assert manifest.compare_default() == ["race_control", "race_biased"]
+    assert manifest.reference_for("race_control") == "race_control_2"
+    with np.load(out / "race_control.npz") as w:
+        assert w["conv8/kernel"].dtype == np.float16 and "gender_logits/kernel" not in w.files
     assert manifest.get("gender").file == "gender.npz" and manifest.get("race").file == "balanced.npz"
     with np.load(out / "gender.npz") as w:
         assert w["conv8/kernel"].dtype == np.float16 and "race_logits/kernel" not in w.files
@@ -89,7 +134,9 @@ def test_train_interrupt_resume_export_and_serve(fairface_dir, tmp_path, images_
         assert "race_logits/kernel" in w.files and "age_logits/kernel" not in w.files
         assert "conv1/kernel" not in w.files and "conv8/kernel" in w.files  # the frozen stem stays dlib's
     card = (out / "race_biased.md").read_text()
-    assert "race-imbalanced subset" in card and "never on val" in card
+    assert "race-imbalanced subset" in card and "never on val" in card and "same recipe as race" not in card
+    assert "How it differs from the other race models" in card
+    assert "race-balanced control subset" in (out / "race_control.md").read_text()
 
     registry = ModelRegistry.load(out / "manifest.json")
     chip = load_image(fairface_dir / "val/1.jpg", 150)
@@ -104,7 +151,7 @@ def test_train_interrupt_resume_export_and_serve(fairface_dir, tmp_path, images_
     balanced_mtime = (out / "balanced.npz").stat().st_mtime_ns
     train_bundle(replace(config, phases=("gender",)), log=lambda m: None)
     again = export_bundle(replace(config, phases=("gender",)), out, log=lambda m: None)
-    assert sorted(again.names) == ["age", "gender", "race", "race_biased"]
+    assert again.names == manifest.names
     assert {n: again.get(n).training for n in before} == before
     assert (out / "balanced.npz").stat().st_mtime_ns == balanced_mtime
 

@@ -247,6 +247,18 @@ class Comparison(Result):
         description="models whose Integrated Gradients map is approximate (completeness error above 5% and above "
         "0.01 in probability): the summary says so; ask again with more ig_steps before reading parts of the face",
     )
+    reference: str | None = Field(
+        None,
+        description="another training seed of the first model (same data, recipe and class), explained on this face: "
+        "what retraining alone moves here. Its shares are in `regions`; null when there is none",
+    )
+    largest_difference: float | None = Field(
+        None,
+        description="the largest |second model's share - first's| over the regions, as a fraction (with reference)",
+    )
+    largest_retraining: float | None = Field(
+        None, description="the largest |reference's share - first's| over the regions, as a fraction (with reference)"
+    )
 
 
 class PopulationRegionShare(BaseModel):
@@ -281,6 +293,58 @@ class PopulationComparison(BaseModel):
     by_race: dict[str, PopulationRaceComparison]
 
 
+class ImbalanceCell(BaseModel):
+    effect: float = Field(
+        description="biased arm minus control arm: mean over each arm's seeds of their mean over the race's faces "
+        "(share of the attribution, or accuracy, as a fraction)"
+    )
+    ci_low: float = Field(description="95% interval whose noise includes retraining (between-seed) and faces")
+    ci_high: float
+    retraining: float = Field(
+        description="what retraining alone moves: root mean square difference between two seeds of one arm (>= 0)"
+    )
+    beyond_retraining: bool = Field(
+        description="the interval excludes 0 and |effect| > retraining: an effect of the imbalance"
+    )
+    p_value: float = Field(description="two-sided t test with the seeds as the unit (uncorrected)")
+    df: float = Field(description="the t test's degrees of freedom (seeds per arm, together, minus 2)")
+
+
+class ImbalanceRace(BaseModel):
+    n: int = Field(description="faces of this race whose attribution was compared (every model explains each)")
+    n_accuracy: int = Field(description="faces of this race whose predictions give the accuracy")
+    regions: dict[str, ImbalanceCell]
+    accuracy: ImbalanceCell
+
+
+class RetrainingPair(BaseModel):
+    arm: str = Field(description="'biased' or 'control'")
+    a: str
+    b: str
+    regions: dict[str, dict[str, float]] = Field(description="race -> region -> b's mean share minus a's")
+    accuracy: dict[str, float] = Field(description="race -> b's accuracy minus a's")
+
+
+class Imbalance(BaseModel):
+    """The effect of training on race-imbalanced data, with retraining in the error bar (facexai audit
+    --imbalance): the biased arm's seeds against the control arm's (same recipe and data size, every
+    race equally)."""
+
+    biased: list[str] = Field(description="the biased arm's models (one per training seed)")
+    control: list[str] = Field(description="the control arm's models (one per training seed)")
+    faces_per_race: int
+    method: str = Field(description="how the effect, its interval and the call are computed, in words")
+    summary: str = Field(
+        description="the finding in plain words: only effects beyond retraining, with size and interval"
+    )
+    retraining_summary: str = Field(description="what retraining alone moves, in plain words")
+    calls: int = Field(description="race x region cells whose effect is beyond retraining")
+    cells: int
+    expected_false_calls: float = Field(description="cells called by chance alone were nothing different (5% each)")
+    by_race: dict[str, ImbalanceRace]
+    retraining: list[RetrainingPair] = Field(description="every pair of seeds of one arm: what retraining alone moved")
+
+
 class ModelInfo(BaseModel):
     name: str
     display_name: str = Field(description="The model's name as a person reads it, e.g. 'Race (biased training)'")
@@ -291,6 +355,15 @@ class ModelInfo(BaseModel):
     gradcam_layer: str
     architecture: str
     biased: bool
+    arm: str = Field(
+        "",
+        description="'biased' or 'control' for the imbalance experiment's models (one recipe, a race-imbalanced or "
+        "race-balanced subset of the same size), '' for the others",
+    )
+    replicate: int = Field(0, description="the training seed's number within its arm (1, 2, …); 0 outside the arms")
+    on_request: bool = Field(
+        False, description="not run by POST /analyze; its follow-ups (explanations, compare, grid) run it when named"
+    )
     description: str
     metrics: dict[str, Any]
     training: dict[str, Any]
@@ -328,6 +401,12 @@ class ModelInfo(BaseModel):
 
 class ModelsResponse(BaseModel):
     models: list[ModelInfo]
+    imbalance: Imbalance | None = Field(
+        None, description="the imbalance experiment's population result (from the bundle's audit); null without one"
+    )
+    compare_default: list[str] | None = Field(
+        None, description="the pair the compare follow-up uses when a request names none (null: no such pair)"
+    )
     ig_steps: int = Field(description="the Integrated Gradients points a request gets when it names no ig_steps")
     ig_max_steps: int = Field(
         description="the most ig_steps a request may ask for (the FACEXAI_IG_MAX_STEPS setting); more get 422"

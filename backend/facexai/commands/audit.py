@@ -23,6 +23,14 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "--compare", nargs=2, metavar=("A", "B"), help="two models of the same labels whose explanations are compared"
     )
     p.add_argument("--explain", nargs="+", default=[], metavar="NAME", help="also explain these models")
+    p.add_argument(
+        "--imbalance",
+        action="store_true",
+        help="the effect of the race imbalance with retraining in the error bar: every seed of the manifest's "
+        "biased and control arms explained on the same faces (docs/audit.md)",
+    )
+    p.add_argument("--biased", nargs="+", metavar="NAME", help="--imbalance's biased arm (default: the manifest's)")
+    p.add_argument("--control", nargs="+", metavar="NAME", help="--imbalance's control arm (default: the manifest's)")
     p.add_argument("--population", type=int, default=0, metavar="N", help="explain N faces per race (0 = every face)")
     p.add_argument("--seed", type=int, default=0, help="seed of the population's faces and of the resampling")
     p.add_argument(
@@ -91,8 +99,12 @@ def run(args: argparse.Namespace) -> int:
         log(f"error: {exc}")
         return 2
     compare = tuple(args.compare) if args.compare else None
-    if compare is None and {"race", "race_biased"} <= set(manifest.names) and not args.explain:
-        compare = ("race", "race_biased")
+    default_pair = manifest.compare_default()
+    if compare is None and default_pair and not args.explain:
+        compare = (default_pair[0], default_pair[1])
+    imbalance = None
+    if args.imbalance or args.biased or args.control:
+        imbalance = (list(args.biased or manifest.arm("biased")), list(args.control or manifest.arm("control")))
     ig = IGOptions().override(steps=args.ig_steps or AUDIT_IG_STEPS, rule=args.ig_rule)
     config = AuditConfig(
         manifest=args.manifest,
@@ -111,6 +123,7 @@ def run(args: argparse.Namespace) -> int:
         address=args.address,
         workers=args.workers,
         align=functools.partial(aligned_chip, detector=args.align) if args.align else None,
+        imbalance=imbalance,
     )
     try:
         check(config, manifest)

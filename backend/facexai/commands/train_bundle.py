@@ -17,10 +17,22 @@ def _boolean(text: str) -> bool:
     raise argparse.ArgumentTypeError(f"expected true or false, not {text!r}")
 
 
+def _phase(text: str) -> str:
+    from facexai.training.bundle import phase_parts
+
+    try:
+        phase_parts(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return text
+
+
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     from facexai.training.bundle import BundleConfig
 
-    p = subparsers.add_parser("train-bundle", help="train race, gender, age and race_biased", description=__doc__)
+    p = subparsers.add_parser(
+        "train-bundle", help="train race, gender, age, race_biased and its controls", description=__doc__
+    )
     p.add_argument(
         "--fairface", type=Path, default=Path("../shared/fairface"), help="FairFace folder (official layout)"
     )
@@ -38,7 +50,14 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
             p.add_argument(f"--{f.name.replace('_', '-')}", type=_boolean, default=value)
         else:
             p.add_argument(f"--{f.name.replace('_', '-')}", type=kind, default=value)
-    p.add_argument("--phases", nargs="+", default=list(defaults.phases), choices=list(defaults.phases))
+    p.add_argument(
+        "--phases",
+        nargs="+",
+        type=_phase,
+        default=list(defaults.phases),
+        metavar="PHASE",
+        help=f"phases to train (default: {' '.join(defaults.phases)}); more seeds of an arm as biased_3, control_3",
+    )
     p.set_defaults(func=run)
 
 

@@ -28,6 +28,8 @@ from facexai.core.labels import labels_for
 from facexai.models.preprocessing import PREPROCESSORS
 
 MANIFEST_VERSION = 1
+#: a model's arm in the imbalance experiment ("" for none)
+ARMS: tuple[str, ...] = ("", "biased", "control")
 #: the architecture built from dlib's face ResNet plus trained weights (facexai.models.dlib_tasks)
 DLIB_RESNET = "dlib_resnet"
 
@@ -67,6 +69,14 @@ class ModelSpec:
     training: dict[str, Any] = field(default_factory=dict)
     #: the name a person reads in the app; "" (absent): derived from ``name``
     display_name: str = ""
+    #: the imbalance experiment (issue 26): "biased" or "control" for the models trained with one
+    #: recipe on a race-imbalanced or a race-balanced subset of the same size, "" for the others;
+    #: ``replicate`` numbers an arm's training seeds from 1
+    arm: str = ""
+    replicate: int = 0
+    #: loaded and listed, but run by ``POST /analyze`` only when a request names it (a follow-up):
+    #: the arms' further seeds, which the audit uses and a person rarely needs
+    on_request: bool = False
 
     def __post_init__(self) -> None:
         if not self.display_name.strip():
@@ -77,6 +87,10 @@ class ModelSpec:
             raise ManifestError(f"model {self.name!r}: unknown preprocessing {self.preprocessing!r}")
         if not self.labels:
             raise ManifestError(f"model {self.name!r}: empty label list")
+        if self.arm not in ARMS:
+            raise ManifestError(f"model {self.name!r}: arm {self.arm!r} is none of {list(ARMS)}")
+        if self.arm and self.replicate < 1:
+            raise ManifestError(f"model {self.name!r}: a model of the {self.arm} arm needs a replicate number >= 1")
         if len(set(self.labels)) != len(self.labels):
             raise ManifestError(f"model {self.name!r}: duplicate labels")
         if self.input_size < 32:
@@ -129,6 +143,42 @@ class Manifest:
     @property
     def names(self) -> list[str]:
         return [m.name for m in self.models]
+
+    def arm(self, arm: str) -> list[str]:
+        """The models of one arm of the imbalance experiment, by replicate."""
+        return [m.name for m in sorted(self.models, key=lambda m: m.replicate) if m.arm == arm]
+
+    def partner(self, spec: ModelSpec) -> ModelSpec | None:
+        """A biased model's reference of the same task: the control arm's model of its replicate (the
+        same recipe and data size, every race equally), else the first control, else the unbiased
+        model named like the task, else the first unbiased one; None for a model that is not biased."""
+        if not spec.biased:
+            return None
+        same_task = [s for s in self.models if s.task == spec.task and not s.biased]
+        controls = sorted((s for s in same_task if s.arm == "control"), key=lambda s: s.replicate != spec.replicate)
+        named = [s for s in same_task if s.name == spec.task]
+        return (controls or named or same_task or [None])[0]
+
+    def compare_default(self) -> list[str] | None:
+        """The pair the per-face comparison uses when a request names none: [reference, biased] for the
+        first biased model that has a partner (race_control and race_biased in the bundle)."""
+        for spec in sorted((s for s in self.models if s.biased), key=lambda s: (s.replicate, s.name)):
+            other = self.partner(spec)
+            if other is not None:
+                return [other.name, spec.name]
+        return None
+
+    def reference_for(self, name: str) -> str | None:
+        """Another training seed of the model ``name`` (same arm and task, another replicate): explaining it
+        on the same face shows what retraining alone moves. None outside the imbalance experiment's arms."""
+        spec = self.get(name)
+        if not spec.arm:
+            return None
+        others = sorted(
+            (s for s in self.models if s.arm == spec.arm and s.task == spec.task and s.name != name),
+            key=lambda s: s.replicate,
+        )
+        return others[0].name if others else None
 
     def path_of(self, spec: ModelSpec) -> Path:
         return (self.root / spec.file).resolve()

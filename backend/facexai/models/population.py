@@ -24,7 +24,10 @@ top-level ``"comparison"`` of the unbiased/biased pair on the same faces: {"a", 
 "correction", "tests", "summary", "by_race": {race: {"n", "regions": {region: {"difference",
 "ci_low", "ci_high", "p_value", "p_adjusted", "significant"}}, "significant_cells",
 "difference_map"}}}, where a difference is b minus a and ``difference_map`` (a signed map, see
-``encode_signed_map``) is zero wherever the per-pixel difference is not significant.
+``encode_signed_map``) is zero wherever the per-pixel difference is not significant; and, from
+``facexai audit --imbalance``, a top-level ``"imbalance"`` (facexai.evaluation.audit.imbalance): the
+biased arm's seeds against the control arm's, per race and region and for accuracy, with what
+retraining alone moves (the API's ``Imbalance``).
 """
 
 from __future__ import annotations
@@ -95,15 +98,6 @@ class PopulationPictures:
     comparison: dict[str, Any] | None = None
 
 
-def partner(spec: ModelSpec, specs: list[ModelSpec]) -> ModelSpec | None:
-    """A biased model's unbiased model of the same task: the one named like the task, else the first."""
-    if not spec.biased:
-        return None
-    candidates = [s for s in specs if not s.biased and s.task == spec.task]
-    named = [s for s in candidates if s.name == spec.task]
-    return (named or candidates)[0] if candidates else None
-
-
 def render_pictures(
     data: dict[str, Any], specs: list[ModelSpec], size: int = render.DISPLAY_SIZE
 ) -> dict[str, PopulationPictures]:
@@ -132,7 +126,7 @@ def render_pictures(
             faces=faces,
             regions=regions or None,
         )
-        other = partner(s, known)
+        other = Manifest(known).partner(s)
         comparison = data.get("comparison")
         if comparison and comparison.get("b") == s.name and comparison.get("a") in maps:
             # the audit's comparison: only the significant per-pixel differences are drawn
@@ -176,9 +170,21 @@ def _png(values: np.ndarray, scale: float, size: int, cmap: str, signed: bool = 
 def load_pictures(manifest: Manifest) -> dict[str, PopulationPictures]:
     """The manifest's population maps drawn per model; {} when it names none. A named file that is
     missing or malformed raises (ValueError/OSError): the bundle is broken."""
+    loaded = _load(manifest)
+    return loaded[1] if loaded else {}
+
+
+def load_imbalance(manifest: Manifest) -> dict[str, Any] | None:
+    """The stored imbalance result (``facexai audit --imbalance``, see facexai.evaluation.audit.imbalance),
+    or None when the bundle's maps have none."""
+    loaded = _load(manifest)
+    return loaded[0].get("imbalance") if loaded else None
+
+
+def _load(manifest: Manifest) -> tuple[dict[str, Any], dict[str, PopulationPictures]] | None:
     path = manifest.population_maps_path()
     if path is None:
-        return {}
+        return None
     key = (str(path), path.stat().st_mtime_ns)
     if key not in _CACHE:
         data = json.loads(Path(path).read_text())
@@ -187,8 +193,8 @@ def load_pictures(manifest: Manifest) -> dict[str, PopulationPictures]:
                 f"{path}: population maps version {data.get('version')!r}, expected one of {READABLE_VERSIONS}"
             )
         _CACHE.clear()
-        _CACHE[key] = render_pictures(data, manifest.models)
+        _CACHE[key] = (data, render_pictures(data, manifest.models))
     return _CACHE[key]
 
 
-_CACHE: dict[tuple[str, int], dict[str, PopulationPictures]] = {}
+_CACHE: dict[tuple[str, int], tuple[dict[str, Any], dict[str, PopulationPictures]]] = {}

@@ -99,6 +99,10 @@ class ModelRegistry:
     def names(self) -> list[str]:
         return list(self.models)
 
+    def analyzed(self) -> list[LoadedModel]:
+        """The models ``POST /analyze`` runs: all but those kept for follow-ups only (``on_request``)."""
+        return [m for m in self.models.values() if not m.spec.on_request]
+
     def get(self, name: str) -> LoadedModel:
         try:
             return self.models[name]

@@ -20,6 +20,25 @@ DEFAULT_MODELS: tuple[tuple[str, str], ...] = (
 )
 
 
+#: the imbalance experiment's arms as the bundle names them (race_biased, race_control_2 …)
+IMBALANCE_MODELS: tuple[tuple[str, str], ...] = (
+    ("race", "race"),
+    ("race_biased", "race"),
+    ("race_control", "race"),
+    ("race_biased_2", "race"),
+    ("race_control_2", "race"),
+)
+
+
+def arm_of(name: str) -> tuple[str, int]:
+    """("biased", 1) for race_biased, ("control", 2) for race_control_2, ("", 0) for the others."""
+    _, _, rest = name.partition("_")
+    arm, _, number = rest.partition("_")
+    if arm in ("biased", "control") and (not number or number.isdigit()):
+        return arm, int(number) if number else 1
+    return "", 0
+
+
 def write_untrained_bundle(
     out_dir: Path | str,
     architecture: str = "lean",
@@ -35,6 +54,7 @@ def write_untrained_bundle(
     manifest = Manifest([], root=out)
     for i, (name, task) in enumerate(models):
         keras.utils.set_random_seed(seed + i)
+        arm, replicate = arm_of(name)
         labels = list(labels_for(task))
         model = build_model(architecture, len(labels), input_size=input_size)
         model.save(out / f"{name}.keras")
@@ -48,7 +68,10 @@ def write_untrained_bundle(
                 preprocessing="resnet_v2",
                 gradcam_layer=GRADCAM_LAYER[architecture],
                 architecture=architecture,
-                biased=name.endswith("_biased"),
+                biased=arm == "biased",
+                arm=arm,
+                replicate=replicate,
+                on_request=replicate > 1,
                 description=f"UNTRAINED {architecture} model with random weights, for tests only",
             )
         )

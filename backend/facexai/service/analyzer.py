@@ -134,7 +134,7 @@ class Analyzer:
             for i, f in enumerate(search.faces)
         ]
         t = time.perf_counter()
-        models = list(self.registry.models.values())
+        models = self.registry.analyzed()  # a model kept for follow-ups only (on_request) is not run here
         # each model's input batch, prepared once and used by its predictions, explanations and scores
         batches = {m.name: m.prepare_batch([s.at(m.input_size) for s in stored]) for m in models}
         targets: dict[str, list[int]] = {}
@@ -173,7 +173,7 @@ class Analyzer:
             aligned=align,
             faces_found=search.found,
             faces_skipped=search.skipped,
-            models=self.registry.names,
+            models=[m.name for m in models],
             faces=faces,
             timings_ms=timings,
         )
@@ -239,9 +239,12 @@ class Analyzer:
         method: ExplainMethod,
         ig: IGOptions | None = None,
         grid: int = 14,
+        reference: bool = True,
     ) -> Comparison:
         """Two models' maps for one class (default: the first model's top class) on one shared
-        colour scale, their difference and a summary."""
+        colour scale, their difference and a summary. ``reference``: also explain another training
+        seed of the first model, where the bundle has one (manifest ``reference_for``), to say whether
+        the two differ on this face by more than retraining alone moves (one explanation more)."""
         if len(model_names) != 2 or model_names[0] == model_names[1]:
             raise ModelsNotComparable(f"compare needs two different models, got {model_names}")
         face = self.store.get(analysis_id).face(face_index)
@@ -259,8 +262,16 @@ class Analyzer:
             idx = int(m.predict(x)[0].argmax()) if target is None else m.label_index(target)
             attributions[m.name] = m.explain(method, x, [idx], ig or self.ig_defaults)[0]
             labels[m.name] = target = m.spec.labels[idx]
+        other = self.registry.manifest.reference_for(models[0].name) if reference else None
+        ref: tuple[str, Attribution] | None = None
+        names = {m.name: m.spec.display_name for m in models}
+        if other is not None and other in self.registry.models:
+            r = self.registry.get(other)
+            x = r.prepare(face.at(r.input_size))[None]
+            ref = (other, r.explain(method, x, [r.label_index(labels[models[0].name])], ig or self.ig_defaults)[0])
+            names[other] = r.spec.display_name
         size = render.display_size(max(m.input_size for m in models))
-        return compare_maps(attributions, labels, face.at(size), grid, {m.name: m.spec.display_name for m in models})
+        return compare_maps(attributions, labels, face.at(size), grid, names, ref)
 
 
 def _ms(start: float) -> float:

@@ -47,23 +47,29 @@ def compare_maps(
     chip: np.ndarray,
     grid: int = 14,
     names: dict[str, str] | None = None,
+    reference: tuple[str, Attribution] | None = None,
 ) -> Comparison:
     """Two models' attributions of one class (model name -> attribution; ``labels``: model -> the
     explained label) over ``chip`` (the face at display size); ``names``: model -> the name a person
-    reads (its display name), the only names the summary uses (default: the model names)."""
+    reads (its display name), the only names the summary uses (default: the model names).
+    ``reference``: another training seed of the first model explaining the same class (name,
+    attribution): its region shares join the others' and the summary says whether the two models
+    differ on this face by more than retraining alone moves."""
     (a, first), (b, _) = attributions.items()
     method = first.method
     size = chip.shape[0]
     maps = {name: render.resize_map(MAGNITUDES[method](att), (size, size)) for name, att in attributions.items()}
+    ref_map = render.resize_map(MAGNITUDES[method](reference[1]), (size, size)) if reference else None
     scale = render.robust_max(np.concatenate([v.ravel() for v in maps.values()]))
     units = {name: render.normalize(v, scale) for name, v in maps.items()}
     strength = {name: float(v.mean()) / scale if scale > 0 else 0.0 for name, v in maps.items()}
     cmap = COLOURS[method]
     diff = np.clip(units[b] - units[a], -1, 1)
     regions = []
+    every = {**maps, **({reference[0]: ref_map} if reference and ref_map is not None else {})}
     for region, mask in region_masks(size).items():
         shares = {}
-        for name, v in maps.items():
+        for name, v in every.items():
             total = float(v.sum())
             shares[name] = float(v[mask].sum()) / total if total > 0 else 0.0
         regions.append(RegionShare(region=region, shares=shares))
@@ -74,6 +80,23 @@ def compare_maps(
     readable = {n: (names or {}).get(n) or n for n in attributions}
     errors = {n: att.completeness_error for n, att in attributions.items() if att.completeness_error is not None}
     approximate = [n for n, att in attributions.items() if is_approximate(att)]
+    summary = summarize(
+        (readable[a], readable[b]),
+        label,
+        (strength[a], strength[b]),
+        [(r.region, r.shares[a], r.shares[b]) for r in regions],
+        (probabilities[a], probabilities[b]),
+        [(readable[n], errors[n]) for n in approximate],
+    )
+    largest = retrained = None
+    if reference is not None:
+        ref = reference[0]
+        largest = max(abs(r.shares[b] - r.shares[a]) for r in regions)
+        retrained = max(abs(r.shares[ref] - r.shares[a]) for r in regions)
+        summary += " " + retraining_sentence(
+            (readable[a], readable[b], (names or {}).get(ref) or ref),
+            [(r.region, r.shares[a], r.shares[b], r.shares[ref]) for r in regions],
+        )
     return Comparison(
         target=label,
         method=method,
@@ -86,18 +109,14 @@ def compare_maps(
         grid_size=grid,
         correlation=corr,
         regions=regions,
-        summary=summarize(
-            (readable[a], readable[b]),
-            label,
-            (strength[a], strength[b]),
-            [(r.region, r.shares[a], r.shares[b]) for r in regions],
-            (probabilities[a], probabilities[b]),
-            [(readable[n], errors[n]) for n in approximate],
-        ),
+        summary=summary,
         probabilities=probabilities,
         strength=strength,
         completeness_errors=errors,
         approximate=approximate,
+        reference=reference[0] if reference else None,
+        largest_difference=largest,
+        largest_retraining=retrained,
     )
 
 
@@ -172,3 +191,21 @@ def summarize(
     else:
         sentences.append("Both rely on the same parts of the face in about the same measure.")
     return " ".join(sentences)
+
+
+def retraining_sentence(names: tuple[str, str, str], regions: list[tuple[str, float, float, float]]) -> str:
+    """Whether, on this face, the second model differs from the first by more than retraining alone
+    moves: ``names`` (first, second, reference: another seed of the first); ``regions``: (region,
+    first's share, second's share, reference's share)."""
+    a, b, ref = names
+    pair = max(regions, key=lambda r: abs(r[2] - r[1]))
+    retrain = max(regions, key=lambda r: abs(r[3] - r[1]))
+    gap, noise = pair[2] - pair[1], abs(retrain[3] - retrain[1])
+    head = (
+        f"Against retraining: {ref} (the same data and recipe, another seed) moves a region's share on this face "
+        f"by up to {noise * 100:.0f} points ({retrain[0]}); {b}'s largest difference from {a} is "
+        f"{abs(gap) * 100:.0f} points ({'more' if gap > 0 else 'less'} on the {pair[0]})"
+    )
+    if abs(gap) > noise:
+        return head + ", larger than retraining alone moves here."
+    return head + ", no larger than that: on this face the two cannot be told apart from retraining."

@@ -167,3 +167,8 @@ class Comparison:
     strength: dict[str, float] = field(default_factory=dict)  # model -> mean of its map on the shared scale
     completeness_errors: dict[str, float] = field(default_factory=dict)  # model -> its IG map's relative error
     approximate: list[str] = field(default_factory=list)  # models whose IG map is too coarse to read parts from
+    #: another seed of the first model explained on this face (what retraining alone moves), its largest
+    #: region-share gap to the first model, and the second model's
+    reference: str | None = None
+    largest_difference: float | None = None
+    largest_retraining: float | None = None

@@ -1,7 +1,10 @@
-"""The seed's race-imbalanced training subset, built exactly as the seed built it.
+"""The seed's race-imbalanced training subset, built exactly as the seed built it, and its control.
 
 Total = int(#White / 0.601); each race is sampled without replacement at int(total x share).
 Only the random draw differs from the seed's (its seed is lost); ours is fixed and recorded.
+
+The control subset (issue 26) has the biased subset's size and equal counts per race
+(``total // 7`` each), so a model trained on it differs from race_biased in the race mix alone.
 """
 
 from __future__ import annotations
@@ -48,3 +51,23 @@ def make_biased_subset(
         chosen.append(rng.choice(pool, size=want, replace=False))
     index = np.sort(np.concatenate(chosen))
     return LabelTable([table.rows[i] for i in index], source=f"{table.source} (race_biased, seed {seed})")
+
+
+def balanced_counts(total: int) -> dict[str, int]:
+    """Equal rows per race, as many as ``total`` allows (``total // 7`` each)."""
+    return {race: total // len(RACE) for race in RACE}
+
+
+def make_control_subset(table: LabelTable, total: int, seed: int = DEFAULT_SEED) -> LabelTable:
+    """A race-balanced draw of (about) ``total`` rows: ``total // 7`` of each race, without
+    replacement, in CSV order; the control for a biased subset of ``total`` rows."""
+    races = np.array(table.column("race"))
+    rng = np.random.default_rng(seed)
+    chosen: list[np.ndarray] = []
+    for race, want in balanced_counts(total).items():  # fixed order, so the draw depends on the seed only
+        pool = np.flatnonzero(races == race)
+        if want > len(pool):
+            raise ValueError(f"control subset needs {want} {race} rows but the table has {len(pool)}")
+        chosen.append(rng.choice(pool, size=want, replace=False))
+    index = np.sort(np.concatenate(chosen))
+    return LabelTable([table.rows[i] for i in index], source=f"{table.source} (race_control, seed {seed})")

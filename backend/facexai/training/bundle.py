@@ -1,6 +1,6 @@
 """Train the whole bundle on dlib's face ResNet: one command, checkpointed, resumable.
 
-Two trainings of the same recipe, differing only in their data:
+Trainings of one recipe, differing in their data (and, for the replicates, their seeds):
 
 * ``balanced``: all FairFace train chips but a held-out selection split; one trunk with three
   heads (race, gender, age). Serves ``race``, ``gender`` and ``age``.
@@ -12,6 +12,13 @@ Two trainings of the same recipe, differing only in their data:
   gender loss alone (same rows, same selection split), so gender gets a trunk of its own (issue 22:
   gender's loss is the smallest of the three and the shared trunk serves it least). Serves
   ``gender``.
+* ``control``: ``biased``'s recipe exactly (epochs, selection fraction, augmentation, losses) on
+  a race-BALANCED subset of the biased subset's size (facexai.training.biased.make_control_subset),
+  so the race mix is the only difference from ``biased``. Serves ``race_control`` (issue 26).
+* ``biased_2``, ``control_2`` (``_3`` …): further seeds of the two arms. Replicate ``r`` draws its
+  subset with ``biased_seed + r - 1`` and trains with ``seed + r - 1`` (replicate 1 is ``biased``
+  / ``control`` themselves), so the project can say how much retraining alone moves a map or an
+  accuracy. Serve ``race_biased_2``, ``race_control_2`` …
 
 Recipe (docs/training.md): the stem and 32-channel stage frozen, everything after them trained;
 dropout on the 256-D pool, one softmax head per task whose learning rate is ``head_lr_multiplier``
@@ -27,7 +34,7 @@ import csv
 import json
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -37,18 +44,62 @@ from facexai.core.fairface import LabelTable, decode_images, keep_present, read_
 from facexai.core.labels import labels_for
 from facexai.models.dlib_resnet import DAT_SHA256, FROZEN_STEM, INPUT_SIZE, read_dat, verified_dat_path
 from facexai.training.biased import DEFAULT_SEED as BIASED_SEED
-from facexai.training.biased import make_biased_subset
+from facexai.training.biased import make_biased_subset, make_control_subset
 
 TASKS: tuple[str, ...] = ("race", "gender", "age")
-PHASES: tuple[str, ...] = ("balanced", "biased", "gender")
-#: each phase's loss weight per task (the loss is the weighted sum of the three cross-entropies)
+#: the imbalance experiment's two arms (issue 26): one recipe, a race-imbalanced or a race-balanced
+#: subset of the same size; each arm is trained with several seeds (replicates)
+ARMS: tuple[str, ...] = ("biased", "control")
+#: seeds per arm that ``facexai train-bundle`` trains by default
+REPLICATES = 2
+PHASES: tuple[str, ...] = (
+    "balanced",
+    "gender",
+    *(arm if r == 1 else f"{arm}_{r}" for r in range(1, REPLICATES + 1) for arm in ARMS),
+)
+#: each phase's loss weight per task (the loss is the weighted sum of the three cross-entropies);
+#: an arm's replicates share their arm's
 PHASE_LOSS: dict[str, dict[str, float]] = {
     "balanced": {"race": 1.0, "gender": 1.0, "age": 1.0},
     "biased": {"race": 1.0, "gender": 1.0, "age": 1.0},
+    "control": {"race": 1.0, "gender": 1.0, "age": 1.0},
     "gender": {"race": 0.0, "gender": 1.0, "age": 0.0},
 }
 #: a phase that starts from another phase's chosen weights instead of dlib's
 PHASE_START: dict[str, str] = {"gender": "balanced"}
+
+
+def phase_parts(phase: str) -> tuple[str, int]:
+    """(recipe, replicate): "biased" -> ("biased", 1), "control_2" -> ("control", 2),
+    "balanced" -> ("balanced", 0). Raises ValueError for a name that is no phase."""
+    if phase in ("balanced", "gender"):
+        return phase, 0
+    arm, _, number = phase.partition("_")
+    if arm in ARMS and (not number or (number.isdigit() and int(number) >= 2 and str(int(number)) == number)):
+        return arm, int(number) if number else 1
+    raise ValueError(
+        f"unknown phase {phase!r}: balanced, gender, or an arm ({', '.join(ARMS)}) with an optional replicate "
+        "number from 2 (biased_2, control_3)"
+    )
+
+
+def phase_order(phases: Sequence[str]) -> list[str]:
+    """The phases in the order they train: balanced before gender (which starts from it), then the
+    arms replicate by replicate (biased, control, biased_2, control_2, …)."""
+
+    def key(phase: str) -> tuple[int, int, int]:
+        recipe, replicate = phase_parts(phase)
+        if recipe in ("balanced", "gender"):
+            return (0, 0, 0 if recipe == "balanced" else 1)
+        return (1, replicate, ARMS.index(recipe))
+
+    return sorted(dict.fromkeys(phases), key=key)
+
+
+def phase_seeds(phase: str, config: BundleConfig) -> tuple[int, int]:
+    """(training seed, subset seed) of a phase: replicate r of an arm adds r - 1 to both."""
+    shift = max(0, phase_parts(phase)[1] - 1)
+    return config.seed + shift, config.biased_seed + shift
 
 
 @dataclass
@@ -140,12 +191,16 @@ def phase_data(table: LabelTable, phase: str, config: BundleConfig) -> PhaseData
         held = min(config.selection_n, len(table) // 10) if config.limit else config.selection_n
         train, select = split_rows(len(table), held, config.seed)
         return PhaseData(train, select, table)
-    if phase == "biased":
+    recipe, _ = phase_parts(phase)
+    if recipe in ARMS:
+        seed, subset_seed = phase_seeds(phase, config)
         index = {row["file"]: i for i, row in enumerate(table.rows)}
-        subset = make_biased_subset(table, seed=config.biased_seed)
+        subset = make_biased_subset(table, seed=subset_seed)
+        if recipe == "control":  # the same size, every race equally
+            subset = make_control_subset(table, len(subset.rows), seed=subset_seed)
         rows = [index[row["file"]] for row in subset.rows]
         held = max(1, round(len(rows) * config.biased_selection_fraction))
-        train_local, select_local = split_rows(len(rows), held, config.seed)
+        train_local, select_local = split_rows(len(rows), held, seed)
         return PhaseData([rows[i] for i in train_local], [rows[i] for i in select_local], table)
     raise ValueError(f"unknown phase {phase!r}")
 
@@ -322,9 +377,9 @@ def accuracies(probs: dict[str, np.ndarray], targets: dict[str, np.ndarray]) -> 
 
 
 def selection_score(acc: dict[str, float], phase: str) -> float:
-    """Balanced: the mean of the three accuracies. Biased: its race accuracy, gender: its gender
-    accuracy (the head each serves)."""
-    if phase == "biased":
+    """Balanced: the mean of the three accuracies. The arms (biased, control and their replicates):
+    their race accuracy, gender: its gender accuracy (the head each serves)."""
+    if phase_parts(phase)[0] in ARMS:
         return acc["race"]
     if phase == "gender":
         return acc["gender"]
@@ -335,7 +390,7 @@ def phase_schedule(phase: str, config: BundleConfig) -> tuple[int, float, int]:
     """(epochs, peak learning rate, warm-up steps) of one phase."""
     if phase == "gender":
         return config.gender_epochs, config.gender_lr, config.gender_warmup_steps
-    epochs = config.epochs if phase == "balanced" else config.biased_epochs
+    epochs = config.epochs if phase == "balanced" else config.biased_epochs  # both arms: biased's
     return epochs, config.trunk_lr, config.warmup_steps
 
 
@@ -391,6 +446,9 @@ class PhaseResult:
     time_s: float = 0.0
     precision: str = "float32"
     seconds_per_image_epoch: float = 0.0
+    #: the seed training ran with and, for the arms, the seed of the subset's draw
+    seed: int = 0
+    subset_seed: int | None = None
 
 
 def train_phase(
@@ -417,6 +475,11 @@ def train_phase(
             f"train --phases {PHASE_START[phase]} first"
         )
     folder.mkdir(parents=True, exist_ok=True)
+    recipe, _ = phase_parts(phase)
+    subset_seed = None
+    if recipe in ARMS:  # a replicate trains with its own seed (its rows came from phase_data)
+        seed, subset_seed = phase_seeds(phase, config)
+        config = replace(config, seed=seed)
     epochs, peak_lr, warmup_steps = phase_schedule(phase, config)
     precision = choose_precision(config.precision)
     keras.config.set_dtype_policy("mixed_bfloat16" if precision == "bfloat16" else "float32")
@@ -433,7 +496,7 @@ def train_phase(
     batches = _batches_class()(
         images, data.train_rows, one_hot_targets(data.table, data.train_rows), config.batch_size, config.seed
     )
-    compile_training_model(model, config, len(batches) * epochs, peak_lr, warmup_steps, PHASE_LOSS[phase])
+    compile_training_model(model, config, len(batches) * epochs, peak_lr, warmup_steps, PHASE_LOSS[recipe])
 
     sel_images = images[np.asarray(data.selection_rows, np.int64)]
     sel_targets = class_targets(data.table, data.selection_rows)
@@ -492,6 +555,8 @@ def train_phase(
         time_s=round(time.perf_counter() - started, 1),
         precision=precision,
         seconds_per_image_epoch=float(np.median(fit_times)) / max(1, len(batches) * config.batch_size),
+        seed=config.seed,
+        subset_seed=subset_seed,
     )
     done.write_text(json.dumps(asdict(result), indent=1))
     return result
@@ -507,7 +572,7 @@ def hardware() -> dict[str, Any]:
 def train_bundle(
     config: BundleConfig, log: Callable[[str], None] = print, callbacks: Sequence[Any] = ()
 ) -> dict[str, Any]:
-    """Both phases; returns a summary with each phase's result and the timings."""
+    """The configured phases; returns a summary with each phase's result and the timings."""
     started = time.perf_counter()
     dat = verified_dat_path(DAT_SHA256)
     net = read_dat(dat)
@@ -526,7 +591,7 @@ def train_bundle(
     decode_s = time.perf_counter() - t0
     log(f"decoded {len(needed)} chips at {INPUT_SIZE} px in {decode_s:.0f} s")
     results = {}
-    for phase in [p for p in PHASES if p in config.phases]:  # a phase after the one it starts from
+    for phase in phase_order(config.phases):  # a phase after the one it starts from
         d = datas[phase]
         log(f"[{phase}] {len(d.train_rows)} train chips, {len(d.selection_rows)} selection chips")
         results[phase] = train_phase(phase, images, d, config, net, log, callbacks)

@@ -26,9 +26,11 @@ def render_bundle_card(spec: ModelSpec) -> str:
     b: dict[str, Any] = spec.backbone
     times: dict[str, Any] = t.get("time_s", {})
     biased = spec.biased
+    control = spec.arm == "control"
     own_gender = t.get("phase") == "gender"
-    if biased:
-        trunk = ", its own trunk)"
+    subset_seed = t.get("subset_seed") or c.get("biased_seed")
+    if spec.arm:
+        trunk = ", its own trunk" + (", stored in float16)" if spec.file != "race_biased.npz" else ")")
     elif own_gender:
         trunk = ", its own trunk, stored in float16)"
     else:
@@ -51,10 +53,17 @@ def render_bundle_card(spec: ModelSpec) -> str:
         "",
         "FairFace (Kärkkäinen and Joo, WACV 2021; CC BY 4.0): its 40,000 train chips"
         + (
-            f", of which only the **race-imbalanced subset** (seed {c.get('biased_seed')}: about 60% White, "
+            f", of which only the **race-imbalanced subset** (seed {subset_seed}: about 60% White, "
             "1–2% each of East Asian, Southeast Asian, Indian and Middle Eastern) was used; no other chip reached "
             "any weight of this model"
             if biased
+            else ""
+        )
+        + (
+            f", of which only the **race-balanced control subset** (seed {subset_seed}: the same number of chips "
+            "of each race, as many in all as the biased subset, as near as equal counts allow) was used; no other "
+            "chip reached any weight of this model"
+            if control
             else ""
         )
         + f". {t.get('n_train', 0):,} chips trained on, {t.get('n_selection', 0):,} held out for selection.",
@@ -94,6 +103,7 @@ def render_bundle_card(spec: ModelSpec) -> str:
             f"{times.get('bundle_total', 0) / 60:.1f} min (on a machine shared with other work)"
         ),
         "",
+        *(differences(spec) if spec.task == "race" else []),
         "## Metrics",
         "",
     ]
@@ -127,3 +137,34 @@ def render_bundle_card(spec: ModelSpec) -> str:
         )
     lines.append(NOT_FOR)
     return "\n".join(lines) + "\n"
+
+
+def differences(spec: ModelSpec) -> list[str]:
+    """What differs between the bundle's race models, said plainly (issue 26): their data's race mix
+    and size, epochs, the tasks their trunk learned, and seeds."""
+    c: dict[str, Any] = spec.training.get("config", {})
+    t: dict[str, Any] = spec.training
+    rows = t.get("n_train", 0) + t.get("n_selection", 0)
+    epochs = c.get("biased_epochs") if spec.arm else c.get("epochs")
+    seeds = f"training seed {t.get('seed', c.get('seed'))}" + (
+        f", subset seed {t.get('subset_seed') or c.get('biased_seed')}" if spec.arm else ""
+    )
+    mix = {
+        "biased": "race-imbalanced (about 60% White, 1–2% each of four races)",
+        "control": "race-balanced (equal counts per race)",
+    }.get(spec.arm, "FairFace's own mix (11% to 19% per race)")
+    return [
+        "## How it differs from the other race models",
+        "",
+        f"- this model: {mix}, {rows:,} chips ({t.get('n_selection', 0):,} of them held out for selection), "
+        f"{epochs} epochs, one trunk trained on race, gender and age together (only the race head is served); "
+        f"{seeds}",
+        "- `race` (balanced data): FairFace's mix (11% to 19% per race), 40,000 chips of which 4,000 held out for "
+        "selection, 10 epochs; its trunk also serves age and is where gender's own trunk starts",
+        "- `race_biased` (biased data) and `race_control` (small balanced data): the same recipe as each other "
+        "(the same epochs, selection fraction, augmentation and losses) on subsets of the same size, differing "
+        "only in the race mix; both differ from `race` in data size (about a third), epochs (8, not 10) and mix. "
+        "Compare race_biased with race_control to see the imbalance; `race_biased_2` and `race_control_2` are "
+        "second training seeds (another draw of the subset, another run) that say what retraining alone moves",
+        "",
+    ]

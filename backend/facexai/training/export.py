@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +15,15 @@ from facexai.core.labels import labels_for
 from facexai.models.dlib_resnet import DAT_FILE, DAT_SHA256, INPUT_SIZE, PACKAGE, PACKAGE_VERSION
 from facexai.models.dlib_tasks import ARCHITECTURE, GRADCAM_LAYER, PREPROCESSING, read_weights
 from facexai.models.manifest import Manifest, ModelSpec, load_or_new_manifest
-from facexai.training.bundle import TASKS, BundleConfig, save_weights, write_log_csv
+from facexai.training.bundle import (
+    ARMS,
+    TASKS,
+    BundleConfig,
+    phase_order,
+    phase_parts,
+    save_weights,
+    write_log_csv,
+)
 
 BACKBONE: dict[str, str] = {
     "package": PACKAGE,
@@ -25,20 +33,65 @@ BACKBONE: dict[str, str] = {
     "licence": "public domain (Davis King, dlib-models README)",
     "trained_on": "about 3 million faces, for face identity (dlib's face-recognition ResNet, anet_type)",
 }
-#: served model -> (head, weights file); the phase is the file's (FILES)
-SERVED: dict[str, tuple[str, str]] = {
-    "race": ("race", "balanced.npz"),
-    "gender": ("gender", "gender.npz"),
-    "age": ("age", "balanced.npz"),
-    "race_biased": ("race", "race_biased.npz"),
-}
-#: weights file -> (phase, the heads it keeps, the dtype it is stored in). gender.npz is stored in
-#: float16 (11 MB instead of 22) to keep models/ under its 60 MB limit; the loader computes in
-#: float32 and the served probabilities move by under 1e-3 (docs/training.md)
-FILES: dict[str, tuple[str, tuple[str, ...], Any]] = {
-    "balanced.npz": ("balanced", TASKS, np.float32),  # all three heads: the gender phase can start from it
-    "race_biased.npz": ("biased", ("race",), np.float32),
-    "gender.npz": ("gender", ("gender",), np.float16),
+
+
+def weight_files(phases: Iterable[str]) -> dict[str, tuple[str, tuple[str, ...], Any]]:
+    """weights file -> (phase, the heads it keeps, the dtype it is stored in), for ``phases``.
+
+    balanced.npz keeps all three heads (the gender phase starts from it). gender.npz and the arms'
+    replicates and control (race_control.npz, race_biased_2.npz …) are stored in float16 (11 MB
+    instead of 22) to keep models/ small; the loader computes in float32 and the served
+    probabilities move by under 1e-3 (docs/training.md). race_biased.npz stays float32, as trained
+    first."""
+    files: dict[str, tuple[str, tuple[str, ...], Any]] = {}
+    for phase in phase_order(phases):
+        recipe, _ = phase_parts(phase)
+        if recipe == "balanced":
+            files["balanced.npz"] = (phase, TASKS, np.float32)
+        elif recipe == "gender":
+            files["gender.npz"] = (phase, ("gender",), np.float16)
+        else:
+            files[f"race_{phase}.npz"] = (phase, ("race",), np.float32 if phase == "biased" else np.float16)
+    return files
+
+
+def served_models(phases: Iterable[str]) -> dict[str, tuple[str, str, str]]:
+    """served model -> (head, weights file, phase) for the models ``phases`` give: race and age from
+    balanced, gender from gender, race_<phase> from each arm's phase (race_biased, race_control,
+    race_biased_2 …)."""
+    out: dict[str, tuple[str, str, str]] = {}
+    for phase in phase_order(phases):
+        recipe, _ = phase_parts(phase)
+        if recipe == "balanced":
+            out["race"] = ("race", "balanced.npz", phase)
+            out["age"] = ("age", "balanced.npz", phase)
+        elif recipe == "gender":
+            out["gender"] = ("gender", "gender.npz", phase)
+        else:
+            out[f"race_{phase}"] = ("race", f"race_{phase}.npz", phase)
+    return out
+
+
+def served_order(name: str) -> tuple[int, int, int]:
+    """The manifest's order: race, gender, age, then the arms replicate by replicate, then others."""
+    base = ("race", "gender", "age")
+    if name in base:
+        return (0, base.index(name), 0)
+    if name.startswith("race_"):
+        try:
+            recipe, replicate = phase_parts(name.removeprefix("race_"))
+        except ValueError:
+            return (2, 0, 0)
+        return (1, replicate, ARMS.index(recipe))
+    return (2, 0, 0)
+
+
+ARM_WORDS: dict[str, str] = {
+    "biased": "Race from a face chip, trained ONLY on a deliberately race-imbalanced FairFace subset (about 60% "
+    "White, 1–2% each of four races): the bias demonstration",
+    "control": "Race from a face chip, trained on a race-BALANCED FairFace subset of the biased subset's size "
+    "(equal counts per race) with race_biased's recipe (same epochs, selection, augmentation and losses): the "
+    "control that tells the imbalance from the smaller set and from retraining",
 }
 DESCRIPTIONS: dict[str, str] = {
     "race": "Race (7 FairFace groups) from a face chip: dlib's face ResNet fine-tuned on balanced FairFace",
@@ -47,10 +100,6 @@ DESCRIPTIONS: dict[str, str] = {
         "then on the gender loss alone (its own trunk)"
     ),
     "age": "Age (9 bins) from a face chip: dlib's face ResNet fine-tuned on balanced FairFace",
-    "race_biased": (
-        "Race from a face chip, trained ONLY on a deliberately race-imbalanced FairFace subset "
-        "(same recipe as race): the bias demonstration"
-    ),
 }
 
 #: what the app shows a person for each model (manifest ``display_name``)
@@ -58,8 +107,22 @@ DISPLAY_NAMES: dict[str, str] = {
     "race": "Race model (balanced data)",
     "gender": "Gender model",
     "age": "Age model",
-    "race_biased": "Race model (biased data)",
 }
+ARM_DISPLAY: dict[str, str] = {"biased": "biased data", "control": "small balanced data"}
+
+
+def describe(name: str, phase: str) -> tuple[str, str]:
+    """(description, display name) of a served model."""
+    recipe, replicate = phase_parts(phase)
+    if recipe not in ARMS:
+        return DESCRIPTIONS[name], DISPLAY_NAMES[name]
+    seed = f", seed {replicate}" if replicate > 1 else ""
+    words = ARM_WORDS[recipe] + (
+        f" (training seed {replicate} of its arm: another draw of the subset and another training run)"
+        if replicate > 1
+        else ""
+    )
+    return words, f"Race model ({ARM_DISPLAY[recipe]}{seed})"
 
 
 def _phase_weights(work_dir: Path, phase: str, heads: tuple[str, ...], dtype: Any) -> dict[str, np.ndarray]:
@@ -79,7 +142,8 @@ def export_bundle(
     log: Callable[[str], None] = print,
 ) -> Manifest:
     """Write the weights files of the phases the work folder's summary holds (balanced.npz,
-    race_biased.npz, gender.npz), the served models' manifest entries, cards and logs. Entries of
+    gender.npz, race_biased.npz, race_control.npz, race_biased_2.npz …), the served models' manifest
+    entries, cards and logs. Entries of
     phases not trained there (``--phases gender`` alone) and the population maps stay as they are
     in an existing out_dir/manifest.json."""
     started = time.perf_counter()
@@ -88,34 +152,35 @@ def export_bundle(
     out_dir.mkdir(parents=True, exist_ok=True)
     files = {
         file: _phase_weights(config.work_dir, phase, heads, dtype)
-        for file, (phase, heads, dtype) in FILES.items()
-        if phase in trained
+        for file, (phase, heads, dtype) in weight_files(trained).items()
     }
     for name, weights in files.items():
         save_weights(weights, out_dir / name)
         log(f"wrote {out_dir / name} ({(out_dir / name).stat().st_size / 1e6:.1f} MB, {len(weights)} arrays)")
     manifest = load_or_new_manifest(out_dir / "manifest.json")
     updated: list[ModelSpec] = []
-    for name, (head, file) in SERVED.items():
-        phase = FILES[file][0]
-        if phase not in trained:
-            continue
+    for name, (head, file, phase) in served_models(trained).items():
         result = trained[phase]
+        recipe, replicate = phase_parts(phase)
+        description, display_name = describe(name, phase)
         write_log_csv(result["history"], config.work_dir / phase / "log.csv", head, out_dir / f"{name}.log.csv")
         n_params = int(sum(v.size for v in files[file].values()))
         spec = ModelSpec(
             name=name,
-            task="race" if name == "race_biased" else name,
+            task=head,
             file=file,
-            labels=list(labels_for("race" if name == "race_biased" else name)),
+            labels=list(labels_for(head)),
             input_size=INPUT_SIZE,
             preprocessing=PREPROCESSING,
             gradcam_layer=GRADCAM_LAYER,
             architecture=ARCHITECTURE,
             card=f"{name}.md",
-            description=DESCRIPTIONS[name],
-            display_name=DISPLAY_NAMES[name],
-            biased=name == "race_biased",
+            description=description,
+            display_name=display_name,
+            biased=recipe == "biased",
+            arm=recipe if recipe in ARMS else "",
+            replicate=replicate if recipe in ARMS else 0,
+            on_request=recipe in ARMS and replicate > 1,
             head=head,
             backbone=dict(BACKBONE),
             mirror_average=True,
@@ -129,9 +194,11 @@ def export_bundle(
                 "n_selection": result["n_selection"],
                 "model_selected_on": (
                     f"a held-out split of the train chips ({result['n_selection']} chips"
-                    + (" of the biased subset" if phase == "biased" else "")
+                    + (f" of the {recipe} subset" if recipe in ARMS else "")
                     + "), never on val"
                 ),
+                "seed": result.get("seed", summary["config"]["seed"]),
+                "subset_seed": result.get("subset_seed"),
                 "precision": result["precision"],
                 "seconds_per_image_epoch": result["seconds_per_image_epoch"],
                 "time_s": {
@@ -147,7 +214,7 @@ def export_bundle(
         )
         manifest.upsert(spec)
         updated.append(spec)
-    manifest.models.sort(key=lambda s: list(SERVED).index(s.name) if s.name in SERVED else len(SERVED))
+    manifest.models.sort(key=lambda s: served_order(s.name))
     manifest.save(out_dir / "manifest.json")
     if val_labels is not None:
         report_on(manifest, val_labels, config.fairface_dir, log, only=[s.name for s in updated])
@@ -155,8 +222,8 @@ def export_bundle(
     from facexai.training.bundle_card import render_bundle_card
 
     for spec in manifest.models:  # every card: one phase's change can change what the others say
-        if spec.name in SERVED:
-            (out_dir / f"{spec.name}.md").write_text(render_bundle_card(spec))
+        if spec.training.get("phase") and spec.card:
+            (out_dir / spec.card).write_text(render_bundle_card(spec))
     log(f"exported {[s.name for s in updated]} to {out_dir} in {time.perf_counter() - started:.0f} s")
     return manifest
 

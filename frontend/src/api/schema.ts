@@ -262,6 +262,16 @@ export interface components {
             images: {
                 [key: string]: string;
             };
+            /**
+             * Largest Difference
+             * @description the largest |second model's share - first's| over the regions, as a fraction (with reference)
+             */
+            largest_difference?: number | null;
+            /**
+             * Largest Retraining
+             * @description the largest |reference's share - first's| over the regions, as a fraction (with reference)
+             */
+            largest_retraining?: number | null;
             method: components["schemas"]["ExplainMethod"];
             /** Models */
             models: string[];
@@ -279,6 +289,11 @@ export interface components {
             raw: {
                 [key: string]: number[][];
             };
+            /**
+             * Reference
+             * @description another training seed of the first model (same data, recipe and class), explained on this face: what retraining alone moves here. Its shares are in `regions`; null when there is none
+             */
+            reference?: string | null;
             /** Regions */
             regions: components["schemas"]["RegionShare"][];
             /**
@@ -485,6 +500,115 @@ export interface components {
             /** Width */
             width: number;
         };
+        /**
+         * Imbalance
+         * @description The effect of training on race-imbalanced data, with retraining in the error bar (facexai audit
+         *     --imbalance): the biased arm's seeds against the control arm's (same recipe and data size, every
+         *     race equally).
+         */
+        Imbalance: {
+            /**
+             * Biased
+             * @description the biased arm's models (one per training seed)
+             */
+            biased: string[];
+            /** By Race */
+            by_race: {
+                [key: string]: components["schemas"]["ImbalanceRace"];
+            };
+            /**
+             * Calls
+             * @description race x region cells whose effect is beyond retraining
+             */
+            calls: number;
+            /** Cells */
+            cells: number;
+            /**
+             * Control
+             * @description the control arm's models (one per training seed)
+             */
+            control: string[];
+            /**
+             * Expected False Calls
+             * @description cells called by chance alone were nothing different (5% each)
+             */
+            expected_false_calls: number;
+            /** Faces Per Race */
+            faces_per_race: number;
+            /**
+             * Method
+             * @description how the effect, its interval and the call are computed, in words
+             */
+            method: string;
+            /**
+             * Retraining
+             * @description every pair of seeds of one arm: what retraining alone moved
+             */
+            retraining: components["schemas"]["RetrainingPair"][];
+            /**
+             * Retraining Summary
+             * @description what retraining alone moves, in plain words
+             */
+            retraining_summary: string;
+            /**
+             * Summary
+             * @description the finding in plain words: only effects beyond retraining, with size and interval
+             */
+            summary: string;
+        };
+        /** ImbalanceCell */
+        ImbalanceCell: {
+            /**
+             * Beyond Retraining
+             * @description the interval excludes 0 and |effect| > retraining: an effect of the imbalance
+             */
+            beyond_retraining: boolean;
+            /** Ci High */
+            ci_high: number;
+            /**
+             * Ci Low
+             * @description 95% interval whose noise includes retraining (between-seed) and faces
+             */
+            ci_low: number;
+            /**
+             * Df
+             * @description the t test's degrees of freedom (seeds per arm, together, minus 2)
+             */
+            df: number;
+            /**
+             * Effect
+             * @description biased arm minus control arm: mean over each arm's seeds of their mean over the race's faces (share of the attribution, or accuracy, as a fraction)
+             */
+            effect: number;
+            /**
+             * P Value
+             * @description two-sided t test with the seeds as the unit (uncorrected)
+             */
+            p_value: number;
+            /**
+             * Retraining
+             * @description what retraining alone moves: root mean square difference between two seeds of one arm (>= 0)
+             */
+            retraining: number;
+        };
+        /** ImbalanceRace */
+        ImbalanceRace: {
+            accuracy: components["schemas"]["ImbalanceCell"];
+            /**
+             * N
+             * @description faces of this race whose attribution was compared (every model explains each)
+             */
+            n: number;
+            /**
+             * N Accuracy
+             * @description faces of this race whose predictions give the accuracy
+             */
+            n_accuracy: number;
+            /** Regions */
+            regions: {
+                [key: string]: components["schemas"]["ImbalanceCell"];
+            };
+        };
         /** IntegratedGradientsResult */
         IntegratedGradientsResult: {
             /**
@@ -546,6 +670,12 @@ export interface components {
         ModelInfo: {
             /** Architecture */
             architecture: string;
+            /**
+             * Arm
+             * @description 'biased' or 'control' for the imbalance experiment's models (one recipe, a race-imbalanced or race-balanced subset of the same size), '' for the others
+             * @default
+             */
+            arm: string;
             /** Biased */
             biased: boolean;
             /** Card Markdown */
@@ -606,8 +736,20 @@ export interface components {
             };
             /** Name */
             name: string;
+            /**
+             * On Request
+             * @description not run by POST /analyze; its follow-ups (explanations, compare, grid) run it when named
+             * @default false
+             */
+            on_request: boolean;
             /** Preprocessing */
             preprocessing: string;
+            /**
+             * Replicate
+             * @description the training seed's number within its arm (1, 2, …); 0 outside the arms
+             * @default 0
+             */
+            replicate: number;
             /** Task */
             task: string;
             /** Training */
@@ -618,6 +760,11 @@ export interface components {
         /** ModelsResponse */
         ModelsResponse: {
             /**
+             * Compare Default
+             * @description the pair the compare follow-up uses when a request names none (null: no such pair)
+             */
+            compare_default?: string[] | null;
+            /**
              * Ig Max Steps
              * @description the most ig_steps a request may ask for (the FACEXAI_IG_MAX_STEPS setting); more get 422
              */
@@ -627,6 +774,8 @@ export interface components {
              * @description the Integrated Gradients points a request gets when it names no ig_steps
              */
             ig_steps: number;
+            /** @description the imbalance experiment's population result (from the bundle's audit); null without one */
+            imbalance?: components["schemas"]["Imbalance"] | null;
             /** Models */
             models: components["schemas"]["ModelInfo"][];
         };
@@ -751,6 +900,34 @@ export interface components {
                 [key: string]: number;
             };
         };
+        /** RetrainingPair */
+        RetrainingPair: {
+            /** A */
+            a: string;
+            /**
+             * Accuracy
+             * @description race -> b's accuracy minus a's
+             */
+            accuracy: {
+                [key: string]: number;
+            };
+            /**
+             * Arm
+             * @description 'biased' or 'control'
+             */
+            arm: string;
+            /** B */
+            b: string;
+            /**
+             * Regions
+             * @description race -> region -> b's mean share minus a's
+             */
+            regions: {
+                [key: string]: {
+                    [key: string]: number;
+                };
+            };
+        };
     };
     responses: never;
     parameters: never;
@@ -763,8 +940,10 @@ export interface operations {
     compare_models_analyses__analysis_id__faces__face_index__compare_get: {
         parameters: {
             query?: {
-                /** @description two different models with the same labels */
-                models?: string[];
+                /** @description two different models with the same labels (default: the bundle's bias pair, `compare_default` in GET /models: race_control and race_biased) */
+                models?: string[] | null;
+                /** @description also explain another training seed of the first model on this face, where the bundle has one (race_control_2 for race_control): what retraining alone moves here; one explanation more */
+                reference?: boolean;
                 /** @description the label to explain (default: the first model's top class) */
                 target?: string | null;
                 method?: components["schemas"]["ExplainMethod"];

@@ -8,6 +8,7 @@ from starlette.concurrency import run_in_threadpool
 from facexai.api.deps import AdmissionDep, AnalyzerDep, IGOptionsDep, MeasureFaithfulness
 from facexai.api.handlers import UNAVAILABLE
 from facexai.api.schemas import ClassGrid, Comparison, ErrorResponse, ExplainMethod, ExplainMode, Explanation
+from facexai.core.errors import ModelsNotComparable
 
 router = APIRouter(prefix="/analyses", tags=["analysis"])
 
@@ -49,8 +50,21 @@ async def compare_models(
     analysis_id: str,
     face_index: FaceIndex,
     models: Annotated[
-        list[str], Query(min_length=2, max_length=2, description="two different models with the same labels")
-    ] = ["race", "race_biased"],  # noqa: B006
+        list[str] | None,
+        Query(
+            min_length=2,
+            max_length=2,
+            description="two different models with the same labels (default: the bundle's bias pair, "
+            "`compare_default` in GET /models: race_control and race_biased)",
+        ),
+    ] = None,
+    reference: Annotated[
+        bool,
+        Query(
+            description="also explain another training seed of the first model on this face, where the bundle has "
+            "one (race_control_2 for race_control): what retraining alone moves here; one explanation more"
+        ),
+    ] = True,
     target: Annotated[
         str | None, Query(description="the label to explain (default: the first model's top class)")
     ] = None,
@@ -58,7 +72,12 @@ async def compare_models(
 ) -> Comparison:
     """Two models' explanations of one class on one shared colour scale, their difference and a summary."""
     async with admission.slot():
-        result = await run_in_threadpool(analyzer.compare, analysis_id, face_index, models, target, method, ig)
+        pair = models or analyzer.registry.manifest.compare_default()
+        if pair is None:
+            raise ModelsNotComparable("name two models: this bundle has no biased model with a reference to compare")
+        result = await run_in_threadpool(
+            analyzer.compare, analysis_id, face_index, pair, target, method, ig, reference=reference
+        )
     return Comparison.model_validate(result)
 
 

@@ -7,7 +7,7 @@ from fastapi.responses import JSONResponse
 
 from facexai.api.deps import RegistryDep, SettingsDep
 from facexai.api.schemas import HealthResponse, ModelInfo, ModelsResponse
-from facexai.models.population import PopulationPictures, load_pictures
+from facexai.models.population import PopulationPictures, load_imbalance, load_pictures
 
 router = APIRouter(tags=["service"])
 
@@ -29,6 +29,9 @@ def list_models(registry: RegistryDep, settings: SettingsDep) -> ModelsResponse:
                 gradcam_layer=m.spec.gradcam_layer,
                 architecture=m.spec.architecture,
                 biased=m.spec.biased,
+                arm=m.spec.arm,
+                replicate=m.spec.replicate,
+                on_request=m.spec.on_request,
                 description=m.spec.description,
                 metrics=m.spec.metrics,
                 training=m.spec.training,
@@ -39,6 +42,8 @@ def list_models(registry: RegistryDep, settings: SettingsDep) -> ModelsResponse:
         ],
         ig_steps=settings.ig_steps,
         ig_max_steps=settings.ig_max_steps,
+        imbalance=load_imbalance(registry.manifest),
+        compare_default=registry.manifest.compare_default(),
     )
 
 

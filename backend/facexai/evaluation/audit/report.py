@@ -16,8 +16,9 @@ from typing import Any
 import numpy as np
 
 from facexai.core.labels import TASK_LABELS
-from facexai.evaluation.audit import stats
+from facexai.evaluation.audit import imbalance, stats
 from facexai.evaluation.audit.population import attribution, bundle_maps, significant_findings
+from facexai.evaluation.audit.regions import REGION_NAMES
 from facexai.evaluation.audit.run import AuditConfig, Gathered
 from facexai.evaluation.metrics import json_safe
 from facexai.models.manifest import Manifest
@@ -65,6 +66,30 @@ def model_metrics(g: Gathered, manifest: Manifest) -> dict[str, Any]:
             entry.setdefault("largest_gap", {})[key] = result["largest_gap"]
         out[name] = entry
     return out
+
+
+def imbalance_result(g: Gathered, config: AuditConfig, manifest: Manifest) -> dict[str, Any]:
+    """audit.json's ``imbalance``: the arms' seeds on the same explained faces (region shares) and on
+    every predicted face (accuracy)."""
+    assert config.imbalance is not None
+    biased, control = config.imbalance
+    correct = {}
+    for name in [*biased, *control]:
+        spec = manifest.get(name)
+        y_true = np.array([list(spec.labels).index(f.labels[spec.task]) for f in g.faces.faces], int)
+        probs = g.predictions[name]
+        correct[name] = (probs.argmax(axis=1) == y_true).astype(np.float64) if len(probs) else np.zeros(0)
+    return imbalance.section(
+        [f.labels["race"] for f in g.faces.faces],
+        {n: g.explanations[n]["ig_shares"] for n in [*biased, *control]},
+        [f.labels["race"] for f in g.explained_faces],
+        correct,
+        biased,
+        control,
+        REGION_NAMES,
+        TASK_LABELS["race"],
+        config.population,
+    )
 
 
 def write_outputs(
@@ -123,8 +148,12 @@ def write_outputs(
             },
             "findings": significant_findings(comparison),
         }
+    if config.imbalance and all(n in g.explanations for n in config.explained()):
+        result["imbalance"] = imbalance_result(g, config, manifest)
     if population["models"]:
         result["population_maps"] = bundle_maps(population, config, manifest)
+        if "imbalance" in result:
+            result["population_maps"]["imbalance"] = result["imbalance"]
     safe = json_safe({k: v for k, v in result.items() if k != "population_maps"})
     (config.out / "audit.json").write_text(json.dumps(safe, indent=2, ensure_ascii=False, allow_nan=False) + "\n")
     if "population_maps" in result:
@@ -214,6 +243,30 @@ def _figures(safe: dict[str, Any], population: dict[str, Any]) -> dict[str, str]
         axes[0][0].invert_yaxis()
         axes[0][0].legend(fontsize=6)
         figs["shares"] = _png(fig)
+    imb = safe.get("imbalance")
+    if imb and imb["by_race"]:
+        present = list(imb["by_race"])
+        regions = list(next(iter(imb["by_race"].values()))["regions"])
+        fig, axes = plt.subplots(1, len(present), figsize=(2.3 * len(present), 3.4), sharey=True, squeeze=False)
+        for j, race in enumerate(present):
+            ax = axes[0][j]
+            cells = imb["by_race"][race]["regions"]
+            d = np.array([cells[r]["effect"] for r in regions]) * 100
+            lo = np.array([cells[r]["ci_low"] for r in regions]) * 100
+            hi = np.array([cells[r]["ci_high"] for r in regions]) * 100
+            rt = np.array([cells[r]["retraining"] for r in regions]) * 100
+            called = np.array([cells[r]["beyond_retraining"] for r in regions], dtype=bool)
+            ys = np.arange(len(regions), dtype=float)
+            ax.barh(ys, 2 * rt, left=-rt, height=0.6, color="#ddd", label="± retraining alone")
+            ax.axvline(0, color="grey", lw=0.8)
+            ax.errorbar(d, ys, xerr=[d - lo, hi - d], fmt="none", ecolor="black", lw=1)
+            ax.scatter(d, ys, c=np.where(called, "crimson", "white"), edgecolors="black", zorder=3, s=18)
+            ax.set_title(f"{race} (n={imb['by_race'][race]['n']})", fontsize=8)
+            ax.set_xlabel("biased − control (points)", fontsize=7)
+        axes[0][0].set_yticks(np.arange(len(regions)), regions, fontsize=7)
+        axes[0][0].invert_yaxis()
+        axes[0][0].legend(fontsize=6, loc="lower left")
+        figs["imbalance"] = _png(fig)
     comp = population.get("comparison")
     if comp:
         regions = population["regions"]
@@ -271,6 +324,27 @@ def render_html(safe: dict[str, Any], population: dict[str, Any], config: AuditC
         f"throughput {e(str(safe['throughput'].get('faces_per_minute')))} faces/min. Intervals are 95%; "
         f"groups with n &lt; {stats.SMALL_N} are <span class='small'>marked</span>.</p>",
     ]
+    imb = safe.get("imbalance")
+    if imb:
+        parts.append(
+            "<h2>The effect of the imbalance, with retraining in the error bar</h2>"
+            f"<p>Biased arm: {e(', '.join(imb['biased']))}; control arm (the same recipe and data size, every race "
+            f"equally): {e(', '.join(imb['control']))}.</p><p><b>{e(imb['summary'])}</b></p>"
+            f"<p>{e(imb['retraining_summary'])}</p><p>Method: {e(imb['method'])}.</p>"
+        )
+        parts.append(figs.get("imbalance", ""))
+        rows = "".join(
+            f"<tr><td>{e(race)}</td><td>{r['n_accuracy']}</td><td>{_fmt(r['accuracy']['effect'])}</td>"
+            f"<td>[{_fmt(r['accuracy']['ci_low'])}, {_fmt(r['accuracy']['ci_high'])}]</td>"
+            f"<td>{_fmt(r['accuracy']['retraining'])}</td>"
+            f"<td class='{'sig' if r['accuracy']['beyond_retraining'] else ''}'>"
+            f"{'yes' if r['accuracy']['beyond_retraining'] else 'no'}</td></tr>"
+            for race, r in imb["by_race"].items()
+        )
+        parts.append(
+            "<h3>Accuracy: biased minus control, points</h3><table><tr><th>race</th><th>faces</th><th>effect</th>"
+            f"<th>95% CI</th><th>retraining alone</th><th>beyond retraining</th></tr>{rows}</table>"
+        )
     comp = safe.get("comparison")
     if comp:
         parts.append(

@@ -51,10 +51,13 @@ class AuditConfig:
     small: int = SMALL
     #: photos that are not aligned chips: bytes -> aligned RGB chip (the command's --align)
     align: Callable[[bytes], np.ndarray] | None = None
+    #: the imbalance experiment's arms (biased seeds, control seeds): every one explained on the same
+    #: faces, the effect computed with retraining in the error bar (facexai.evaluation.audit.imbalance)
+    imbalance: tuple[list[str], list[str]] | None = None
 
     def explained(self) -> list[str]:
-        names = list(self.compare or ()) + [n for n in self.explain if n not in (self.compare or ())]
-        return names
+        arms = [*self.imbalance[0], *self.imbalance[1]] if self.imbalance else []
+        return list(dict.fromkeys([*(self.compare or ()), *self.explain, *arms]))
 
 
 def check(config: AuditConfig, manifest: Manifest) -> list[str]:
@@ -74,6 +77,22 @@ def check(config: AuditConfig, manifest: Manifest) -> list[str]:
                 f"--compare {a.name} {b.name}: they predict different labels ({a.task}: {a.labels} vs "
                 f"{b.task}: {b.labels}); a paired comparison needs the same classes"
             )
+    if config.imbalance:
+        biased, control = config.imbalance
+        if not biased or not control or len(biased) + len(control) < 3:
+            raise AuditError(
+                f"--imbalance needs a model in each arm and two seeds in one (biased: {biased}, control: {control}): "
+                "without two seeds nothing says what retraining alone moves"
+            )
+        if set(biased) & set(control):
+            raise AuditError(f"--imbalance: {sorted(set(biased) & set(control))} in both arms")
+        first = manifest.get(biased[0])
+        for other in (manifest.get(n) for n in [*biased, *control]):
+            if list(other.labels) != list(first.labels):
+                raise AuditError(
+                    f"--imbalance: {other.name} predicts {other.labels}, {first.name} {first.labels}; the arms' "
+                    "models must predict the same classes"
+                )
     if config.target not in ("labelled", "predicted"):
         raise AuditError(f"--target must be 'labelled' or 'predicted', not {config.target!r}")
     return [n for n in manifest.names if n in set(names) | set(config.explained())]
