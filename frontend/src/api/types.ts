@@ -20,6 +20,10 @@ export type QuadratureRule = Schemas['QuadratureRule']
 export type ExplainedOutput = Schemas['ExplainedOutput']
 export type ModelInfo = Schemas['ModelInfo']
 export type ModelsResponse = Schemas['ModelsResponse']
+/** The imbalance experiment's population result (GET /models `imbalance`): biased arm vs control arm, retraining in the error bar */
+export type Imbalance = Schemas['Imbalance']
+export type ImbalanceRace = Schemas['ImbalanceRace']
+export type ImbalanceCell = Schemas['ImbalanceCell']
 /** GET /analyses/{id}/faces/{i}/grid/{model}: every class of a model on one colour scale */
 export type ClassGrid = Schemas['ClassGrid']
 export type ClassMap = Schemas['ClassMap']

@@ -42,8 +42,8 @@ function useNarrow(query: string): boolean {
 }
 
 /**
- * Grouped horizontal bars, one group per category (here: race), one bar per series (here: the
- * balanced and the biased model), with each category's number of faces written out (a touch screen
+ * Grouped horizontal bars, one group per category (here: race), one bar per series (here: the race
+ * models: race, its control, the biased model), with each category's number of faces written out (a touch screen
  * cannot hover). Plain SVG: it scales with the page and needs no chart library. On a phone the
  * drawing is as wide as the screen in its own units, names above the bars, so its text stays at
  * about 12 px instead of shrinking with a wide drawing.

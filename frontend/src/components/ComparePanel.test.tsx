@@ -2,8 +2,8 @@ import { render, screen } from '@testing-library/react'
 import userEvent from '@testing-library/user-event'
 import { describe, expect, it, vi } from 'vitest'
 import { ApiError } from '../api/errors'
-import { comparison, face } from '../test/fixtures'
-import { IgMaxStepsContext } from '../hooks/modelNames'
+import { comparison, face, modelInfo } from '../test/fixtures'
+import { displayNames, IgMaxStepsContext, ModelNamesContext } from '../hooks/modelNames'
 import { ComparePanel } from './ComparePanel'
 
 const props = {
@@ -72,11 +72,54 @@ describe('ComparePanel', () => {
     const onRequest = vi.fn()
     const { rerender } = render(<ComparePanel {...props} enabled={false} onRequest={onRequest} />)
     expect(onRequest).not.toHaveBeenCalled()
-    expect(screen.getByRole('status')).toHaveTextContent('starts when both race models are explained')
+    expect(screen.getByRole('status')).toHaveTextContent('starts when both models are explained')
     rerender(<ComparePanel {...props} enabled onRequest={onRequest} />)
     expect(onRequest).toHaveBeenCalledWith('White')
     rerender(<ComparePanel {...props} enabled onRequest={onRequest} target="Indian" />)
     expect(onRequest).toHaveBeenLastCalledWith('Indian')
+  })
+
+  it('names the pair by display name, not "balanced vs biased"', () => {
+    render(<ComparePanel {...props} slot={{ status: 'done', comparison: comparison('White') }} />)
+    expect(screen.getByRole('heading', { level: 2 })).toHaveTextContent('Race vs Race (biased training)')
+    expect(screen.queryByTestId('compare-retraining')).toBeNull() // no reference seed: nothing said about retraining
+    expect(screen.getAllByRole('columnheader').map((th) => th.textContent)).toEqual(['Region', 'Race', 'Race (biased training)'])
+  })
+
+  it('with a reference seed, says what retraining alone moves on this face beside the pair’s difference', () => {
+    const pair: [string, string] = ['race_control', 'race_biased']
+    const names = displayNames(
+      Object.fromEntries(['race_control', 'race_biased', 'race_control_2'].map((name) => [name, modelInfo(name).display_name])),
+    )
+    render(
+      <ModelNamesContext.Provider value={names}>
+        <ComparePanel {...props} models={pair} slot={{ status: 'done', comparison: comparison('White', 'integrated_gradients', pair, 'race_control_2') }} />
+      </ModelNamesContext.Provider>,
+    )
+    expect(screen.getByRole('heading', { level: 2 })).toHaveTextContent('Race (small balanced data) vs Race (biased training)')
+    expect(document.body.textContent).not.toMatch(/balanced vs biased/i)
+    expect(screen.getByTestId('compare-retraining')).toHaveTextContent(
+      'Retraining alone (another seed of Race (small balanced data)) moves a region by up to 4 points here; Race (biased training) differs by up to 25 points: more than retraining alone.',
+    )
+    // the reference's share is a column of its own
+    expect(screen.getAllByRole('columnheader').map((th) => th.textContent)).toEqual([
+      'Region',
+      'Race (small balanced data)',
+      'Race (biased training)',
+      'Race (small balanced data, seed 2)',
+    ])
+    expect(screen.getByRole('row', { name: /eyes and brows/ })).toHaveTextContent('31.0%12.0%27.0%')
+    expect(screen.getByRole('table')).toHaveAccessibleName(/Race \(small balanced data, seed 2\): another training seed of Race \(small balanced data\)/)
+    expect(document.body.textContent).not.toMatch(/race_control|race_biased/)
+  })
+
+  it('says when the pair differs no more than retraining alone moves', () => {
+    const pair: [string, string] = ['race_control', 'race_biased']
+    const close = { ...comparison('White', 'integrated_gradients', pair, 'race_control_2'), largest_difference: 0.03, largest_retraining: 0.05 }
+    render(<ComparePanel {...props} models={pair} slot={{ status: 'done', comparison: close }} />)
+    expect(screen.getByTestId('compare-retraining')).toHaveTextContent(
+      'moves a region by up to 5 points here; Race (biased training) differs by up to 3 points: no more than retraining alone',
+    )
   })
 
   it('offers every race class and reports a failure', async () => {

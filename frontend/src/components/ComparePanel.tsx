@@ -31,9 +31,16 @@ interface Props {
   igOutput?: ExplainedOutput
 }
 
+/** Whole points of attribution share: 0.043 -> "4". */
+function wholePoints(fraction: number): string {
+  return (Math.abs(fraction) * 100).toFixed(0)
+}
+
 /**
- * The balanced and the biased race model on one colour scale: the same colour means the same
- * attribution in both, so their heatmaps, and the difference map, can be read against each other.
+ * Two models of one task on one colour scale (the page's pair, compare_default: the biased race
+ * model and its control): the same colour means the same attribution in both, so their heatmaps,
+ * and the difference map, can be read against each other. With a reference (another training seed
+ * of the first model, explained on the same face) it says what retraining alone moves here.
  */
 export function ComparePanel({
   face,
@@ -55,9 +62,14 @@ export function ComparePanel({
   const [first, second] = models
   const displayName = useDisplayName()
   const [firstName, secondName] = [displayName(first), displayName(second)]
-  const labels = Object.keys(face.predictions[first]?.probabilities ?? {})
+  const labels = Object.keys((face.predictions[first] ?? face.predictions[second])?.probabilities ?? {})
   const comparison = slot?.comparison
   const strength = comparison && strengthOf(comparison)
+  // another seed of the first model, explained on this face: its shares are a column of the table
+  const reference = comparison?.reference ?? undefined
+  const columns = reference ? [...models, reference] : [...models]
+  const retraining = comparison?.largest_retraining
+  const difference = comparison?.largest_difference
   const [saving, setSaving] = useState(false)
 
   const requested = slot !== undefined
@@ -74,7 +86,7 @@ export function ComparePanel({
           ? 'Comparison waiting for the explanations before it…'
           : enabled
             ? 'Not compared yet'
-            : 'The comparison starts when both race models are explained…'
+            : 'The comparison starts when both models are explained…'
 
   const saveDifference = async () => {
     if (!comparison) return
@@ -95,7 +107,9 @@ export function ComparePanel({
   return (
     <section className="compare" aria-labelledby="compare-title" data-testid="compare">
       <div className="section-head">
-        <h2 id="compare-title">Balanced vs biased race model</h2>
+        <h2 id="compare-title">
+          {firstName} vs {secondName}
+        </h2>
         <label className="target-select">
           Class
           <select value={target} onChange={(event) => onTarget(event.currentTarget.value)}>
@@ -112,6 +126,15 @@ export function ComparePanel({
           <p className="summary" data-testid="compare-summary">
             {comparison.summary}
           </p>
+          {reference && typeof retraining === 'number' && typeof difference === 'number' && (
+            <p className="retraining" data-testid="compare-retraining">
+              Retraining alone (another seed of {firstName}) moves a region by up to {wholePoints(retraining)} points here;{' '}
+              {secondName} differs by up to {wholePoints(difference)} points
+              {Math.abs(difference) > Math.abs(retraining)
+                ? ': more than retraining alone.'
+                : ': no more than retraining alone, so on this face the two cannot be told apart from another training run.'}
+            </p>
+          )}
           {(comparison.approximate ?? []).length > 0 && (
             <p className="hint warn" data-testid="compare-approximate">
               {(comparison.approximate ?? []).map((model) => displayName(model)).join(' and ')}
@@ -183,12 +206,15 @@ export function ComparePanel({
             </dd>
           </dl>
           {comparison.regions.length > 0 && (
-            <table className="regions">
-              <caption>Share of each model&apos;s attribution by face region</caption>
+            <table className="regions stacks" data-testid="compare-regions">
+              <caption>
+                Share of each model&apos;s attribution by face region
+                {reference && <> ({displayName(reference)}: another training seed of {firstName}, for comparison)</>}
+              </caption>
               <thead>
                 <tr>
                   <th scope="col">Region</th>
-                  {models.map((model) => (
+                  {columns.map((model) => (
                     <th scope="col" key={model}>
                       {displayName(model)}
                     </th>
@@ -199,8 +225,10 @@ export function ComparePanel({
                 {comparison.regions.map((region) => (
                   <tr key={region.region}>
                     <th scope="row">{region.region}</th>
-                    {models.map((model) => (
-                      <td key={model}>{percent(region.shares[model] ?? 0)}</td>
+                    {columns.map((model) => (
+                      <td key={model} data-label={displayName(model)}>
+                        {percent(region.shares[model] ?? 0)}
+                      </td>
                     ))}
                   </tr>
                 ))}

@@ -9,7 +9,7 @@ import { ColourScale } from './ColourScale'
 import { PopulationStats } from './PopulationStats'
 
 interface Props {
-  /** the balanced race model */
+  /** the biased model's partner: its control (race_control) in a bundle that has one, else race */
   first: ModelInfo
   /** the race model trained on race-imbalanced data */
   second: ModelInfo
@@ -26,8 +26,10 @@ function MapImage({ src, alt, kind, testId }: { src?: string; alt: string; kind:
 }
 
 /**
- * Where each race model looks, on average, for the faces of each race: both models' mean maps on
- * one scale and their difference, one row per race, and in words where they differ most.
+ * Where two race models look, on average, for the faces of each race: both models' mean maps on
+ * one scale and their difference, one row per race, and in words where they differ most. These are
+ * two trained networks compared on the same faces: whether a difference is the imbalance's, and not
+ * retraining's, is the imbalance section's question.
  */
 export function PopulationGrid({ first, second }: Props) {
   const a = populationMapsOf(first)
@@ -80,6 +82,9 @@ export function PopulationGrid({ first, second }: Props) {
 
   return (
     <>
+      <p className="summary-label" data-testid="population-summary-label">
+        Between these two networks (faces as the only noise):
+      </p>
       <p className="summary" data-testid="population-summary" aria-live="polite">
         {sentence || (failed ? 'The maps could not be compared in this browser.' : 'Comparing the maps…')}
       </p>

@@ -16,7 +16,8 @@ function pct(value: number | undefined): string {
 /**
  * The audit's numbers behind the maps, one collapsible table per race: each region's share of the
  * attribution for both models with 95% intervals, their paired difference with its interval and the
- * corrected p-value; significant rows are marked.
+ * corrected p-value; significant rows are marked. The test is between these two networks, with the
+ * faces as the only noise: it does not say what the imbalance does (another training run differs too).
  */
 export function PopulationStats({ first, second, comparison, races }: Props) {
   const regionsA = first.mean_attribution_regions ?? {}
@@ -27,6 +28,10 @@ export function PopulationStats({ first, second, comparison, races }: Props) {
         Shares are the mean percentage of a face&apos;s |IG| in each fixed region of the aligned face, with 95% bootstrap
         intervals; the difference is {second.display_name} minus {first.display_name} on the same faces. {comparison.test.charAt(0).toUpperCase() + comparison.test.slice(1)}.
         The difference maps above show only the cells whose difference is significant.
+      </p>
+      <p className="muted" data-testid="population-stats-scope">
+        The test is between these two networks (faces as the only noise): it says where these two trained models differ
+        on the same faces, not what the imbalance does.
       </p>
       {races.map((race) => {
         const entry = comparison.by_race[race]

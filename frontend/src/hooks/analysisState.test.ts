@@ -84,7 +84,7 @@ describe('progress', () => {
 describe('analysisExport', () => {
   it('holds the analysis, every fetched explanation and comparison', () => {
     let state = analyzed()
-    state = reducer(state, { type: 'comparisonLoaded', key: comparisonKey(0, 'integrated_gradients', 'White'), comparison: comparison('White') })
+    state = reducer(state, { type: 'comparisonLoaded', key: comparisonKey(0, 'integrated_gradients', 'White', ['race', 'race_biased']), comparison: comparison('White') })
     const saved = analysisExport(state) as {
       analysis: { analysis_id: string }
       explanations: { face: number; model: string; target: string }[]

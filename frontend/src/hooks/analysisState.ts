@@ -29,7 +29,7 @@ export interface AnalysisState {
   targets: Record<string, string>
   /** `${face}/${model}/${target}` -> what is known of that explanation */
   explanations: Record<string, ExplanationSlot>
-  /** `${face}/${method}/${target}` -> the race vs race_biased comparison */
+  /** `${face}/${first}+${second}/${method}/${target}` -> the comparison of two models (compare_default) */
   comparisons: Record<string, ComparisonSlot>
 }
 
@@ -37,7 +37,8 @@ export const initialState: AnalysisState = { phase: 'idle', face: 0, targets: {}
 
 export const targetKey = (face: number, model: string) => `${face}/${model}`
 export const explanationKey = (face: number, model: string, target: string) => `${face}/${model}/${target}`
-export const comparisonKey = (face: number, method: Method, target: string) => `${face}/${method}/${target}`
+export const comparisonKey = (face: number, method: Method, target: string, models: readonly string[]) =>
+  `${face}/${models.join('+')}/${method}/${target}`
 
 export type Action =
   | { type: 'start'; fileName: string; photoUrl?: string }

@@ -1,9 +1,12 @@
 import { renderHook, waitFor } from '@testing-library/react'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { jsonResponse, modelInfo } from '../test/fixtures'
-import { useModelsLoader } from './modelNames'
+import { jsonResponse, modelInfo, modelsResponse } from '../test/fixtures'
+import { MODELS_RETRY_MS, useModelsLoader } from './modelNames'
 
-afterEach(() => vi.unstubAllGlobals())
+afterEach(() => {
+  vi.useRealTimers()
+  vi.unstubAllGlobals()
+})
 
 describe('useModelsLoader', () => {
   it('takes the display names and the IG step limit from GET /models, not from the build', async () => {
@@ -27,5 +30,24 @@ describe('useModelsLoader', () => {
     await waitFor(() => expect(fetchMock).toHaveBeenCalled())
     expect(result.current.igMaxSteps).toBeUndefined()
     expect(result.current.displayName('race_biased')).toBe('Race (biased training)') // derived from the id
+  })
+
+  it('asks again while the service still loads its models, then gives its whole answer (compare_default)', async () => {
+    vi.useFakeTimers({ shouldAdvanceTime: true })
+    let ready = false
+    const fetchMock = vi.fn(async () =>
+      ready
+        ? jsonResponse(modelsResponse([modelInfo('race_control'), modelInfo('race_biased')], { compare_default: ['race_control', 'race_biased'] }))
+        : jsonResponse({ code: 'models_not_ready', detail: 'the models are still loading (1 of 4 loaded)' }, 503),
+    )
+    vi.stubGlobal('fetch', fetchMock)
+    const { result } = renderHook(() => useModelsLoader())
+    await waitFor(() => expect(fetchMock).toHaveBeenCalledTimes(1))
+    expect(result.current.response).toBeUndefined()
+    ready = true
+    await vi.advanceTimersByTimeAsync(MODELS_RETRY_MS)
+    await waitFor(() => expect(result.current.response?.compare_default).toEqual(['race_control', 'race_biased']))
+    expect(fetchMock).toHaveBeenCalledTimes(2)
+    expect(result.current.displayName('race_control')).toBe('Race (small balanced data)')
   })
 })

@@ -1,7 +1,8 @@
 // Drives an analysis: predictions and Grad-CAM first (fast), then Integrated Gradients one model
-// at a time for the chosen face, then the race vs race_biased comparison; class switches jump
-// the queue. The faithfulness of the maps is asked for with the explanation requests, never with
-// the upload, so the first results stay fast. Everything lands in one reducer so the page re-renders as each piece arrives.
+// at a time for the chosen face, then the comparison of the page's pair (GET /models's
+// compare_default: race_control vs race_biased in the bundle); class switches jump the queue. The
+// faithfulness of the maps is asked for with the explanation requests, never with the upload, so
+// the first results stay fast. Everything lands in one reducer so the page re-renders as each piece arrives.
 import { useCallback, useEffect, useLayoutEffect, useReducer, useRef, useState } from 'react'
 import { analyze, fetchComparison, fetchExplanation, type ExplanationRequest } from '../api/client'
 import { ApiError } from '../api/errors'
@@ -14,7 +15,6 @@ import {
   type IgOptions,
   type Method,
 } from '../api/types'
-import { isBiasedPair } from '../lib/format'
 import { SerialQueue } from '../lib/queue'
 import {
   comparisonKey,
@@ -29,8 +29,6 @@ import {
 export interface Settings extends IgOptions {
   align: boolean
 }
-
-export const COMPARED_MODELS: [string, string] = ['race', 'race_biased']
 
 function explainMode(methods: Method[]): ExplainMode {
   if (methods.length === 2) return 'both'
@@ -217,11 +215,12 @@ export function useAnalysis() {
     [queueExplanation, settings.ig_rule, settings.ig_output],
   )
 
-  const requestComparison = useCallback((face: number, method: Method, target: string, urgent = false) => {
+  /** Queues the comparison of `models` (the page's pair: compare_default) on one face for one class. */
+  const requestComparison = useCallback((face: number, method: Method, target: string, models: [string, string], urgent = false) => {
     const current = stateRef.current
     const result = current.result
-    if (!result || !isBiasedPair(result.models)) return
-    const key = comparisonKey(face, method, target)
+    if (!result) return
+    const key = comparisonKey(face, method, target, models)
     const status = current.comparisons[key]?.status
     if (status && status !== 'error') return
     const analysisId = result.analysis_id
@@ -246,7 +245,7 @@ export function useAnalysis() {
           const comparison = await fetchComparison({
             analysisId,
             face,
-            models: COMPARED_MODELS,
+            models,
             method,
             target,
             ...ig,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { face } from '../test/fixtures'
 import { faceSummary, isSmallFace, largestFace, SMALL_FACE_PX } from './faces'
-import { cardForReaders, classLabel, panelOrder } from './format'
+import { cardForReaders, classLabel, comparedPair, panelOrder } from './format'
 
 const boxed = (index: number, left: number, width: number, height = width) =>
   face(index, { left, top: 10, right: left + width, bottom: 10 + height })
@@ -34,10 +34,24 @@ describe('labels, panels and cards for people', () => {
     expect(classLabel('20-29')).toBe('20-29')
   })
 
-  it('puts the biased race model right after the balanced one', () => {
-    expect(panelOrder(['race', 'gender', 'age', 'race_biased'])).toEqual(['race', 'race_biased', 'gender', 'age'])
-    expect(panelOrder(['age', 'gender'])).toEqual(['age', 'gender'])
-    expect(panelOrder(['gender', 'race_biased'])).toEqual(['gender', 'race_biased'])
+  it('puts the compared pair first, side by side, the other models after in the service’s order', () => {
+    const pair = ['race', 'race_biased']
+    expect(panelOrder(['race', 'gender', 'age', 'race_biased'], pair)).toEqual(['race', 'race_biased', 'gender', 'age'])
+    expect(panelOrder(['age', 'gender', 'race', 'race_biased'], pair)).toEqual(['race', 'race_biased', 'age', 'gender'])
+    expect(panelOrder(['age', 'gender'], pair)).toEqual(['age', 'gender'])
+    expect(panelOrder(['gender', 'race_biased'], pair)).toEqual(['gender', 'race_biased'])
+    const served = ['race', 'gender', 'age', 'race_biased', 'race_control']
+    expect(panelOrder(served, ['race_control', 'race_biased'])).toEqual(['race_control', 'race_biased', 'race', 'gender', 'age'])
+    expect(panelOrder(served, undefined)).toEqual(served)
+  })
+
+  it('compares GET /models’s compare_default, else race and race_biased when the analysis ran both, else nothing', () => {
+    const served = ['age', 'gender', 'race', 'race_biased', 'race_control']
+    expect(comparedPair(['race_control', 'race_biased'], served)).toEqual(['race_control', 'race_biased'])
+    expect(comparedPair(null, served)).toEqual(['race', 'race_biased'])
+    expect(comparedPair(undefined, ['race', 'race_biased'])).toEqual(['race', 'race_biased']) // GET /models not answered
+    expect(comparedPair(null, ['age', 'gender', 'race'])).toBeUndefined()
+    expect(comparedPair([], ['age', 'race_biased'])).toBeUndefined()
   })
 
   it('drops a card’s own title and its internal notes', () => {

@@ -27,12 +27,29 @@ export function classLabel(label: string): string {
   return label.replace(/([A-Za-z])_(?=[A-Z])/g, '$1/').replace(/_/g, ' ')
 }
 
-/** The panels' order: the biased race model right after the balanced one, so they sit side by side. */
-export function panelOrder(models: readonly string[]): string[] {
-  const rest = models.filter((model) => model !== 'race_biased')
-  const race = rest.indexOf('race')
-  if (race < 0 || !models.includes('race_biased')) return [...models]
-  return [...rest.slice(0, race + 1), 'race_biased', ...rest.slice(race + 1)]
+/** The pair compared when the service names none (an older service, or GET /models not answered yet). */
+export const FALLBACK_PAIR: readonly [string, string] = ['race', 'race_biased']
+
+/**
+ * The two models the per-face comparison puts side by side: GET /models's compare_default (the
+ * biased model's control, race_control and race_biased, in a bundle that has one); without it, race
+ * and race_biased when the analysis ran both; else none. `analysed`: the models the analysis ran.
+ */
+export function comparedPair(
+  compareDefault: readonly string[] | null | undefined,
+  analysed: readonly string[],
+): [string, string] | undefined {
+  if (compareDefault?.length === 2 && compareDefault[0] !== compareDefault[1]) return [compareDefault[0], compareDefault[1]]
+  return isBiasedPair(analysed) ? [FALLBACK_PAIR[0], FALLBACK_PAIR[1]] : undefined
+}
+
+/**
+ * The panels' order: the compared pair first, side by side (the comparison below them sets their
+ * maps against each other), then the other models in the service's order.
+ */
+export function panelOrder(models: readonly string[], pair: readonly string[] | undefined): string[] {
+  if (!pair || !pair.every((model) => models.includes(model))) return [...models]
+  return [...pair, ...models.filter((model) => !pair.includes(model))]
 }
 
 /** Lines of a model card that are notes for its authors, not its readers (issue numbers, for one). */

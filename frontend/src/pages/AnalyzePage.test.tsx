@@ -2,7 +2,17 @@ import { render, screen, waitFor, within } from '@testing-library/react'
 import userEvent from '@testing-library/user-event'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import type { ExplainMode } from '../api/types'
-import { FAITHFUL, analyzeResponse, comparison, gradCam, integratedGradients, jsonResponse } from '../test/fixtures'
+import { ModelsProvider } from '../hooks/modelNames'
+import {
+  FAITHFUL,
+  analyzeResponse,
+  comparison,
+  gradCam,
+  integratedGradients,
+  jsonResponse,
+  modelInfo,
+  modelsResponse,
+} from '../test/fixtures'
 import { AnalyzePage } from './AnalyzePage'
 
 
@@ -22,6 +32,10 @@ class FakeService {
   analyzeBody: unknown = analyzeResponse()
   /** false: an older service that ignores faithfulness=true */
   measuresFaithfulness = true
+  /** GET /models's answer */
+  modelsBody: unknown = modelsResponse(['age', 'gender', 'race', 'race_biased'].map((name) => modelInfo(name)))
+  /** another seed of the first compared model, explained by the compare follow-up (undefined: none) */
+  reference: string | undefined
 
   fetch = async (request: Request): Promise<Response> => {
     const url = new URL(request.url)
@@ -63,7 +77,12 @@ class FakeService {
         grad_cam: explain === 'integrated_gradients' ? null : { ...gradCam(face, model, target), ...measured },
       })
     }
-    if (path[0] === 'analyses' && path[4] === 'compare') return jsonResponse(comparison(url.searchParams.get('target')!))
+    if (path[0] === 'analyses' && path[4] === 'compare') {
+      const [a, b] = url.searchParams.getAll('models')
+      const method = (url.searchParams.get('method') ?? 'integrated_gradients') as 'integrated_gradients'
+      return jsonResponse(comparison(url.searchParams.get('target')!, method, [a ?? 'race', b ?? 'race_biased'], this.reference))
+    }
+    if (url.pathname === '/models') return jsonResponse(this.modelsBody)
     if (url.pathname === '/health') return jsonResponse({ status: 'ok', models_loaded: 4, models: [] })
     return jsonResponse({ code: 'not_found', detail: url.pathname }, 404)
   }
@@ -255,5 +274,67 @@ describe('AnalyzePage', () => {
     expect(alert).toHaveAttribute('data-code', code)
     expect(screen.queryByTestId('face-box')).toBeNull()
     expect(service.requests).toHaveLength(1)
+  })
+
+  it('compares the pair GET /models names (compare_default), fetched once, and says what retraining alone moves', async () => {
+    const user = userEvent.setup()
+    const served = ['age', 'gender', 'race', 'race_biased', 'race_control']
+    // GET /models lists more models than the analysis runs: the further seeds are run on request only
+    service.modelsBody = modelsResponse([...served, 'race_biased_2', 'race_control_2'].map((name) => modelInfo(name)), {
+      compare_default: ['race_control', 'race_biased'],
+    })
+    service.analyzeBody = analyzeResponse(2, served)
+    service.reference = 'race_control_2'
+    render(
+      <ModelsProvider>
+        <AnalyzePage />
+      </ModelsProvider>,
+    )
+    await waitFor(() => expect(service.paths()).toContain('/models?'))
+    await user.upload(screen.getByLabelText('Photo to analyse'), photo())
+    await waitFor(() => expect(screen.getByTestId('compare-summary')).toHaveTextContent('Against retraining'))
+
+    const compares = service.paths().filter((path) => path.includes('/compare?'))
+    expect(compares).toEqual([
+      '/analyses/abc123/faces/0/compare?models=race_control&models=race_biased&method=integrated_gradients&target=White',
+    ])
+    expect(service.paths().filter((path) => path.startsWith('/models'))).toHaveLength(1)
+    // a panel for each model the analysis ran, none for the seeds it did not; the compared pair first, side by side
+    const panels = Array.from(document.querySelectorAll<HTMLElement>('article.model-panel'))
+    expect(panels.map((el) => el.dataset.testid)).toEqual(['model-race_control', 'model-race_biased', 'model-age', 'model-gender', 'model-race'])
+    expect(screen.queryByTestId('model-race_biased_2')).toBeNull()
+    expect(screen.queryByTestId('model-race_control_2')).toBeNull()
+    expect(service.paths().some((path) => /race_(biased|control)_2/.test(path))).toBe(false)
+
+    const compare = screen.getByTestId('compare')
+    expect(within(compare).getByRole('heading', { level: 2 })).toHaveTextContent('Race (small balanced data) vs Race (biased training)')
+    expect(within(compare).getByTestId('compare-retraining')).toHaveTextContent(
+      'Retraining alone (another seed of Race (small balanced data)) moves a region by up to 4 points here; Race (biased training) differs by up to 25 points',
+    )
+    expect(within(compare).getByRole('columnheader', { name: 'Race (small balanced data, seed 2)' })).toBeInTheDocument()
+    expect(within(compare).getByTestId('compare-race_control').querySelector('img')).toBeTruthy()
+    expect(screen.getByTestId('progress')).toHaveTextContent('All explanations ready')
+  })
+
+  it('falls back to race vs race_biased when GET /models names no pair, and compares nothing without both', async () => {
+    const user = userEvent.setup()
+    render(
+      <ModelsProvider>
+        <AnalyzePage />
+      </ModelsProvider>,
+    )
+    await waitFor(() => expect(service.paths()).toContain('/models?'))
+    await user.upload(screen.getByLabelText('Photo to analyse'), photo())
+    await waitFor(() => expect(screen.getByTestId('compare-summary')).toBeInTheDocument())
+    expect(service.paths().filter((path) => path.includes('/compare?'))).toEqual([
+      '/analyses/abc123/faces/0/compare?models=race&models=race_biased&method=integrated_gradients&target=White',
+    ])
+    expect(screen.queryByTestId('compare-retraining')).toBeNull()
+
+    service.analyzeBody = analyzeResponse(1, ['age', 'gender', 'race'])
+    await user.upload(screen.getByLabelText('Photo to analyse'), photo())
+    await waitFor(() => expect(screen.getByTestId('progress')).toHaveTextContent('All explanations ready'))
+    expect(screen.queryByTestId('compare')).toBeNull()
+    expect(service.paths().filter((path) => path.includes('/compare?'))).toHaveLength(1)
   })
 })

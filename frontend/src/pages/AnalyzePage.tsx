@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useRef, useState } from 'react'
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react'
 import type { Method } from '../api/types'
 import { ComparePanel } from '../components/ComparePanel'
 import { ErrorBanner } from '../components/ErrorBanner'
@@ -11,9 +11,10 @@ import { PhotoView } from '../components/PhotoView'
 import { ProgressNote } from '../components/ProgressNote'
 import { UploadPanel } from '../components/UploadPanel'
 import { analysisExport, comparisonKey, expired, explanationKey, progress, targetKey } from '../hooks/analysisState'
-import { COMPARED_MODELS, useAnalysis } from '../hooks/useAnalysis'
+import { useModelsResponse } from '../hooks/modelNames'
+import { useAnalysis } from '../hooks/useAnalysis'
 import { faceWidth, isSmallFace, SMALL_FACE_PX } from '../lib/faces'
-import { isBiasedPair, panelOrder } from '../lib/format'
+import { comparedPair, panelOrder } from '../lib/format'
 import { fileStem, saveJson } from '../lib/images'
 
 const BOTH_METHODS: readonly Method[] = ['grad_cam', 'integrated_gradients']
@@ -27,7 +28,10 @@ export function AnalyzePage() {
   const result = state.result
   const face = result?.faces[state.face]
   const stem = fileStem(state.fileName ?? 'photo')
-  const [first, second] = COMPARED_MODELS
+  // The pair the comparison sets side by side: GET /models's compare_default (fetched once for the
+  // whole app), else race and race_biased when the analysis ran both; none otherwise.
+  const compareDefault = useModelsResponse()?.compare_default
+  const pair = useMemo(() => (result ? comparedPair(compareDefault, result.models) : undefined), [compareDefault, result])
   const results = useRef<HTMLDivElement>(null)
 
   // After an upload, bring the results into view (on a phone they start below the upload panel).
@@ -62,22 +66,26 @@ export function AnalyzePage() {
     }
   }, [reveal])
 
-  const compareTarget = face
-    ? (state.targets[targetKey(face.index, 'compare')] ?? face.predictions[first]?.label ?? '')
-    : ''
+  // The comparison's classes and its default class come from the first of the pair the analysis ran.
+  const labelled = face && pair?.find((model) => face.predictions[model])
+  const compareTarget =
+    face && labelled ? (state.targets[targetKey(face.index, 'compare')] ?? face.predictions[labelled].label) : ''
 
   const onCompareRequest = useCallback(
     (target: string) => {
-      if (face) requestComparison(face.index, method, target)
+      if (face && pair) requestComparison(face.index, method, target, pair)
     },
-    [face, method, requestComparison],
+    [face, method, pair, requestComparison],
   )
 
-  // The comparison reuses both race models' explanations of its class: wait for them first.
+  // The comparison reuses the pair's explanations of its class: wait for those the analysis asks for
+  // (a model it did not run is explained by the comparison itself).
   const compareEnabled =
     !!face &&
+    !!pair &&
     (method === 'grad_cam' ||
-      COMPARED_MODELS.every((model) => {
+      pair.every((model) => {
+        if (!face.predictions[model]) return true
         const slot = state.explanations[explanationKey(face.index, model, state.targets[targetKey(face.index, model)] ?? '')]
         const status = slot?.status.integrated_gradients
         return status === 'done' || status === 'error'
@@ -156,7 +164,7 @@ export function AnalyzePage() {
               <ProgressNote {...progress(state, BOTH_METHODS)} />
             )}
             <div className="model-grid">
-              {panelOrder(result.models)
+              {panelOrder(result.models, pair)
                 .filter((model) => face.predictions[model])
                 .map((model) => {
                   const target = state.targets[targetKey(face.index, model)] ?? face.predictions[model].label
@@ -180,13 +188,14 @@ export function AnalyzePage() {
                 })}
             </div>
           </section>
-          {isBiasedPair(result.models) && (
+          {pair && labelled && (
             <ComparePanel
+              key={pair.join('+')}
               face={face}
-              models={[first, second]}
+              models={pair}
               method={method}
               opacity={opacity}
-              slot={state.comparisons[comparisonKey(face.index, method, compareTarget)]}
+              slot={state.comparisons[comparisonKey(face.index, method, compareTarget, pair)]}
               target={compareTarget}
               onTarget={(label) => analysis.setCompareTarget(face.index, label)}
               onRequest={onCompareRequest}

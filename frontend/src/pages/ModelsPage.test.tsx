@@ -1,6 +1,6 @@
 import { render, screen, within } from '@testing-library/react'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { jsonResponse, LABELS, modelInfo } from '../test/fixtures'
+import { imbalance, jsonResponse, LABELS, modelInfo, modelsResponse } from '../test/fixtures'
 import { ModelsPage } from './ModelsPage'
 
 afterEach(() => vi.unstubAllGlobals())
@@ -36,6 +36,10 @@ describe('ModelsPage', () => {
     expect(bars).toHaveLength(6)
     const biasedBlack = bars.find((b) => b.dataset.category === 'Black' && b.dataset.series === 'Race (biased training)')
     expect(Number(biasedBlack?.dataset.value)).toBe(0.41)
+    // no imbalance result (the untrained test bundle's): no section for it, and the gap is not put on the imbalance
+    expect(screen.queryByTestId('imbalance')).toBeNull()
+    expect(screen.getByTestId('fairness-text')).toHaveTextContent('The gap between their bars is not the imbalance alone')
+    expect(screen.getByTestId('fairness-text')).not.toHaveTextContent(/whom the imbalance hurts/)
   })
 
   it('writes the faces per race beside the bars, says the races are not balanced, and gives accuracies as percentages', async () => {
@@ -108,5 +112,107 @@ describe('ModelsPage', () => {
     vi.stubGlobal('fetch', vi.fn(async () => Promise.reject(new TypeError('Failed to fetch'))))
     render(<ModelsPage />)
     expect(await screen.findByRole('alert')).toHaveTextContent('could not be reached')
+  })
+
+  describe('with the imbalance experiment (control models and further seeds)', () => {
+    const byRace = { White: 0.8, Black: 0.7 }
+    const arms = ['race', 'race_biased', 'race_control', 'race_biased_2', 'race_control_2']
+    const maps = (model: string) => Object.fromEntries(LABELS.race.map((race) => [race, `MEAN-${model}-${race}`]))
+    function bundle(extra: Parameters<typeof modelsResponse>[1] = {}) {
+      return modelsResponse(
+        ['age', ...arms].map((name) => ({
+          ...modelInfo(name, name === 'age' ? {} : { accuracy_by_race: byRace }),
+          ...(name.startsWith('race') ? { mean_attribution_by_race: maps(name) } : {}),
+        })),
+        { compare_default: ['race_control', 'race_biased'], imbalance: imbalance(), ...extra },
+      )
+    }
+
+    it('heads with the service’s finding, tabulates only the cells beyond retraining, and every race’s accuracy', async () => {
+      serve(bundle())
+      render(<ModelsPage />)
+      const section = await screen.findByTestId('imbalance')
+      expect(within(section).getByRole('heading', { level: 2 })).toHaveTextContent('Is it the imbalance, or just another training run?')
+      expect(within(section).getByTestId('imbalance-summary')).toHaveTextContent(
+        /^Beyond retraining \(2 biased and 2 control seeds.*on Indian faces the biased models put 3\.1 points more on the mouth/,
+      )
+      expect(within(section).getByTestId('imbalance-retraining')).toHaveTextContent('Retraining alone (another seed of the same arm')
+      expect(within(section).getByTestId('imbalance-arms')).toHaveTextContent(
+        'The biased arm, Race (biased training) and Race (biased training, seed 2) (2 training seeds), and the control arm, Race (small balanced data) and Race (small balanced data, seed 2)',
+      )
+      // only the one region cell beyond retraining: its effect with the interval, and what retraining alone moves
+      const calls = within(section).getAllByTestId('imbalance-call')
+      expect(calls).toHaveLength(1)
+      expect(calls[0]).toHaveTextContent('Indianmouth+3.1 [+2.1, +4.1]0.9')
+      expect(within(section).getByTestId('imbalance-calls')).not.toHaveTextContent('nose')
+      expect(within(section).queryByTestId('imbalance-no-calls')).toBeNull()
+      // accuracy: every race, biased − control in points with its interval, retraining, and whether beyond
+      const accuracy = within(section).getAllByTestId('imbalance-accuracy-row')
+      expect(accuracy.map((row) => row.dataset.race)).toEqual(LABELS.race)
+      expect(accuracy[1]).toHaveTextContent('Black400−12.0 [−13.0, −11.0]2.0yes')
+      expect(accuracy[0]).toHaveTextContent('White400−1.0 [−2.0, +0.0]1.5no')
+      expect(within(accuracy[2]).getByRole('rowheader')).toHaveTextContent('Latino/Hispanic')
+      // the phone layout: every cell says what it is when the table stacks
+      for (const cell of section.querySelectorAll('td')) expect(cell).toHaveAttribute('data-label')
+    })
+
+    it('says plainly when nothing is beyond retraining', async () => {
+      serve(bundle({ imbalance: imbalance(false) }))
+      render(<ModelsPage />)
+      const section = await screen.findByTestId('imbalance')
+      expect(within(section).getByTestId('imbalance-summary')).toHaveTextContent(/^No region’s share of the attribution moves beyond what retraining alone moves/)
+      expect(within(section).queryByTestId('imbalance-calls')).toBeNull()
+      expect(within(section).getByTestId('imbalance-no-calls')).toHaveTextContent(
+        'No face region of any race moves beyond what retraining alone moves (14 race × region cells tested)',
+      )
+    })
+
+    it('charts the control beside race and race_biased, pairs race_biased with its control, and collapses the further seeds', async () => {
+      serve(bundle())
+      render(<ModelsPage />)
+      await screen.findByTestId('imbalance')
+      // the accuracy chart: the models an analysis runs, balanced, control, biased; no further seed
+      const series = [...new Set(screen.getAllByTestId('chart-bar').map((bar) => bar.dataset.series))]
+      expect(series).toEqual(['Race', 'Race (small balanced data)', 'Race (biased training)'])
+      const text = screen.getByTestId('fairness-text')
+      expect(text).toHaveTextContent('so the race mix is the only difference between them')
+      expect(text).toHaveTextContent("The gap between Race (small balanced data)'s bars and Race (biased training)'s is what the imbalance does")
+      expect(text).toHaveTextContent("Race's bars differ from Race (biased training)'s in data size and training as well")
+      // the population maps: race_biased beside its control (compare_default's first)
+      const population = screen.getByTestId('population')
+      const latino = within(population).getAllByTestId('population-row')[2]
+      expect(within(latino).getByTestId('population-first')).toHaveAttribute('src', 'data:image/png;base64,MEAN-race_control-Latino_Hispanic')
+      expect(within(latino).getByTestId('population-second')).toHaveAttribute('src', 'data:image/png;base64,MEAN-race_biased-Latino_Hispanic')
+      expect(within(population).getByTestId('population-scope')).toHaveTextContent(
+        'compare these two trained networks on the same faces (faces as the only noise)',
+      )
+      expect(within(population).getByTestId('population-scope')).toHaveTextContent('the section above weighs the imbalance against retraining')
+      // every model has a card; the further seeds are in a collapsed list of their own, still reachable
+      expect(screen.getAllByTestId('model-card')).toHaveLength(6)
+      const seeds = screen.getByTestId('further-seeds')
+      expect(seeds).not.toHaveAttribute('open')
+      expect(within(seeds).getByText(/^Further training seeds \(2\)/)).toBeInTheDocument()
+      expect(within(seeds).getAllByTestId('model-card').map((card) => within(card).getByRole('heading').textContent)).toEqual([
+        'Race (biased training, seed 2)',
+        'Race (small balanced data, seed 2)',
+      ])
+      // model ids stay out of the text the page writes (the cards' own descriptions are the service's)
+      for (const id of ['imbalance', 'fairness-text', 'population'])
+        expect(screen.getByTestId(id).textContent).not.toMatch(/race_(biased|control)|_/)
+    })
+
+    it('pairs race_biased with the partner its audit statistics name', async () => {
+      const response = bundle()
+      const biased = response.models.find((model) => model.name === 'race_biased')!
+      biased.mean_attribution_comparison = { partner: 'race', test: 'paired permutation test', correction: 'holm', tests: 14, summary: '', by_race: {} }
+      serve(response)
+      render(<ModelsPage />)
+      const rows = await screen.findAllByTestId('population-row')
+      expect(within(rows[0]).getByTestId('population-first')).toHaveAttribute('src', 'data:image/png;base64,MEAN-race-White')
+      // the face-level test is labelled for what it is: two networks, faces as the only noise
+      expect(screen.getByTestId('population-summary-label')).toHaveTextContent('Between these two networks (faces as the only noise)')
+      expect(screen.getByTestId('population-stats-scope')).toHaveTextContent('between these two networks (faces as the only noise)')
+      expect(screen.getByTestId('population-stats-scope')).toHaveTextContent('not what the imbalance does')
+    })
   })
 })

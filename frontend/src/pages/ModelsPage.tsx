@@ -1,14 +1,15 @@
 import { useEffect, useState } from 'react'
 import { fetchModels } from '../api/client'
 import { ApiError } from '../api/errors'
-import type { ModelInfo } from '../api/types'
+import type { ModelInfo, ModelsResponse } from '../api/types'
 import { accuracyByRace, accuracyIntervals, evaluatedFaces } from '../lib/metrics'
 import { metricFacts, rateFacts, trainingFacts, type Fact } from '../lib/modelFacts'
 import { AccuracyChart, type Series } from '../components/AccuracyChart'
 import { ErrorBanner } from '../components/ErrorBanner'
+import { ImbalanceSection } from '../components/ImbalanceSection'
 import { Markdown } from '../components/Markdown'
 import { PopulationGrid } from '../components/PopulationGrid'
-import { cardForReaders, classLabel } from '../lib/format'
+import { cardForReaders, classLabel, modelTitle } from '../lib/format'
 
 function Facts({ facts, label }: { facts: Fact[]; label: string }) {
   if (!facts.length) return null
@@ -31,6 +32,8 @@ export function ModelCard({ model }: { model: ModelInfo }) {
       <header>
         <h3 id={`card-${model.name}`}>{model.display_name}</h3>
         {model.biased && <span className="badge warn">trained on race-imbalanced data</span>}
+        {model.arm === 'control' && <span className="badge">control: race-balanced data of the same size</span>}
+        {model.on_request && <span className="badge">run on request only</span>}
       </header>
       <p>{model.description}</p>
       <p className="muted">
@@ -63,14 +66,67 @@ export function ModelCard({ model }: { model: ModelInfo }) {
   )
 }
 
+/** The order of the race models in the chart: the full balanced model, the control, the biased model. */
+function armRank(model: ModelInfo): number {
+  if (model.arm === 'control') return 1
+  if (model.arm === 'biased' || model.biased) return 2
+  return 0
+}
+
+/**
+ * The race models the page sets against each other: the biased model (compare_default's second, else
+ * race_biased), its control (compare_default's first when it is of the control arm, else the first
+ * control seed), race (the full balanced model), and the biased model's partner in the population
+ * maps (the partner its audit statistics name, else compare_default's first, else race).
+ */
+function raceRoles(response: ModelsResponse) {
+  const { models, compare_default: pair } = response
+  const byName = (name: string | undefined) => (name ? models.find((model) => model.name === name) : undefined)
+  const biased = byName(pair?.[1]) ?? byName('race_biased')
+  const control =
+    (byName(pair?.[0])?.arm === 'control' ? byName(pair?.[0]) : undefined) ??
+    models.find((model) => model.arm === 'control' && !model.on_request)
+  const race = byName('race')
+  const partner = byName(biased?.mean_attribution_comparison?.partner) ?? byName(pair?.[0]) ?? race
+  return { biased, control, race, partner }
+}
+
+function FairnessText({ race, biased, control, evaluated }: { race?: ModelInfo; biased?: ModelInfo; control?: ModelInfo; evaluated: string }) {
+  const biasedName = biased?.display_name ?? 'the biased race model'
+  if (control) {
+    const controlName = control.display_name
+    return (
+      <p data-testid="fairness-text">
+        The race models share an architecture. {biasedName} and {controlName} were trained with one recipe on subsets
+        of the same size: {biasedName}&apos;s with some races deliberately under-represented, {controlName}&apos;s
+        balanced across races, so the race mix is the only difference between them
+        {race ? `; ${race.display_name} was trained on more balanced data, for a different number of epochs` : ''}. All
+        are measured on the same {evaluated}. The gap between {controlName}&apos;s bars and {biasedName}&apos;s is what
+        the imbalance does, give or take what retraining alone moves.
+        {race
+          ? ` ${race.display_name}'s bars differ from ${biasedName}'s in data size and training as well, so that gap is not the imbalance alone.`
+          : ''}
+      </p>
+    )
+  }
+  return (
+    <p data-testid="fairness-text">
+      Both race models share an architecture; {biasedName} was trained on data with some races deliberately
+      under-represented. Both are measured on the same {evaluated}. The gap between their bars is not the imbalance
+      alone: the two models were also trained on different amounts of data for different numbers of epochs (see each
+      card&apos;s Training).
+    </p>
+  )
+}
+
 export function ModelsPage() {
-  const [models, setModels] = useState<ModelInfo[]>()
+  const [response, setResponse] = useState<ModelsResponse>()
   const [error, setError] = useState<ApiError>()
 
   useEffect(() => {
     const abort = new AbortController()
     fetchModels(abort.signal)
-      .then((response) => setModels(response.models))
+      .then(setResponse)
       .catch((cause: unknown) => {
         if (!abort.signal.aborted) setError(cause instanceof ApiError ? cause : new ApiError(0, 'network_error', String(cause)))
       })
@@ -78,34 +134,33 @@ export function ModelsPage() {
   }, [])
 
   if (error) return <ErrorBanner error={error} />
-  if (!models) return <p role="status">Loading the models…</p>
+  if (!response) return <p role="status">Loading the models…</p>
 
-  const race = models.find((model) => model.name === 'race')
-  const biased = models.find((model) => model.name === 'race_biased')
-  const series: Series[] = [
-    // the names the rest of the app uses: one name per model everywhere
-    { model: race, name: race?.display_name ?? '' },
-    { model: biased, name: biased?.display_name ?? '' },
-  ]
-    .flatMap(({ model, name }): Series[] => {
+  const { models } = response
+  const { race, biased, control, partner } = raceRoles(response)
+  const nameOf = (name: string) => models.find((model) => model.name === name)?.display_name ?? modelTitle(name)
+  // every race model POST /analyze runs (the further training seeds are in their cards only), in the
+  // names the rest of the app uses: one name per model everywhere
+  const series: Series[] = models
+    .filter((model) => model.task === 'race' && !model.on_request)
+    .sort((a, b) => armRank(a) - armRank(b))
+    .flatMap((model): Series[] => {
       const values = accuracyByRace(model)
-      return values ? [{ name, values, intervals: accuracyIntervals(model) }] : []
+      return values ? [{ name: model.display_name, values, intervals: accuracyIntervals(model) }] : []
     })
 
-  const evaluated = evaluatedFaces(race, series)
+  const evaluated = evaluatedFaces(race ?? control ?? biased, series)
+  const shown = models.filter((model) => !model.on_request)
+  const seeds = models.filter((model) => model.on_request)
 
   return (
     <div className="models-page">
       <section aria-labelledby="fairness-title" className="fairness">
         <h2 id="fairness-title">Accuracy of the race models, by race</h2>
-        <p data-testid="fairness-text">
-          Both race models share an architecture; {biased?.display_name ?? 'the biased race model'} was trained on
-          data with some races deliberately under-represented. Both are measured on the same {evaluated}. The gap
-          between their bars shows whom the imbalance hurts.
-        </p>
+        <FairnessText race={race} biased={biased} control={control} evaluated={evaluated} />
         {series.length ? (
           <>
-            <AccuracyChart series={series} title="Accuracy per race: balanced vs biased race model" />
+            <AccuracyChart series={series} title={`Accuracy per race: ${series.map((s) => s.name).join(', ')}`} />
             {series.some((s) => s.intervals) && (
               <p className="muted">
                 Whiskers: 95% bootstrap interval of each accuracy.
@@ -119,26 +174,46 @@ export function ModelsPage() {
           </p>
         )}
       </section>
-      {race && biased && (
+      {response.imbalance && <ImbalanceSection imbalance={response.imbalance} name={nameOf} />}
+      {partner && biased && (
         <section aria-labelledby="population-title" className="population" data-testid="population">
           <h2 id="population-title">Where the race models look, by race</h2>
           <p>
             Each map is a model&apos;s mean Integrated Gradients map (of the face&apos;s labelled class, in maps made by{' '}
             <code>facexai audit</code>; of the predicted class in older ones), over validation faces of one race, every face
-            counting equally; {race.display_name} and {biased.display_name} share one colour scale, so
+            counting equally; {partner.display_name} and {biased.display_name} share one colour scale, so
             their maps can be read against each other. The difference is red where {biased.display_name} relies more on
-            a part of the face, blue where {race.display_name} does.
+            a part of the face, blue where {partner.display_name} does.
           </p>
-          <PopulationGrid first={race} second={biased} />
+          <p className="muted" data-testid="population-scope">
+            The maps and their tests compare these two trained networks on the same faces (faces as the only noise). A
+            network trained again on the same data would differ from either too, so a difference here is not by itself
+            an effect of the imbalance
+            {response.imbalance ? '; the section above weighs the imbalance against retraining.' : '.'}
+          </p>
+          <PopulationGrid first={partner} second={biased} />
         </section>
       )}
       <section aria-labelledby="cards-title">
         <h2 id="cards-title">Models</h2>
         <div className="card-grid">
-          {models.map((model) => (
+          {shown.map((model) => (
             <ModelCard key={model.name} model={model} />
           ))}
         </div>
+        {seeds.length > 0 && (
+          <details className="further-seeds" data-testid="further-seeds">
+            <summary>
+              Further training seeds ({seeds.length}): the same recipes trained again, to measure what retraining alone
+              moves; an analysis runs them only on request
+            </summary>
+            <div className="card-grid">
+              {seeds.map((model) => (
+                <ModelCard key={model.name} model={model} />
+              ))}
+            </div>
+          </details>
+        )}
       </section>
     </div>
   )
