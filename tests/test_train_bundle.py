@@ -75,9 +75,10 @@ def test_train_interrupt_resume_export_and_serve(fairface_dir, tmp_path, images_
         biased_epochs=1,
         gender_epochs=1,
         gender_warmup_steps=1,
-        batch_size=8,
-        # 48 chips: 44 train (5 steps an epoch) and 4 selection for the balanced phase, 10 (1 step) and 1 for
-        # the biased one (about the fewest whose biased draw has every race); enough to interrupt, resume, export
+        batch_size=6,
+        # 48 chips: 44 train (7 steps an epoch) and 4 selection for the balanced phase, 10 (1 step) and 1 for
+        # the biased one (about the fewest whose biased draw has every race), 6 (1 step) and 1 for each control
+        # (one chip per race); enough to interrupt, resume, export
         limit=48,
         warmup_steps=4,
         precision="float32",

@@ -135,20 +135,44 @@ def _phase_weights(work_dir: Path, phase: str, heads: tuple[str, ...], dtype: An
     }
 
 
+def work_summary(config: BundleConfig) -> dict[str, Any]:
+    """What the work folder holds of ``config.phases``: its summary.json's phases (the last
+    ``train_bundle`` run's), and every other finished phase's result.json, so the phases of a run
+    still going (or stopped) export as soon as each is done."""
+    path = config.work_dir / "summary.json"
+    summary: dict[str, Any] = json.loads(path.read_text()) if path.is_file() else {}
+    phases: dict[str, Any] = {}
+    for phase in config.phases:
+        done = config.work_dir / phase / "result.json"
+        if phase in summary.get("phases", {}):
+            phases[phase] = summary["phases"][phase]
+        elif done.is_file():
+            phases[phase] = json.loads(done.read_text())
+    if not summary:
+        from facexai.training.bundle import hardware
+
+        summary = {"config": config.to_dict(), "total_s": None, "decode_s": None, "hardware": hardware()}
+    if summary.get("total_s") is None:
+        summary["total_s"] = round(sum(r.get("time_s", 0.0) for r in phases.values()), 1)
+    return {**summary, "phases": phases}
+
+
 def export_bundle(
     config: BundleConfig,
     out_dir: Path,
     val_labels: Path | None = None,
     log: Callable[[str], None] = print,
 ) -> Manifest:
-    """Write the weights files of the phases the work folder's summary holds (balanced.npz,
+    """Write the weights files of the phases of ``config.phases`` the work folder holds (balanced.npz,
     gender.npz, race_biased.npz, race_control.npz, race_biased_2.npz …), the served models' manifest
     entries, cards and logs. Entries of
     phases not trained there (``--phases gender`` alone) and the population maps stay as they are
     in an existing out_dir/manifest.json."""
     started = time.perf_counter()
-    summary = json.loads((config.work_dir / "summary.json").read_text())
+    summary = work_summary(config)
     trained = summary["phases"]
+    if not trained:
+        raise FileNotFoundError(f"{config.work_dir} holds none of the phases {list(config.phases)}: train them first")
     out_dir.mkdir(parents=True, exist_ok=True)
     files = {
         file: _phase_weights(config.work_dir, phase, heads, dtype)
