@@ -99,6 +99,9 @@ def render_bundle_card(spec: ModelSpec) -> str:
         + (
             f"this phase took {times.get('phase', 0) / 60:.1f} min on top of the balanced phase it continues"
             if own_gender
+            else f"this model's training took {times.get('phase', 0) / 60:.1f} min (on a machine shared with other "
+            "work)"
+            if spec.arm and spec.name != "race_biased"
             else f"this model's training took {times.get('phase', 0) / 60:.1f} min, all the models together "
             f"{times.get('bundle_total', 0) / 60:.1f} min (on a machine shared with other work)"
         ),
