@@ -157,7 +157,8 @@ class Manifest:
         same_task = [s for s in self.models if s.task == spec.task and not s.biased]
         controls = sorted((s for s in same_task if s.arm == "control"), key=lambda s: s.replicate != spec.replicate)
         named = [s for s in same_task if s.name == spec.task]
-        return (controls or named or same_task or [None])[0]
+        candidates = controls or named or same_task
+        return candidates[0] if candidates else None
 
     def compare_default(self) -> list[str] | None:
         """The pair the per-face comparison uses when a request names none: [reference, biased] for the

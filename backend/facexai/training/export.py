@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +35,7 @@ BACKBONE: dict[str, str] = {
 }
 
 
-def weight_files(phases: Iterable[str]) -> dict[str, tuple[str, tuple[str, ...], Any]]:
+def weight_files(phases: Sequence[str]) -> dict[str, tuple[str, tuple[str, ...], Any]]:
     """weights file -> (phase, the heads it keeps, the dtype it is stored in), for ``phases``.
 
     balanced.npz keeps all three heads (the gender phase starts from it). gender.npz and the arms'
@@ -55,7 +55,7 @@ def weight_files(phases: Iterable[str]) -> dict[str, tuple[str, tuple[str, ...],
     return files
 
 
-def served_models(phases: Iterable[str]) -> dict[str, tuple[str, str, str]]:
+def served_models(phases: Sequence[str]) -> dict[str, tuple[str, str, str]]:
     """served model -> (head, weights file, phase) for the models ``phases`` give: race and age from
     balanced, gender from gender, race_<phase> from each arm's phase (race_biased, race_control,
     race_biased_2 …)."""
@@ -176,14 +176,14 @@ def export_bundle(
     out_dir.mkdir(parents=True, exist_ok=True)
     files = {
         file: _phase_weights(config.work_dir, phase, heads, dtype)
-        for file, (phase, heads, dtype) in weight_files(trained).items()
+        for file, (phase, heads, dtype) in weight_files(list(trained)).items()
     }
     for name, weights in files.items():
         save_weights(weights, out_dir / name)
         log(f"wrote {out_dir / name} ({(out_dir / name).stat().st_size / 1e6:.1f} MB, {len(weights)} arrays)")
     manifest = load_or_new_manifest(out_dir / "manifest.json")
     updated: list[ModelSpec] = []
-    for name, (head, file, phase) in served_models(trained).items():
+    for name, (head, file, phase) in served_models(list(trained)).items():
         result = trained[phase]
         recipe, replicate = phase_parts(phase)
         description, display_name = describe(name, phase)

@@ -143,7 +143,7 @@ def section(
     explained = np.asarray(explained_labels)
     predicted = np.asarray(faces_labels)
     by_race: dict[str, Any] = {}
-    pairs = {
+    pairs: dict[str, list[dict[str, Any]]] = {
         arm: [{"arm": arm, "a": a, "b": b, "regions": {}, "accuracy": {}} for a, b in _pairs(names)]
         for arm, names in (("biased", biased), ("control", control))
     }
@@ -151,9 +151,7 @@ def section(
         rows, acc_rows = explained == race, predicted == race
         if not rows.any() or not acc_rows.any():
             continue
-        share = seed_effect(
-            np.stack([shares[n][rows] for n in biased]), np.stack([shares[n][rows] for n in control])
-        )
+        share = seed_effect(np.stack([shares[n][rows] for n in biased]), np.stack([shares[n][rows] for n in control]))
         accuracy = seed_effect(
             np.stack([correct[n][acc_rows][:, None] for n in biased]),
             np.stack([correct[n][acc_rows][:, None] for n in control]),

@@ -251,16 +251,16 @@ def _figures(safe: dict[str, Any], population: dict[str, Any]) -> dict[str, str]
         for j, race in enumerate(present):
             ax = axes[0][j]
             cells = imb["by_race"][race]["regions"]
-            d = np.array([cells[r]["effect"] for r in regions]) * 100
-            lo = np.array([cells[r]["ci_low"] for r in regions]) * 100
-            hi = np.array([cells[r]["ci_high"] for r in regions]) * 100
+            effect = np.array([cells[r]["effect"] for r in regions]) * 100
+            low = np.array([cells[r]["ci_low"] for r in regions]) * 100
+            high = np.array([cells[r]["ci_high"] for r in regions]) * 100
             rt = np.array([cells[r]["retraining"] for r in regions]) * 100
             called = np.array([cells[r]["beyond_retraining"] for r in regions], dtype=bool)
             ys = np.arange(len(regions), dtype=float)
             ax.barh(ys, 2 * rt, left=-rt, height=0.6, color="#ddd", label="± retraining alone")
             ax.axvline(0, color="grey", lw=0.8)
-            ax.errorbar(d, ys, xerr=[d - lo, hi - d], fmt="none", ecolor="black", lw=1)
-            ax.scatter(d, ys, c=np.where(called, "crimson", "white"), edgecolors="black", zorder=3, s=18)
+            ax.errorbar(effect, ys, xerr=[effect - low, high - effect], fmt="none", ecolor="black", lw=1)
+            ax.scatter(effect, ys, c=np.where(called, "crimson", "white"), edgecolors="black", zorder=3, s=18)
             ax.set_title(f"{race} (n={imb['by_race'][race]['n']})", fontsize=8)
             ax.set_xlabel("biased − control (points)", fontsize=7)
         axes[0][0].set_yticks(np.arange(len(regions)), regions, fontsize=7)
