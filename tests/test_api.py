@@ -179,6 +179,7 @@ def test_more_ig_steps_shrink_the_completeness_error(client, two_faces):
     assert errors[2] < errors[0] / 8, errors  # first order: about 1/steps
 
 
+@pytest.mark.slow
 def test_the_cnn_detector_per_request(client, images_dir):
     """detector=cnn uses dlib's CNN detector for this request only; an unknown detector is a 422."""
     hog = post(client, images_dir / "multi_face_astronaut_hopper.jpg", explain="none").json()
@@ -206,6 +207,7 @@ def test_a_large_photo_is_reported_in_its_own_pixels(client, images_dir):
     assert 600 < box["right"] - box["left"] < 720 and 2400 < box["left"] < 2480 and 600 < box["top"] < 690
 
 
+@pytest.mark.slow
 def test_every_shared_photo_gets_200_or_a_clean_4xx(client, images_dir):
     names = sorted(p.name for p in images_dir.iterdir() if p.suffix != ".md")
     assert set(names) >= set(EXPECTED), "a test photo is missing"

@@ -24,6 +24,7 @@ pytest.importorskip("ray", reason="ray is not installed (make install)")
 from facexai.commands import main as cli
 from facexai.core.labels import TASK_LABELS
 
+pytestmark = pytest.mark.slow  # Ray, started three times
 RACES = TASK_LABELS["race"]
 
 

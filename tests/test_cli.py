@@ -6,6 +6,7 @@ from PIL import Image
 from facexai.commands import main
 
 
+@pytest.mark.slow
 def test_analyze_writes_json_and_overlays(untrained_bundle, images_dir, tmp_path, capsys):
     out = tmp_path / "results"
     photo = images_dir / "multi_face_astronaut_hopper.jpg"
@@ -57,6 +58,7 @@ def test_serve_refuses_without_a_manifest(tmp_path, monkeypatch, capsys):
     assert "none.json" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_serve_refuses_a_backbone_other_than_the_one_trained_on(tmp_path, monkeypatch, capsys):
     """A dlib_resnet manifest whose .dat sha256 differs from the installed file stops start-up,
     naming the package to install, before any model is built."""

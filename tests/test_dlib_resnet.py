@@ -108,6 +108,7 @@ def test_mirror_averaged_model_is_the_mean_of_both_views(net, fairface_dir):
         build_task_model(net, weights, "age")
 
 
+@pytest.mark.slow
 def test_gradcam_and_ig_on_a_mirror_averaged_model(net, fairface_dir):
     from facexai.explain.gradcam import GradCam
     from facexai.explain.integrated_gradients import IntegratedGradients

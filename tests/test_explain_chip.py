@@ -18,6 +18,7 @@ def test_grid_shape(classes: int, shape: tuple[int, int]) -> None:
     assert grid_shape(classes) == shape
 
 
+@pytest.mark.slow
 def test_explain_chip_writes_figures_and_summary(untrained_bundle: Path, tmp_path: Path) -> None:
     from facexai.commands import main
 

@@ -122,6 +122,7 @@ def check(scores):
     assert scores["verdict"] == expected
 
 
+@pytest.mark.slow
 def test_the_api_scores_when_asked_and_only_then(client, images_dir):
     with (images_dir / "astronaut.png").open("rb") as f:
         data = f.read()

@@ -28,6 +28,7 @@ def arms_client(tmp_path_factory: pytest.TempPathFactory) -> Iterator:
         yield c
 
 
+@pytest.mark.slow
 @pytest.mark.needs_images
 def test_analyze_runs_the_first_seeds_and_compare_uses_the_control_with_a_reference(arms_client, images_dir):
     models = arms_client.get("/models").json()

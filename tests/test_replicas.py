@@ -28,9 +28,12 @@ REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
 FACEXAI = Path(sys.executable).parent / "facexai"
 PHOTO = IMAGES / "multi_face_astronaut_hopper.jpg"
 
-pytestmark = pytest.mark.skipif(
-    not Path(REDIS_SERVER).is_file(), reason="redis-server not installed (make test installs Debian's redis-server)"
-)
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        not Path(REDIS_SERVER).is_file(), reason="redis-server not installed (make test installs Debian's redis-server)"
+    ),
+]
 
 
 def free_port() -> int:

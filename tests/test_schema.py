@@ -15,6 +15,7 @@ import weakref
 from collections import Counter
 from pathlib import Path
 
+import hypothesis
 import pytest
 import schemathesis
 from fastapi.testclient import TestClient
@@ -102,31 +103,53 @@ def stored_analysis(app) -> str:
         return _STORED[analyzer]
 
 
-#: operation -> status code -> how many answers
-ANSWERS: dict[str, Counter] = {}
 FOLLOW_UPS = {
     link["operationId"] for link in schema.raw_schema["paths"]["/analyze"]["post"]["responses"]["200"]["links"].values()
 }
 
 
+@pytest.mark.slow
 @schema.parametrize()
 def test_every_answer_is_one_the_schema_documents(case, fuzzed_app):
     if "analysis_id" in (case.path_parameters or {}):
         case.path_parameters["analysis_id"] = stored_analysis(fuzzed_app)
-    response = case.call(app=fuzzed_app)
-    ANSWERS.setdefault(case.operation.definition.raw.get("operationId", case.operation.label), Counter())[
-        response.status_code
-    ] += 1
-    case.validate_response(response, checks=CHECKS)
+    case.validate_response(case.call(app=fuzzed_app), checks=CHECKS)
 
 
-def test_the_fuzz_reached_every_follow_up_with_a_real_analysis():
-    """The follow-ups answered 200s, not only 404s for unknown analyses, faces and models."""
-    if not ANSWERS:
-        pytest.skip("the fuzz did not run in this session")
+@pytest.fixture(scope="module")
+def follow_up_answers(fuzzed_app) -> dict[str, Counter]:
+    """operation -> status code -> how many answers, for 12 valid cases of each follow-up drawn from the
+    fuzz's schema and config (its dictionaries of real faces and models) against a stored analysis: its own
+    run, so that no test reads what another left behind."""
+    answers: dict[str, Counter] = {op: Counter() for op in FOLLOW_UPS}
+
+    def fuzz(op: str) -> None:
+        @hypothesis.settings(
+            max_examples=12,
+            derandomize=True,
+            database=None,
+            deadline=None,
+            phases=[hypothesis.Phase.generate],
+            suppress_health_check=list(hypothesis.HealthCheck),
+        )
+        @hypothesis.given(case=schema.find_operation_by_id(op).as_strategy())
+        def call(case) -> None:
+            case.path_parameters["analysis_id"] = stored_analysis(fuzzed_app)
+            answers[op][case.call(app=fuzzed_app).status_code] += 1
+
+        call()
+
+    for op in FOLLOW_UPS:
+        fuzz(op)
+    return answers
+
+
+@pytest.mark.slow
+def test_the_fuzz_reaches_every_follow_up_with_a_real_analysis(follow_up_answers):
+    """The follow-ups answer 200s, not only 404s for unknown analyses, faces and models."""
     assert len(FOLLOW_UPS) == 3  # explanations, grid, compare
-    ok = {op: sum(n for status, n in ANSWERS.get(op, Counter()).items() if 200 <= status < 300) for op in FOLLOW_UPS}
-    assert all(ok.values()), {op: dict(ANSWERS.get(op, {})) for op in FOLLOW_UPS}
+    ok = {op: sum(n for status, n in counts.items() if 200 <= status < 300) for op, counts in follow_up_answers.items()}
+    assert all(ok.values()), {op: dict(counts) for op, counts in follow_up_answers.items()}
 
 
 def test_the_ig_steps_bound_is_the_setting_and_declared(untrained_bundle):

@@ -67,6 +67,7 @@ def test_phase_names_are_checked(bad: str) -> None:
     ]  # fmt: skip
 
 
+@pytest.mark.slow
 def test_train_interrupt_resume_export_and_serve(fairface_dir, tmp_path, images_dir):
     config = BundleConfig(
         fairface_dir=fairface_dir,

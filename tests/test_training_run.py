@@ -15,7 +15,7 @@ import pytest
 from facexai.core.labels import RACE
 from facexai.models.manifest import load_manifest
 
-pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")
+pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings("ignore::UserWarning")]  # it trains
 VAL_ROWS = 32
 
 
