@@ -165,9 +165,9 @@ def seed_grad_cam(model, layer: str, x: np.ndarray) -> np.ndarray:
 def bench_four_models(registry, chips: list[np.ndarray], settings) -> dict:
     """One aligned face, all four models, through the service's own analysis path at its defaults,
     against, per model, the seed-equivalent IG plus an eager Grad-CAM; alternating, same chips."""
+    from facexai.core.images import DecodedImage
     from facexai.explain.options import ExplainMethod
     from facexai.service.analyzer import Analyzer
-    from facexai.service.images import DecodedImage
 
     analyzer = Analyzer.from_settings(registry, settings)
     models = list(registry.models.values())

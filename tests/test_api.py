@@ -15,6 +15,8 @@ from PIL import Image
 
 from facexai.api.main import create_app
 from facexai.core.errors import ModelFileMissing
+from facexai.core.labels import RACE
+from facexai.service.comparison import REGION_GAP, STRENGTH_RATIO
 from facexai.service.settings import Settings
 
 MODELS = ["age", "gender", "race", "race_biased"]
@@ -67,11 +69,15 @@ def test_health_and_models(client):
         "detail": None,
         "store": "memory",
     }
-    models = client.get("/models").json()["models"]
+    body = client.get("/models").json()
+    models = body["models"]
     assert [m["name"] for m in models] == MODELS
     race = next(m for m in models if m["name"] == "race")
     assert race["labels"][0] == "White" and len(race["labels"]) == 7 and race["gradcam_layer"] == "block4_relu"
     assert next(m for m in models if m["name"] == "race_biased")["biased"] is True
+    # what the web app words the comparison with, from their one definition
+    assert body["races"] == list(RACE) == race["labels"]
+    assert body["rules"] == {"strength_ratio": STRENGTH_RATIO, "region_gap": REGION_GAP}
 
 
 def test_analyze_response_contract(two_faces):

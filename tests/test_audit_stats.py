@@ -1,6 +1,7 @@
-"""The audit's statistics: intervals in [0, 1] that contain their estimate, the libraries agreeing
-with the hand-written code they replace, the paired test finding a planted difference and not a
-null one, and the audit's fixed regions matching the service's comparison regions. No Ray here."""
+"""The audit's statistics: intervals in [0, 1] that contain their estimate, the audit's accuracy
+intervals the evaluation's, the libraries agreeing with the hand-written code they replace, the
+paired test finding a planted difference and not a null one, and the audit's fixed regions matching
+the service's comparison regions. No Ray here."""
 
 from __future__ import annotations
 
@@ -9,18 +10,18 @@ import pytest
 
 from facexai.evaluation.audit import stats
 from facexai.evaluation.audit.regions import OUTSIDE, REGIONS, region_masks, shares, small_map
-from facexai.evaluation.metrics import bootstrap_ci, paired_gap
+from facexai.evaluation.metrics import group_accuracy, paired_gap, proportion_ci
 
 
 @pytest.mark.parametrize("k,n", [(0, 1), (0, 10), (10, 10), (3, 7), (29, 29), (500, 1000), (1, 4000)])
 def test_wilson_interval_lies_in_0_1_and_contains_the_estimate(k: int, n: int) -> None:
-    low, high = stats.wilson(k, n)
+    low, high = proportion_ci(k, n)
     assert 0.0 <= low <= k / n <= high <= 1.0
     assert low < high
 
 
 def test_empty_group_has_no_interval() -> None:
-    assert all(np.isnan(stats.wilson(0, 0)))
+    assert all(np.isnan(proportion_ci(0, 0)))
 
 
 def test_group_metrics_intervals_gaps_and_small_groups() -> None:
@@ -46,6 +47,10 @@ def test_group_metrics_intervals_gaps_and_small_groups() -> None:
     a = groups == "a"
     assert out["groups"]["a"]["tpr"]["x"] == pytest.approx(np.mean(pred[a & (y == 0)] == 0))
     assert out["groups"]["a"]["fpr"]["x"] == pytest.approx(np.mean(pred[a & (y != 0)] == 0))
+    # one interval method: the audit's per-group accuracy intervals are the evaluation's, to the bit
+    evaluation = group_accuracy(pred == y, groups, ["a", "b", "c"])
+    for g, row in out["groups"].items():
+        assert (row["ci_low"], row["ci_high"]) == (evaluation[g]["ci_low"], evaluation[g]["ci_high"])
 
 
 def test_ece_of_a_calibrated_and_an_overconfident_model() -> None:
@@ -54,15 +59,6 @@ def test_ece_of_a_calibrated_and_an_overconfident_model() -> None:
     calibrated = rng.random(20000) < conf
     assert stats.calibration(conf, calibrated)["ece"] < 0.02
     assert stats.calibration(np.full(1000, 0.99), np.arange(1000) < 500)["ece"] == pytest.approx(0.49)
-
-
-def _old_bootstrap_ci(correct: np.ndarray, n_boot: int, seed: int, level: float = 0.95) -> tuple[float, float]:
-    """evaluation.metrics.bootstrap_ci before it moved onto scipy (binomial resampling in numpy)."""
-    rng = np.random.default_rng(seed)
-    means = rng.binomial(correct.size, correct.mean(), size=n_boot) / correct.size
-    tail = (1.0 - level) / 2 * 100
-    low, high = np.percentile(means, [tail, 100 - tail])
-    return float(low), float(high)
 
 
 def _old_paired_gap(a: np.ndarray, b: np.ndarray, n_boot: int, seed: int) -> tuple[float, float]:
@@ -74,12 +70,9 @@ def _old_paired_gap(a: np.ndarray, b: np.ndarray, n_boot: int, seed: int) -> tup
 
 
 @pytest.mark.parametrize("n,p", [(50, 0.7), (400, 0.55), (4000, 0.68)])
-def test_scipy_intervals_agree_with_the_former_numpy_bootstrap(n: int, p: float) -> None:
+def test_scipy_paired_gap_agrees_with_the_former_numpy_bootstrap(n: int, p: float) -> None:
     rng = np.random.default_rng(n)
-    flags = rng.random(n) < p
-    new = bootstrap_ci(flags)
-    old = _old_bootstrap_ci(flags, 20000, 0)
-    assert new == pytest.approx(old, abs=1.5 / n + 0.002)  # resampling noise and the quantile's step
+    rng.random(n)  # the draw the accuracy interval's check used: the same faces as before
     a, b = rng.random(n) < p, rng.random(n) < p - 0.05
     gap = paired_gap(a, b, n_boot=4000, seed=0)
     old_low, old_high = _old_paired_gap(a, b, 4000, 0)

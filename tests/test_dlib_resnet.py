@@ -10,9 +10,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from facexai.core.checksums import file_sha256
 from facexai.core.chips import resize_chip
 from facexai.models import dlib_resnet
-from facexai.models.dlib_resnet import DAT_SHA256, BackboneError, build_backbone, dat_path, read_dat, sha256_of
+from facexai.models.dlib_resnet import DAT_SHA256, BackboneError, build_backbone, dat_path, read_dat
 
 
 @pytest.fixture(scope="module")
@@ -21,7 +22,7 @@ def net():
 
 
 def test_the_installed_file_is_the_pinned_one():
-    assert sha256_of(dat_path()) == DAT_SHA256
+    assert file_sha256(dat_path()) == DAT_SHA256
 
 
 def test_reader_consumes_the_whole_file_and_finds_anet(net):

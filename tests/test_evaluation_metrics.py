@@ -1,5 +1,5 @@
 """Evaluation numbers on hand-made predictions: exact confusion, precision/recall/F1, group
-accuracies with sizes and bootstrap intervals, the biased-vs-unbiased table, report and plots."""
+accuracies with sizes and Wilson intervals, the biased-vs-unbiased table, report and plots."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import pytest
 from facexai.core.labels import GENDER, RACE
 from facexai.evaluation.evaluate import EvalData, bias_table, pair_biased, score_model
 from facexai.evaluation.metrics import (
-    bootstrap_ci,
+    accuracy_ci,
     classification_report,
     confusion_matrix,
     group_accuracy,
@@ -57,34 +57,42 @@ def test_labels_outside_the_classes_are_rejected() -> None:
         confusion_matrix(np.array([0, 3]), np.array([0, 1]), 3)
 
 
-def test_bootstrap_interval_contains_the_estimate_and_narrows_with_n() -> None:
+def test_accuracy_interval_contains_the_estimate_and_narrows_with_n() -> None:
     rng = np.random.default_rng(0)
     small = rng.random(50) < 0.7
     large = rng.random(5000) < 0.7
     for flags in (small, large):
-        low, high = bootstrap_ci(flags, n_boot=2000, seed=1)
-        assert low <= flags.mean() <= high
+        low, high = accuracy_ci(flags)
+        assert 0.0 <= low <= flags.mean() <= high <= 1.0
         assert low < high
-    assert np.diff(bootstrap_ci(large, seed=1)) < np.diff(bootstrap_ci(small, seed=1)) / 5
-    assert bootstrap_ci(small, seed=3) == bootstrap_ci(small, seed=3)
-    assert all(np.isnan(bootstrap_ci(np.array([], bool))))
+    assert np.diff(accuracy_ci(large)) < np.diff(accuracy_ci(small)) / 5
+    assert all(np.isnan(accuracy_ci(np.array([], bool))))
 
 
-def test_bootstrap_interval_matches_the_normal_approximation() -> None:
+@pytest.mark.parametrize("flags", [np.zeros(20, bool), np.ones(20, bool), np.ones(1, bool)])
+def test_accuracy_interval_stays_open_at_0_and_100_percent(flags: np.ndarray) -> None:
+    """Where every face is wrong (or right) the interval still has width, on the side away from the edge."""
+    low, high = accuracy_ci(flags)
+    assert 0.0 <= low <= flags.mean() <= high <= 1.0 and low < high
+    assert (low == 0.0) if not flags.any() else (high == pytest.approx(1.0))
+
+
+def test_accuracy_interval_matches_the_normal_approximation() -> None:
     flags = np.arange(1000) < 600  # p = 0.6, n = 1000: half-width about 1.96 * sqrt(.24 / 1000) = 0.030
-    low, high = bootstrap_ci(flags, n_boot=4000, seed=0)
-    assert (high - low) / 2 == pytest.approx(0.0304, abs=0.004)
+    low, high = accuracy_ci(flags)
+    assert (high - low) / 2 == pytest.approx(0.0304, abs=0.001)
 
 
 def test_group_accuracy_sizes_and_values() -> None:
     correct = np.array([1, 1, 0, 1, 0, 0, 1], bool)
     groups = np.array(["Male", "Male", "Male", "Female", "Female", "Female", "Female"])
-    result = group_accuracy(correct, groups, GENDER, n_boot=500, seed=0)
+    result = group_accuracy(correct, groups, GENDER)
     assert list(result) == ["Male", "Female"]
     assert result["Male"]["n"] == 3 and result["Male"]["accuracy"] == pytest.approx(2 / 3)
     assert result["Female"]["n"] == 4 and result["Female"]["accuracy"] == pytest.approx(0.5)
-    for g in result.values():
+    for name, g in result.items():
         assert g["ci_low"] <= g["accuracy"] <= g["ci_high"]
+        assert (g["ci_low"], g["ci_high"]) == accuracy_ci(correct[groups == name])
     absent = group_accuracy(correct, groups, ["Male", "Female", "Other"])
     assert absent["Other"]["n"] == 0 and np.isnan(absent["Other"]["accuracy"])
 
@@ -135,7 +143,7 @@ DATA = eval_data(RACES, ["Male", "Female"] * 4, ["20-29"] * 6 + ["60-69"] * 2)
 def test_score_model_breaks_a_gender_model_down_by_race_gender_and_age() -> None:
     # gender truth M F M F M F M F; predictions right on rows 0,1,2,3,4 and 6, wrong on 5 and 7
     predicted = [0, 1, 0, 1, 0, 0, 0, 0]
-    result, correct = score_model(spec("gender", "gender", GENDER), one_hot(predicted, 2), DATA, n_boot=300)
+    result, correct = score_model(spec("gender", "gender", GENDER), one_hot(predicted, 2), DATA)
     assert correct.tolist() == [True] * 5 + [False, True, False]
     assert result["accuracy"] == pytest.approx(6 / 8)
     assert result["accuracy_by_race"]["White"] == pytest.approx(1.0)
@@ -161,13 +169,14 @@ def test_bias_table_recall_per_race_and_gap() -> None:
     specs[2].labels = ["x"]  # not a race model: never paired
     assert [(u.name, b.name) for u, b in pair_biased(specs)] == [("race", "race_biased")]
     correct = {
-        "race": score_model(specs[0], one_hot(unbiased_pred, 7), DATA, n_boot=100)[1],
-        "race_biased": score_model(specs[1], one_hot(biased_pred, 7), DATA, n_boot=100)[1],
+        "race": score_model(specs[0], one_hot(unbiased_pred, 7), DATA)[1],
+        "race_biased": score_model(specs[1], one_hot(biased_pred, 7), DATA)[1],
     }
     table = bias_table(specs[0], specs[1], correct, DATA, n_boot=500)
     rows = {r["race"]: r for r in table["rows"]}
     assert rows["White"]["n"] == 4 and rows["White"]["unbiased"] == 1.0 and rows["White"]["biased"] == 1.0
     assert rows["Black"]["unbiased"] == 0.5 and rows["Black"]["biased"] == 0.0
+    assert rows["Black"]["biased_ci"][0] == 0.0 < rows["Black"]["biased_ci"][1]  # 0 of 2: open, not a point
     assert rows["Black"]["gap"] == pytest.approx(0.5)
     assert rows["Indian"]["gap"] == pytest.approx(1.0)
     assert rows["East Asian"]["n"] == 0
@@ -181,7 +190,7 @@ def test_report_and_plots_are_written(tmp_path: Path) -> None:
     truth = [RACE.index(r) for r in RACES]
     models, correct = {}, {}
     for s, pred in ((s_race, truth), (s_biased, [0] * 8)):
-        models[s.name], correct[s.name] = score_model(s, one_hot(pred, 7), DATA, n_boot=100)
+        models[s.name], correct[s.name] = score_model(s, one_hot(pred, 7), DATA)
         models[s.name]["training_log"] = None
     log = tmp_path / "race.log.csv"
     log.write_text(
@@ -190,6 +199,7 @@ def test_report_and_plots_are_written(tmp_path: Path) -> None:
     models["race"]["training_log"] = str(log)
     result = {
         "dataset": {"n": 8, "missing": 0, "counts": {"race": {"White": 4, "Black": 2, "Indian": 2}}},
+        "accuracy_interval": {"method": "wilson", "level": 0.95},
         "bootstrap": {"resamples": 100, "level": 0.95, "seed": 0, "method": "percentile"},
         "models": models,
         "bias_comparison": [bias_table(s_race, s_biased, correct, DATA, n_boot=100)],
@@ -204,3 +214,4 @@ def test_report_and_plots_are_written(tmp_path: Path) -> None:
     assert "| Black | 2 | 100.0% |" in text  # the bias table row: unbiased recall on Black
     assert "+100.0 pt" in text
     assert "![confusion_race.png](confusion_race.png)" in text
+    assert "an accuracy's is Wilson's score interval; a paired gap's a percentile bootstrap, 100 resamples" in text

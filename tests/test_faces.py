@@ -1,9 +1,15 @@
+import functools
+import pickle
+
 import numpy as np
 import pytest
 
 from facexai.core.errors import NoFaceDetected
-from facexai.service.faces import CHIP_SIZE, DETECT_MAX_SIDE, FaceAligner
-from facexai.service.images import decode_image
+from facexai.core.faces import CHIP_SIZE, FaceAligner, largest_face_chip
+from facexai.core.images import decode_image
+from facexai.core.photos import DETECT_MAX_SIDE, DETECTORS, Detector, PhotoLimits
+
+MAX_PIXELS = PhotoLimits.max_pixels
 
 
 @pytest.fixture(scope="module")
@@ -12,7 +18,7 @@ def aligner() -> FaceAligner:
 
 
 def load(images_dir, name):
-    return decode_image((images_dir / name).read_bytes(), 40_000_000).pixels
+    return decode_image((images_dir / name).read_bytes(), MAX_PIXELS).pixels
 
 
 def test_astronaut_and_hopper_are_two_faces_each_boxed(aligner, images_dir):
@@ -45,8 +51,8 @@ def test_boxes_are_in_original_pixels(aligner, images_dir):
 def test_a_photo_decoded_reduced_gives_the_same_boxes_and_chips(aligner, images_dir):
     """Chips are cut at 800 px, so decoding the 24-megapixel photo at 1/4 scale loses nothing they use."""
     data = (images_dir / "large_astronaut_6000x4000_face_small.jpg").read_bytes()
-    full = decode_image(data, 40_000_000)
-    reduced = decode_image(data, 40_000_000, needed_side=DETECT_MAX_SIDE)
+    full = decode_image(data, MAX_PIXELS)
+    reduced = decode_image(data, MAX_PIXELS, needed_side=DETECT_MAX_SIDE)
     assert reduced.pixels.shape == (1000, 1500, 3) and (reduced.width, reduced.height) == (6000, 4000)
     (whole,) = aligner.find_faces(full.pixels).faces
     (small,) = aligner.find_faces(reduced.pixels, (reduced.width, reduced.height)).faces
@@ -68,3 +74,24 @@ def test_the_cap_keeps_the_largest_faces(images_dir):
 def test_no_face(aligner, images_dir, name):
     with pytest.raises(NoFaceDetected):
         aligner.find_faces(load(images_dir, name))
+
+
+def test_the_audit_aligns_the_largest_face_as_the_service_does(aligner, images_dir):
+    """``largest_face_chip`` (the audit's --align): the largest of the photo's faces, the chip the
+    service's aligner cuts; a photo without a face raises. Its partial pickles by reference (Ray)."""
+    data = (images_dir / "multi_face_astronaut_hopper.jpg").read_bytes()
+    image = PhotoLimits().read(data)
+    faces = aligner.find_faces(image.pixels, (image.width, image.height)).faces
+    largest = max(faces, key=lambda f: f.box.area)
+    align = pickle.loads(pickle.dumps(functools.partial(largest_face_chip, detector="hog")))
+    assert np.array_equal(align(data), largest.chip)
+    with pytest.raises(NoFaceDetected):
+        align((images_dir / "gen__noise_512.png").read_bytes())
+
+
+def test_detectors_are_named_once():
+    """The settings, the CLI and the aligner take the names of core.photos.Detector, a member or its value."""
+    assert DETECTORS == ("hog", "cnn")
+    assert FaceAligner(Detector.cnn).detector == "cnn"  # a plain name: it goes into messages
+    with pytest.raises(ValueError, match="hog, cnn"):
+        FaceAligner("sift")

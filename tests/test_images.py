@@ -7,9 +7,10 @@ import pytest
 from PIL import Image
 
 from facexai.core.errors import ImageTooLarge, InvalidImage, UnsupportedType
-from facexai.service.images import decode_image, sniff_format
+from facexai.core.images import decode_image, sniff_format
+from facexai.core.photos import PhotoLimits
 
-LIMIT = 40_000_000
+LIMIT = PhotoLimits.max_pixels
 
 
 def encode(img: Image.Image, fmt: str, **kwargs) -> bytes:

@@ -8,9 +8,11 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
+from facexai.core.photos import Detector
 from facexai.explain.options import ExplainedOutput, ExplainMethod, QuadratureRule
 
-__all__ = ["ExplainMethod", "ExplainedOutput", "QuadratureRule"]  # one definition, in facexai.explain.options
+# one definition each: the methods, rules and outputs in facexai.explain.options, the detectors in facexai.core.photos
+__all__ = ["Detector", "ExplainMethod", "ExplainedOutput", "QuadratureRule"]
 
 
 def _base64(png: bytes | str) -> str:
@@ -20,13 +22,6 @@ def _base64(png: bytes | str) -> str:
 
 #: a PNG image in JSON: the domain holds the file's bytes (facexai.service.results.Png), the web sends base64
 Base64Png = Annotated[str, BeforeValidator(_base64)]
-
-
-class Detector(str, Enum):
-    """dlib's face detectors (facexai.service.faces.DETECTORS)."""
-
-    hog = "hog"
-    cnn = "cnn"
 
 
 class ExplainMode(str, Enum):
@@ -399,8 +394,27 @@ class ModelInfo(BaseModel):
     )
 
 
+class SummaryRules(BaseModel):
+    """The thresholds the comparison's plain-words summary uses (facexai.service.comparison), for a
+    client that words the same figures itself."""
+
+    strength_ratio: float = Field(
+        description="two maps whose strengths (means on the shared scale) are further apart than this factor are "
+        "called stronger and weaker; closer, about as strong"
+    )
+    region_gap: float = Field(
+        description="a region is named where the two models' shares of their attribution differ by at least this "
+        "(a fraction: 0.05 = 5 points)"
+    )
+
+
 class ModelsResponse(BaseModel):
     models: list[ModelInfo]
+    races: list[str] = Field(
+        description="the race labels every per-race figure is keyed by (accuracy, population maps, the imbalance "
+        "experiment), in FairFace's order"
+    )
+    rules: SummaryRules = Field(description="the comparison summary's thresholds")
     imbalance: Imbalance | None = Field(
         None, description="the imbalance experiment's population result (from the bundle's audit); null without one"
     )

@@ -11,6 +11,7 @@ import dataclasses
 import json
 from pathlib import Path
 
+from facexai.core.photos import DETECTORS
 from facexai.explain.options import ExplainedOutput, ExplainMethod, QuadratureRule
 
 #: the --explain choices: each method, both, or none (as the API's ``explain``)
@@ -28,7 +29,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--explain", choices=EXPLAIN_CHOICES, default="both")
     p.add_argument(
         "--detector",
-        choices=["hog", "cnn"],
+        choices=DETECTORS,
         help="dlib's face detector (default: the setting; cnn is slower, finds more)",
     )
     p.add_argument("--ig-steps", type=int)
@@ -56,11 +57,11 @@ def run(args: argparse.Namespace) -> int:
     from facexai.api.schemas import AnalyzeResponse, ExplainMode
     from facexai.core.errors import FacexaiError, check_upload_size
     from facexai.models.registry import ModelRegistry
-    from facexai.service.analyzer import Analyzer, PhotoLimits
+    from facexai.service.analyzer import Analyzer
     from facexai.service.settings import Settings
 
     settings = Settings(**({"models_manifest": args.manifest} if args.manifest else {}))
-    limits = PhotoLimits.from_settings(settings)
+    limits = settings.photo_limits()
     try:
         # refused by its size before it is read, and as a file before the models load (tens of seconds)
         check_upload_size(args.photo.stat().st_size, limits.max_upload_bytes)

@@ -9,9 +9,9 @@ import argparse
 import functools
 import json
 from pathlib import Path
-from typing import Any
 
 from facexai.commands._labelled import add_labelled_set_arguments, progress_log
+from facexai.core.photos import DEFAULT_DETECTOR, DETECTORS
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -42,11 +42,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--align",
         nargs="?",
-        const="hog",
-        choices=["hog", "cnn"],
+        const=DEFAULT_DETECTOR,
+        choices=DETECTORS,
         default=None,
         help="the files are photos, not aligned chips: find and align the largest face the service's way "
-        "(dlib detector, default hog; a photo without a face is skipped)",
+        f"(dlib detector, default {DEFAULT_DETECTOR}; a photo without a face is skipped)",
     )
     p.add_argument("--limit", type=int, default=0, help="only the first N rows of the labels (0 = all)")
     p.add_argument("--address", default=None, help="Ray cluster to join (default: RAY_ADDRESS, else a local Ray)")
@@ -70,23 +70,6 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 AUDIT_IG_STEPS = 16
 
 
-_ALIGNER = None
-
-
-def aligned_chip(data: bytes, detector: str = "hog") -> Any:
-    """A photo's largest face, aligned as the service aligns it (dlib's five landmarks, padding 0.25),
-    as a uint8 RGB chip. Runs in the Ray workers (pickled by reference); raises when there is no face."""
-    global _ALIGNER
-    from facexai.service.faces import FaceAligner
-    from facexai.service.images import decode_image
-
-    if _ALIGNER is None:
-        _ALIGNER = FaceAligner(detector=detector)
-    image = decode_image(data, max_pixels=40_000_000, needed_side=800)
-    search = _ALIGNER.find_faces(image.pixels, (image.width, image.height), detector=detector)
-    return max(search.faces, key=lambda f: f.box.area).chip
-
-
 def run(args: argparse.Namespace) -> int:
     from facexai.evaluation.audit.run import AuditConfig, AuditError, check, compute, gather
     from facexai.explain.options import IGOptions
@@ -106,6 +89,11 @@ def run(args: argparse.Namespace) -> int:
     if args.imbalance or args.biased or args.control:
         imbalance = (list(args.biased or manifest.arm("biased")), list(args.control or manifest.arm("control")))
     ig = IGOptions().override(steps=args.ig_steps or AUDIT_IG_STEPS, rule=args.ig_rule)
+    align = None
+    if args.align:  # dlib only where photos are aligned: chips need no detector
+        from facexai.core.faces import largest_face_chip
+
+        align = functools.partial(largest_face_chip, detector=args.align)
     config = AuditConfig(
         manifest=args.manifest,
         images=args.images,
@@ -122,7 +110,7 @@ def run(args: argparse.Namespace) -> int:
         limit=args.limit,
         address=args.address,
         workers=args.workers,
-        align=functools.partial(aligned_chip, detector=args.align) if args.align else None,
+        align=align,
         imbalance=imbalance,
     )
     try:

@@ -1,9 +1,10 @@
 """Evaluate manifest models on a labelled set in FairFace layout (already aligned chips).
 
 For every model: accuracy, per-class precision/recall/F1, confusion matrix, and accuracy broken
-down by race, gender and age group, each group with its size and a bootstrap 95% interval.
-For every biased model, a per-race comparison with the unbiased model of the same task: the
-recall of each race under both and the gap, with a paired bootstrap interval.
+down by race, gender and age group, each group with its size and a 95% Wilson interval (the
+audit's too: facexai.evaluation.metrics.proportion_ci). For every biased model, a per-race
+comparison with the unbiased model of the same task: the recall of each race under both and the
+gap, with a paired bootstrap interval.
 """
 
 from __future__ import annotations
@@ -18,7 +19,14 @@ import numpy as np
 
 from facexai.core.fairface import LabelTable, decode_images, keep_present, read_labels
 from facexai.core.labels import TASK_LABELS
-from facexai.evaluation.metrics import DEFAULT_BOOT, bootstrap_ci, classification_report, group_accuracy, paired_gap
+from facexai.evaluation.metrics import (
+    DEFAULT_BOOT,
+    LEVEL,
+    accuracy_ci,
+    classification_report,
+    group_accuracy,
+    paired_gap,
+)
 from facexai.models.manifest import Manifest, ModelSpec
 
 if TYPE_CHECKING:
@@ -70,19 +78,14 @@ def predict(loaded: LoadedModel, pixels: np.ndarray, batch_size: int = 64) -> np
     return np.concatenate(out) if out else np.zeros((0, 0), np.float32)
 
 
-def score_model(
-    spec: ModelSpec, probs: np.ndarray, data: EvalData, n_boot: int = DEFAULT_BOOT, seed: int = 0
-) -> tuple[dict[str, Any], np.ndarray]:
+def score_model(spec: ModelSpec, probs: np.ndarray, data: EvalData) -> tuple[dict[str, Any], np.ndarray]:
     """All figures of one model from its probabilities; also returns the per-row correct flags."""
     truth = data.table.encode(spec.task)
     predicted = probs.argmax(axis=1)
     correct = predicted == truth
     report = classification_report(truth, predicted, spec.labels)
-    low, high = bootstrap_ci(correct, n_boot=n_boot, seed=seed)
-    by_group = {
-        column: group_accuracy(correct, data.column(column), TASK_LABELS[column], n_boot=n_boot, seed=seed)
-        for column in GROUP_COLUMNS
-    }
+    low, high = accuracy_ci(correct)
+    by_group = {column: group_accuracy(correct, data.column(column), TASK_LABELS[column]) for column in GROUP_COLUMNS}
     race_acc = {race: g["accuracy"] for race, g in by_group["race"].items()}
     observed = [a for race, a in race_acc.items() if by_group["race"][race]["n"] > 0]
     result = {
@@ -131,8 +134,7 @@ def bias_table(
     for k, race in enumerate(TASK_LABELS["race"]):
         mask = races == race
         a, b = correct[unbiased.name][mask], correct[biased.name][mask]
-        ci_a = bootstrap_ci(a, n_boot=n_boot, seed=seed + k)
-        ci_b = bootstrap_ci(b, n_boot=n_boot, seed=seed + k)
+        ci_a, ci_b = accuracy_ci(a), accuracy_ci(b)
         gap = paired_gap(a, b, n_boot=n_boot, seed=seed + k)
         rows.append(
             {
@@ -171,7 +173,7 @@ def evaluate_manifest(
         t = time.perf_counter()
         probs = predict(loaded, pixels, batch_size)
         predict_s = time.perf_counter() - t
-        result, correct[spec.name] = score_model(spec, probs, data, n_boot=n_boot, seed=seed)
+        result, correct[spec.name] = score_model(spec, probs, data)
         log_name = spec.training.get("log") if isinstance(spec.training, dict) else None
         result["training_log"] = str((manifest.root / log_name).resolve()) if log_name else None
         result["predict_s"] = round(predict_s, 2)
@@ -197,7 +199,8 @@ def evaluate_manifest(
                 for column in GROUP_COLUMNS
             },
         },
-        "bootstrap": {"resamples": n_boot, "level": 0.95, "seed": seed, "method": "percentile"},
+        "accuracy_interval": {"method": "wilson", "level": LEVEL},
+        "bootstrap": {"resamples": n_boot, "level": LEVEL, "seed": seed, "method": "percentile"},
         "models": results,
         "bias_comparison": comparisons,
     }

@@ -1,11 +1,10 @@
-"""Classification metrics and bootstrap intervals.
+"""Classification metrics and their intervals.
 
 Precision, recall and F1 of a class with no predictions (or no examples) are 0.0, never NaN.
-The bootstrap interval of an accuracy resamples the group's correct/incorrect flags with
-replacement; for a mean of 0/1 flags a resample's mean is exactly Binomial(n, p)/n, so its
-percentile interval is the binomial's quantiles (scipy.stats.binom), the limit of infinitely many
-resamples. A paired gap's interval is scipy.stats.bootstrap's percentile interval of the per-example
-differences. tests/test_audit_stats.py checks both agree with the former hand-written resampling.
+An accuracy (a proportion of correct faces) has one interval, in ``evaluate``, ``train`` and the
+audit alike: Wilson's score interval (:func:`proportion_ci`), which lies in [0, 1] and contains the
+estimate also at 0 and n correct, where a percentile bootstrap collapses to a point. A paired gap's
+interval is scipy.stats.bootstrap's percentile interval of the per-example differences.
 """
 
 from __future__ import annotations
@@ -16,6 +15,7 @@ from typing import Any
 import numpy as np
 
 DEFAULT_BOOT = 1000
+LEVEL = 0.95
 
 
 def confusion_matrix(y_true: np.ndarray, y_pred: np.ndarray, num_classes: int) -> np.ndarray:
@@ -47,22 +47,20 @@ def precision_recall_f1(cm: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndar
     return precision, recall, f1, cm.sum(axis=1)
 
 
-def bootstrap_ci(
-    correct: np.ndarray, n_boot: int = DEFAULT_BOOT, seed: int = 0, level: float = 0.95
-) -> tuple[float, float]:
-    """Percentile bootstrap interval of the mean of 0/1 flags; (nan, nan) for an empty group.
+def proportion_ci(k: int, n: int, level: float = LEVEL) -> tuple[float, float]:
+    """Wilson's score interval of k successes in n (scipy.stats.binomtest); (nan, nan) when n = 0."""
+    from scipy.stats import binomtest
 
-    Exact: the quantiles of Binomial(n, mean) / n (what resampling converges to), so ``n_boot`` and
-    ``seed`` no longer matter; they stay for the callers."""
-    from scipy.stats import binom
-
-    correct = np.asarray(correct, dtype=bool)
-    n = correct.size
     if n == 0:
         return float("nan"), float("nan")
-    tail = (1.0 - level) / 2
-    low, high = binom.ppf([tail, 1 - tail], n, correct.mean()) / n
-    return float(low), float(high)
+    ci = binomtest(int(k), int(n)).proportion_ci(confidence_level=level, method="wilson")
+    return float(ci.low), float(ci.high)
+
+
+def accuracy_ci(correct: np.ndarray, level: float = LEVEL) -> tuple[float, float]:
+    """:func:`proportion_ci` of 0/1 flags; (nan, nan) for an empty group."""
+    correct = np.asarray(correct, dtype=bool)
+    return proportion_ci(int(correct.sum()), int(correct.size), level)
 
 
 def accuracy(y_true: np.ndarray, y_pred: np.ndarray) -> float:
@@ -97,21 +95,19 @@ def group_accuracy(
     correct: np.ndarray,
     groups: np.ndarray | Sequence[str],
     order: Sequence[str] | None = None,
-    n_boot: int = DEFAULT_BOOT,
-    seed: int = 0,
-    level: float = 0.95,
+    level: float = LEVEL,
 ) -> dict[str, dict[str, Any]]:
-    """Accuracy of each group with its size and bootstrap interval, in ``order`` (groups absent
-    from the data are reported with n = 0 and NaN accuracy)."""
+    """Accuracy of each group with its size and Wilson interval (:func:`accuracy_ci`), in ``order``
+    (groups absent from the data are reported with n = 0 and NaN accuracy)."""
     correct = np.asarray(correct, dtype=bool)
     groups = np.asarray(groups)
     if correct.shape != groups.shape:
         raise ValueError(f"correct {correct.shape} and groups {groups.shape} differ in shape")
     names = list(order) if order is not None else sorted(set(groups.tolist()))
     out: dict[str, dict[str, Any]] = {}
-    for k, name in enumerate(names):
+    for name in names:
         flags = correct[groups == name]
-        low, high = bootstrap_ci(flags, n_boot=n_boot, seed=seed + k, level=level)
+        low, high = accuracy_ci(flags, level)
         out[name] = {
             "accuracy": float(flags.mean()) if flags.size else float("nan"),
             "n": int(flags.size),
@@ -122,7 +118,7 @@ def group_accuracy(
 
 
 def paired_gap(
-    correct_a: np.ndarray, correct_b: np.ndarray, n_boot: int = DEFAULT_BOOT, seed: int = 0, level: float = 0.95
+    correct_a: np.ndarray, correct_b: np.ndarray, n_boot: int = DEFAULT_BOOT, seed: int = 0, level: float = LEVEL
 ) -> dict[str, float]:
     """Accuracy of A minus accuracy of B on the same examples, with a paired bootstrap interval
     (the same resampled examples for both models, so shared difficulty cancels)."""

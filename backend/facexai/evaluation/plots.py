@@ -105,7 +105,7 @@ def confusion(name: str, confusion: dict[str, Any], out: Path) -> Path:
 
 
 def _bars_with_ci(ax: Any, groups: list[str], series: list[tuple[str, list[dict[str, Any]]]]) -> None:
-    """Grouped bars of accuracy with asymmetric bootstrap error bars."""
+    """Grouped bars of accuracy with their asymmetric (Wilson) intervals as error bars."""
     x = np.arange(len(groups))
     width = 0.8 / max(1, len(series))
     for i, (label, values) in enumerate(series):
@@ -124,7 +124,7 @@ def accuracy_by_group(name: str, by_group: dict[str, dict[str, dict[str, Any]]],
         names = list(groups)
         _bars_with_ci(ax, [f"{g} ({groups[g]['n']})" for g in names], [(name, [groups[g] for g in names])])
         ax.set_title(f"accuracy by {column}")
-    fig.suptitle(f"{name}: accuracy by group (n; 95% bootstrap interval)")
+    fig.suptitle(f"{name}: accuracy by group (n; 95% Wilson interval)")
     return _save(fig, out)
 
 
@@ -133,7 +133,7 @@ def accuracy_by_race_all(models: dict[str, dict[str, Any]], out: Path) -> Path:
     fig, ax = plt.subplots(figsize=(9, 4))
     _bars_with_ci(ax, races, [(name, [m["by_group"]["race"][r] for r in races]) for name, m in models.items()])
     ax.set_ylabel("accuracy")
-    ax.set_title("accuracy of every model by race (95% bootstrap interval)")
+    ax.set_title("accuracy of every model by race (95% Wilson interval)")
     ax.legend(fontsize=8, ncol=min(4, len(models)))
     return _save(fig, out)
 
@@ -148,6 +148,6 @@ def bias_bars(table: dict[str, Any], out: Path) -> Path:
     fig, ax = plt.subplots(figsize=(9, 4))
     _bars_with_ci(ax, groups, [(table["unbiased"], series("unbiased")), (table["biased"], series("biased"))])
     ax.set_ylabel("recall of the true race")
-    ax.set_title(f"{table['unbiased']} vs {table['biased']}: per-race recall (95% bootstrap interval)")
+    ax.set_title(f"{table['unbiased']} vs {table['biased']}: per-race recall (95% Wilson interval)")
     ax.legend(fontsize=8)
     return _save(fig, out)

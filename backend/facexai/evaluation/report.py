@@ -17,15 +17,24 @@ def _signed(x: float | None) -> str:
     return "–" if x is None or x != x else f"{100 * x:+.1f} pt"
 
 
+def _intervals(result: dict[str, Any]) -> str:
+    """How the intervals were computed (a result from before the accuracies' Wilson intervals says bootstrap)."""
+    boot = result["bootstrap"]
+    gaps = f"{boot['method']} bootstrap, {boot['resamples']} resamples"
+    level = f"{int(boot['level'] * 100)}%"
+    if "accuracy_interval" not in result:
+        return f"Intervals: {gaps}, {level}."
+    return f"Intervals, {level}: an accuracy's is Wilson's score interval; a paired gap's a {gaps}."
+
+
 def render_report(result: dict[str, Any], figures: dict[str, list[str]]) -> str:
     ds = result["dataset"]
-    boot = result["bootstrap"]
     lines = [
         "# facexai evaluation",
         "",
         f"Labelled set: `{ds.get('labels', '?')}` (images under `{ds.get('images', '?')}`): "
         f"{ds['n']:,} images evaluated, {ds['missing']} missing and skipped.",
-        f"Intervals: {boot['method']} bootstrap, {boot['resamples']} resamples, {int(boot['level'] * 100)}%.",
+        _intervals(result),
         "",
         "| race | " + " | ".join(ds["counts"]["race"]) + " |",
         "| --- | " + " | ".join("---:" for _ in ds["counts"]["race"]) + " |",
@@ -102,7 +111,7 @@ def render_report(result: dict[str, Any], figures: dict[str, list[str]]) -> str:
         'train chips: docs/training.md ("Levers measured").',
         "- Labels are perceived attributes (annotators' judgement from the photo); gender is binary in FairFace.",
         "- If this set is the validation set used for early stopping, the figures are optimistic.",
-        "- A group of n faces has a wide interval when n is small; a percentile bootstrap interval collapses to a "
-        "point when a group's accuracy is 0% or 100%, which does not mean the figure is certain.",
+        "- A group of n faces has a wide interval when n is small; Wilson's interval stays open at 0% or 100% "
+        "accuracy (a bootstrap's would collapse to a point there), yet with a handful of faces it says little.",
     ]
     return "\n".join(lines) + "\n"

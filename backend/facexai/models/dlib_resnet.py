@@ -22,13 +22,14 @@ The stages end at ``res3_relu`` (35x35x32), ``res7_relu`` (17x17x64), ``res10_re
 from __future__ import annotations
 
 import functools
-import hashlib
 import importlib.util
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from facexai.core.checksums import file_sha256
 
 #: the pinned package that ships the weights, and the file inside it
 PACKAGE = "face-recognition-models"
@@ -69,19 +70,11 @@ def dat_path() -> Path:
     return path
 
 
-def sha256_of(path: Path | str) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def verified_dat_path(expected_sha256: str | None) -> Path:
     """:func:`dat_path`, refusing a file whose sha256 differs from ``expected_sha256`` (when given)."""
     path = dat_path()
     if expected_sha256:
-        actual = sha256_of(path)
+        actual = file_sha256(path)
         if actual != expected_sha256:
             raise BackboneError(
                 f"{path} has sha256 {actual}, but the manifest was trained on {expected_sha256}; "

@@ -1,6 +1,6 @@
 """One photo in, every face's predictions and explanations out; follow-ups reuse the aligned faces.
 
-The Analyzer only orchestrates: faces come from ``facexai.service.faces`` (dlib, behind a lock), the aligned
+The Analyzer only orchestrates: faces come from ``facexai.core.faces`` (dlib, behind a lock), the aligned
 faces are kept by ``facexai.service.store``, every method is reached through the models' explainers
 (``facexai.explain.EXPLAINERS``) and drawn by ``facexai.service.pictures``; two models' maps are compared
 by ``facexai.service.comparison``. It returns the domain's types (``facexai.service.results``); the web layer maps them.
@@ -11,19 +11,19 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Collection
-from dataclasses import dataclass
 
 import numpy as np
 
-from facexai.core.errors import ModelsNotComparable, check_upload_size
+from facexai.core.errors import ModelsNotComparable
+from facexai.core.faces import FaceAligner, FaceSearch, whole_image_as_face
+from facexai.core.images import DecodedImage
+from facexai.core.photos import PhotoLimits
 from facexai.explain import render
 from facexai.explain.base import Attribution
 from facexai.explain.options import ExplainMethod, IGOptions
 from facexai.models.registry import LoadedModel, ModelRegistry
 from facexai.service.comparison import compare_maps
-from facexai.service.faces import DETECT_MAX_SIDE, FaceAligner, FaceSearch, whole_image_as_face
 from facexai.service.faithfulness import score_map
-from facexai.service.images import DecodedImage, decode_image
 from facexai.service.pictures import class_grid_picture, picture
 from facexai.service.results import (
     AnalysisResult,
@@ -39,24 +39,6 @@ from facexai.service.settings import Settings
 from facexai.service.store import AnalysisStore, StoredFace, open_store
 
 Methods = Collection[ExplainMethod]
-
-
-@dataclass(frozen=True)
-class PhotoLimits:
-    """What an uploaded photo may be: its file's bytes and its decoded pixels."""
-
-    max_upload_bytes: int = 10 * 1024 * 1024
-    max_pixels: int = 40_000_000
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> PhotoLimits:
-        return cls(settings.max_upload_bytes, settings.max_pixels)
-
-    def read(self, data: bytes) -> DecodedImage:
-        """A photo's file, as uploaded or read from disk: checked and decoded (JPEGs at reduced size
-        where the detector needs no more). Needs no model, so a caller can refuse bad input first."""
-        check_upload_size(len(data), self.max_upload_bytes)
-        return decode_image(data, self.max_pixels, DETECT_MAX_SIDE)
 
 
 class Analyzer:
@@ -85,7 +67,7 @@ class Analyzer:
             settings.cnn_detector_upsample,
         )
         store = store or open_store(settings)  # Redis with FACEXAI_REDIS_URL, else this process's memory
-        return cls(registry, aligner, store, settings.ig_defaults(), PhotoLimits.from_settings(settings))
+        return cls(registry, aligner, store, settings.ig_defaults(), settings.photo_limits())
 
     # --- the photo ---------------------------------------------------------------------------
     def analyze_photo(

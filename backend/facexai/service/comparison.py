@@ -134,6 +134,7 @@ def is_approximate(a: Attribution) -> bool:
 
 
 #: totals further apart than this factor are "stronger"/"weaker"; closer, "about as strong"
+#: (GET /models sends it and REGION_GAP as ``rules``: the web app words the strength figures with it)
 STRENGTH_RATIO = 1.5
 #: a region is named where the two models' shares of their attribution differ by this much (5 points)
 REGION_GAP = 0.05

@@ -5,12 +5,12 @@ from __future__ import annotations
 import socket
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from facexai.core.machine import REPO_ROOT, cpu_cores
+from facexai.core.photos import Detector, PhotoLimits
 from facexai.explain.options import MIN_STEPS, ExplainedOutput, IGOptions, QuadratureRule
 
 
@@ -19,10 +19,14 @@ class Settings(BaseSettings):
 
     models_manifest: Path = Field(REPO_ROOT / "models" / "manifest.json", description="the model manifest to serve")
     frontend_dist: Path = Field(REPO_ROOT / "frontend" / "dist", description="built web app served at / when present")
-    max_upload_bytes: int = Field(10 * 1024 * 1024, gt=0, description="uploads above this get 413 upload_too_large")
-    max_pixels: int = Field(40_000_000, gt=0, description="decoded images above this get 413 image_too_large")
+    max_upload_bytes: int = Field(
+        PhotoLimits.max_upload_bytes, gt=0, description="uploads above this get 413 upload_too_large"
+    )
+    max_pixels: int = Field(
+        PhotoLimits.max_pixels, gt=0, description="decoded images above this get 413 image_too_large"
+    )
     max_faces: int = Field(10, ge=1, le=100, description="faces analysed per photo, largest first")
-    detector: Literal["hog", "cnn"] = "hog"
+    detector: Detector = Field(Detector.hog, description="dlib's face detector a request gets when it names none")
     detector_upsample: int = Field(1, ge=0, le=3)
     cnn_detector_upsample: int = Field(
         0, ge=0, le=2, description="upsampling of the CNN detector (each level costs about 4x; 0 finds faces >= ~80 px)"
@@ -58,6 +62,10 @@ class Settings(BaseSettings):
     def ig_defaults(self) -> IGOptions:
         """The service's IG options when a request names none."""
         return IGOptions(steps=self.ig_steps, rule=self.ig_rule, output=self.ig_output)
+
+    def photo_limits(self) -> PhotoLimits:
+        """What an uploaded photo may be, as these settings say."""
+        return PhotoLimits(self.max_upload_bytes, self.max_pixels)
 
 
 @lru_cache

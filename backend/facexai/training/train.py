@@ -362,7 +362,7 @@ def _val_metrics(
     eps = 1e-7
     loss = float(-np.mean(np.log(np.clip(probs[np.arange(len(probs)), val.targets], eps, 1.0))))
     races = np.array(val.table.column("race"))
-    by_race = group_accuracy(predicted == val.targets, races, RACE, n_boot=1000, seed=config.training.seed)
+    by_race = group_accuracy(predicted == val.targets, races, RACE)
     monitored = history.get(config.training.monitor, [])
     if monitored:
         pick = np.argmin if config.training.monitor.endswith("loss") else np.argmax

@@ -118,7 +118,8 @@ export interface paths {
         /**
          * List Models
          * @description The served models with their labels, metrics and model cards, their mean attribution maps per
-         *     race when the bundle has them, and the Integrated Gradients steps a request gets and may ask for.
+         *     race when the bundle has them, the Integrated Gradients steps a request gets and may ask for, the
+         *     race labels and the thresholds the comparison's summary words its figures with.
          */
         get: operations["list_models_models_get"];
         put?: never;
@@ -318,7 +319,7 @@ export interface components {
         };
         /**
          * Detector
-         * @description dlib's face detectors (facexai.service.faces.DETECTORS).
+         * @description dlib's face detectors: the fast HOG one (the default) and the slower, more thorough CNN (MMOD) one.
          * @enum {string}
          */
         Detector: "hog" | "cnn";
@@ -778,6 +779,13 @@ export interface components {
             imbalance?: components["schemas"]["Imbalance"] | null;
             /** Models */
             models: components["schemas"]["ModelInfo"][];
+            /**
+             * Races
+             * @description the race labels every per-race figure is keyed by (accuracy, population maps, the imbalance experiment), in FairFace's order
+             */
+            races: string[];
+            /** @description the comparison summary's thresholds */
+            rules: components["schemas"]["SummaryRules"];
         };
         /** PopulationComparison */
         PopulationComparison: {
@@ -927,6 +935,23 @@ export interface components {
                     [key: string]: number;
                 };
             };
+        };
+        /**
+         * SummaryRules
+         * @description The thresholds the comparison's plain-words summary uses (facexai.service.comparison), for a
+         *     client that words the same figures itself.
+         */
+        SummaryRules: {
+            /**
+             * Region Gap
+             * @description a region is named where the two models' shares of their attribution differ by at least this (a fraction: 0.05 = 5 points)
+             */
+            region_gap: number;
+            /**
+             * Strength Ratio
+             * @description two maps whose strengths (means on the shared scale) are further apart than this factor are called stronger and weaker; closer, about as strong
+             */
+            strength_ratio: number;
         };
     };
     responses: never;

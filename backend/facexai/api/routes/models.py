@@ -6,8 +6,10 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from facexai.api.deps import RegistryDep, SettingsDep
-from facexai.api.schemas import HealthResponse, ModelInfo, ModelsResponse
+from facexai.api.schemas import HealthResponse, ModelInfo, ModelsResponse, SummaryRules
+from facexai.core.labels import RACE
 from facexai.models.population import PopulationPictures, load_imbalance, load_pictures
+from facexai.service.comparison import REGION_GAP, STRENGTH_RATIO
 
 router = APIRouter(tags=["service"])
 
@@ -15,7 +17,8 @@ router = APIRouter(tags=["service"])
 @router.get("/models", response_model=ModelsResponse)
 def list_models(registry: RegistryDep, settings: SettingsDep) -> ModelsResponse:
     """The served models with their labels, metrics and model cards, their mean attribution maps per
-    race when the bundle has them, and the Integrated Gradients steps a request gets and may ask for."""
+    race when the bundle has them, the Integrated Gradients steps a request gets and may ask for, the
+    race labels and the thresholds the comparison's summary words its figures with."""
     population = load_pictures(registry.manifest)
     return ModelsResponse(
         models=[
@@ -40,6 +43,8 @@ def list_models(registry: RegistryDep, settings: SettingsDep) -> ModelsResponse:
             )
             for m in registry.models.values()
         ],
+        races=list(RACE),
+        rules=SummaryRules(strength_ratio=STRENGTH_RATIO, region_gap=REGION_GAP),
         ig_steps=settings.ig_steps,
         ig_max_steps=settings.ig_max_steps,
         imbalance=load_imbalance(registry.manifest),

@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 from scipy import stats as sps
 
-LEVEL = 0.95
+from facexai.evaluation.metrics import LEVEL
 
 
 def seed_effect(biased: np.ndarray, control: np.ndarray, level: float = LEVEL) -> dict[str, np.ndarray]:

@@ -20,7 +20,7 @@ from facexai.evaluation.audit import imbalance, stats
 from facexai.evaluation.audit.population import attribution, bundle_maps, significant_findings
 from facexai.evaluation.audit.regions import REGION_NAMES
 from facexai.evaluation.audit.run import AuditConfig, Gathered
-from facexai.evaluation.metrics import json_safe
+from facexai.evaluation.metrics import LEVEL, accuracy_ci, json_safe
 from facexai.models.manifest import Manifest
 
 Log = Any
@@ -45,7 +45,7 @@ def model_metrics(g: Gathered, manifest: Manifest) -> dict[str, Any]:
         y_true = np.array([labels.index(f.labels[spec.task]) for f in g.faces.faces])
         y_pred = probs.argmax(axis=1) if len(probs) else np.zeros(0, int)
         correct = y_pred == y_true
-        low, high = stats.wilson(int(correct.sum()), int(correct.size))
+        low, high = accuracy_ci(correct)
         cal = stats.calibration(probs.max(axis=1) if len(probs) else np.zeros(0), correct)
         entry: dict[str, Any] = {
             "task": spec.task,
@@ -124,7 +124,7 @@ def write_outputs(
             "permutations": n_perm,
             "correction": correction,
             "small_n": stats.SMALL_N,
-            "level": stats.LEVEL,
+            "level": LEVEL,
         },
         "throughput": g.throughput or {"faces_per_minute": None},
         "shards": g.shards,

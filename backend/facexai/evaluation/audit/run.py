@@ -16,9 +16,10 @@ from typing import Any
 
 import numpy as np
 
+from facexai.core.checksums import file_sha256
 from facexai.evaluation.audit.faces import Face, LabelledSet, choose_population, read_set
 from facexai.evaluation.audit.regions import SMALL
-from facexai.evaluation.audit.shards import ShardSet, file_sha256
+from facexai.evaluation.audit.shards import ShardSet
 from facexai.explain.options import IGOptions
 from facexai.models.manifest import Manifest
 

@@ -2,8 +2,9 @@
 metrics and gaps, scipy.stats for intervals, bootstrap and paired permutation tests, statsmodels'
 multipletests for the correction, scikit-learn's calibration_curve for reliability.
 
-Conventions: intervals are 95%; an accuracy's interval is Wilson's score interval (it lies in
-[0, 1] and contains the estimate, also at 0 and n); a mean share's interval is a percentile
+Conventions: intervals are 95%; an accuracy's interval is Wilson's score interval, the one the
+evaluation uses too (facexai.evaluation.metrics.proportion_ci: it lies in [0, 1] and contains the
+estimate, also at 0 and n); a mean share's interval is a percentile
 bootstrap over faces; a paired difference is B minus A on the same faces, its interval a
 bootstrap of the per-face differences, its p-value a paired permutation test (the pair's labels
 swapped face by face) corrected over every test of the table. A group with n < 30 is flagged.
@@ -17,17 +18,10 @@ from typing import Any
 import numpy as np
 from scipy import stats as sps
 
-LEVEL = 0.95
+from facexai.evaluation.metrics import LEVEL, proportion_ci
+
 SMALL_N = 30
 CALIBRATION_BINS = 10
-
-
-def wilson(k: int, n: int, level: float = LEVEL) -> tuple[float, float]:
-    """Wilson's score interval of k successes in n; (nan, nan) when n = 0."""
-    if n == 0:
-        return float("nan"), float("nan")
-    ci = sps.binomtest(int(k), int(n)).proportion_ci(confidence_level=level, method="wilson")
-    return float(ci.low), float(ci.high)
 
 
 def calibration(confidence: np.ndarray, correct: np.ndarray, bins: int = CALIBRATION_BINS) -> dict[str, Any]:
@@ -81,7 +75,7 @@ def group_metrics(
         row = table.loc[g]
         n = int(row["n"])
         k = int(correct[groups == g].sum())
-        low, high = wilson(k, n)
+        low, high = proportion_ci(k, n)
         cal = calibration(confidence[groups == g], correct[groups == g])
         out[g] = {
             "accuracy": float(row["accuracy"]),

@@ -24,7 +24,8 @@ Item = tuple[str, bytes, int]
 
 class AuditWorker:
     """``align``: bytes -> uint8 RGB aligned chip (any size), for photos that are not chips yet (the
-    command passes the service's detector and aligner); a face it fails on is reported, not fatal."""
+    command passes ``facexai.core.faces.largest_face_chip``, the service's detector and aligner); a face
+    it fails on is reported, not fatal."""
 
     def __init__(
         self, manifest: str, names: list[str], threads: int = 1, align: Callable[[bytes], np.ndarray] | None = None

@@ -4,10 +4,15 @@ FairFace resized each photo so its longest side is 800 px, detected faces with d
 5-point landmarks and cut ``get_face_chip(size=300, padding=0.25)``; its released chips are
 those, resized to 224. We do the same, then resize to each model's input size. Boxes are
 mapped back to the original photo's pixels.
+
+The service's analyzer (behind its lock) and the audit's ``--align`` (:func:`largest_face_chip`, in its
+Ray workers) both find faces here; the detectors' names and the photo limits are in
+``facexai.core.photos``.
 """
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,15 +22,8 @@ import dlib
 import numpy as np
 
 from facexai.core.errors import NoFaceDetected
+from facexai.core.photos import DEFAULT_DETECTOR, DETECT_MAX_SIDE, DETECTORS, Detector, PhotoLimits
 
-#: Detection, the landmarks and the chips all work on the photo resized to this longest side,
-#: never on the full-size photo: FairFace cut its chips from its 800 px photos, our models learnt
-#: from those, and so every 300 px chip is cut here from the 800 px image too, whatever the
-#: face's size. Pixels beyond 800 px never reach a chip, so a photo need not be decoded larger
-#: (images.decode_image's ``needed_side``): libjpeg's 1/2-1/8 scaling gives a longest side of
-#: 800-1600 px, which INTER_AREA then takes to 800 as it would the full photo. Chips from it
-#: differ from a full decode's by about a grey level (tests/test_faces.py).
-DETECT_MAX_SIDE = 800
 CHIP_SIZE = 300
 CHIP_PADDING = 0.25
 
@@ -83,10 +81,6 @@ def resize_longest_side(pixels: np.ndarray, target: int) -> tuple[np.ndarray, fl
     return cv2.resize(pixels, (new_w, new_h), interpolation=interp), scale
 
 
-#: dlib's detectors: the fast HOG one (the default) and the slower, more thorough CNN (MMOD) one
-DETECTORS = ("hog", "cnn")
-
-
 class FaceAligner:
     """dlib detectors + 5-point landmarks, each built once, when first used, and reused (they are not
     thread-safe: one call at a time).
@@ -97,17 +91,15 @@ class FaceAligner:
 
     def __init__(
         self,
-        detector: str = "hog",
+        detector: str = DEFAULT_DETECTOR,
         upsample: int = 1,
         max_faces: int = 10,
         threshold: float = 0.1,
         cnn_upsample: int = 0,
     ) -> None:
-        if detector not in DETECTORS:
-            raise ValueError(f"detector must be 'hog' or 'cnn', not {detector!r}")
+        self.detector = _detector_name(detector)
         self._hog: dlib.fhog_object_detector | None = None
         self._cnn: dlib.cnn_face_detection_model_v1 | None = None
-        self.detector = detector
         self.upsample = upsample
         self.cnn_upsample = cnn_upsample
         self.max_faces = max_faces
@@ -117,17 +109,17 @@ class FaceAligner:
         self._landmarks = dlib.shape_predictor(str(dlib_model_path("shape_predictor_5_face_landmarks.dat")))
 
     def _detect(self, img: np.ndarray, detector: str) -> list[tuple[dlib.rectangle, float]]:
-        if detector == "hog":
+        if detector == Detector.hog:
             if self._hog is None:
                 self._hog = dlib.get_frontal_face_detector()
             rects, scores, _ = self._hog.run(img, self.upsample, self.threshold)
             return [(r, float(s)) for r, s in zip(rects, scores, strict=True) if s > self.threshold]
-        if detector == "cnn":
+        if detector == Detector.cnn:
             if self._cnn is None:
                 self._cnn = dlib.cnn_face_detection_model_v1(str(dlib_model_path("mmod_human_face_detector.dat")))
             found = self._cnn(img, self.cnn_upsample)
             return [(d.rect, float(d.confidence)) for d in found if d.confidence > self.threshold]
-        raise ValueError(f"detector must be 'hog' or 'cnn', not {detector!r}")
+        raise ValueError(f"detector must be one of {', '.join(DETECTORS)}, not {detector!r}")
 
     def find_faces(
         self, pixels: np.ndarray, size: tuple[int, int] | None = None, detector: str | None = None
@@ -135,15 +127,16 @@ class FaceAligner:
         """Every face, largest first up to ``max_faces``, returned left to right. Raises NoFaceDetected.
 
         ``size``: the photo's own (width, height) when ``pixels`` is a reduced copy of it; boxes and
-        landmarks are given in the photo's own pixels. ``detector``: "hog" or "cnn" (default: this
-        aligner's).
+        landmarks are given in the photo's own pixels. ``detector``: one of ``DETECTORS`` (default:
+        this aligner's).
         """
         small, _ = resize_longest_side(pixels, DETECT_MAX_SIDE)
         small = np.ascontiguousarray(small)
-        detections = self._detect(small, detector or self.detector)
+        chosen = _detector_name(detector) if detector else self.detector
+        detections = self._detect(small, chosen)
         if not detections:
-            chosen = detector or self.detector
-            hint = "; the slower cnn detector (detector=cnn) looks harder" if chosen == "hog" else ""
+            cnn = Detector.cnn.value
+            hint = f"; the slower {cnn} detector (detector={cnn}) looks harder" if chosen == Detector.hog else ""
             raise NoFaceDetected(f"no face was found in the photo by the {chosen} detector{hint}")
         detections.sort(key=lambda d: d[0].width() * d[0].height(), reverse=True)
         kept = detections[: self.max_faces]
@@ -177,3 +170,29 @@ def whole_image_as_face(pixels: np.ndarray, size: tuple[int, int] | None = None)
     w, h = size or (pixels.shape[1], pixels.shape[0])
     face = DetectedFace(box=Box(0, 0, w, h), chip=pixels, landmarks=np.zeros((0, 2), np.float32), score=0.0)
     return FaceSearch(faces=[face], found=1)
+
+
+def _detector_name(detector: str) -> str:
+    """A detector's name as a plain string (a ``Detector`` member too); ValueError for an unknown one."""
+    name = getattr(detector, "value", detector)
+    if name not in DETECTORS:
+        raise ValueError(f"detector must be one of {', '.join(DETECTORS)}, not {detector!r}")
+    return str(name)
+
+
+@functools.cache
+def _aligner(detector: str) -> FaceAligner:
+    """One aligner per detector and process, built when first asked for (the audit's Ray workers)."""
+    return FaceAligner(detector=detector)
+
+
+def largest_face_chip(data: bytes, detector: str = DEFAULT_DETECTOR) -> np.ndarray:
+    """A photo's largest face, aligned as the service aligns it (dlib's five landmarks, padding 0.25),
+    as a uint8 RGB chip; the photo is decoded within the service's default :class:`PhotoLimits`
+    (its file's size unchecked). Raises NoFaceDetected when there is no face.
+
+    The audit's ``--align`` hands ``functools.partial(largest_face_chip, detector=...)`` to its Ray
+    workers, pickled by reference: it must stay a module-level function."""
+    image = PhotoLimits().decode(data)
+    search = _aligner(detector).find_faces(image.pixels, (image.width, image.height), detector=detector)
+    return max(search.faces, key=lambda f: f.box.area).chip
