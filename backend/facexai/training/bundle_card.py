@@ -116,7 +116,7 @@ def render_bundle_card(spec: ModelSpec) -> str:
             f"On the first {m.get('val_n', 0):,} faces of FairFace's validation set"
             + (f" ({spread})" if (spread := faces_per_race(m)) else "")
             + ", measured once after training and used for no choice: accuracy "
-            f"**{pct(m.get('val_accuracy'))}** (95% bootstrap interval {pct(low)} – {pct(high)}), "
+            f"**{pct(m.get('val_accuracy'))}** (95% Wilson interval {pct(low)} – {pct(high)}), "
             f"macro F1 {m.get('val_macro_f1', float('nan')):.3f}.",
             "",
             *metrics_tables(spec),

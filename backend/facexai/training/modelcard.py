@@ -56,7 +56,7 @@ def readable_label(label: str) -> str:
 def metrics_tables(spec: ModelSpec) -> list[str]:
     """Accuracy per race with its interval, then recall per class, from a manifest entry's metrics."""
     m: dict[str, Any] = spec.metrics
-    lines = ["| race | faces | accuracy | 95% bootstrap interval |", "| --- | ---: | ---: | --- |"]
+    lines = ["| race | faces | accuracy | 95% Wilson interval |", "| --- | ---: | ---: | --- |"]
     for race, g in m.get("accuracy_by_race_detail", {}).items():
         lines.append(
             f"| {readable_label(race)} | {g['n']} | {pct(g['accuracy'])} | {pct(g['ci_low'])} – {pct(g['ci_high'])} |"

@@ -24,7 +24,7 @@ export interface Interval {
   n?: number
 }
 
-/** The bootstrap interval (95% by default in the evaluation) and size of each race's test set, where recorded. */
+/** The Wilson interval (95% by default in the evaluation) and size of each race's test set, where recorded. */
 export function accuracyIntervals(model: ModelInfo | undefined): Record<string, Interval> | undefined {
   const value = model?.metrics?.accuracy_by_race_detail
   if (!value || typeof value !== 'object') return undefined

@@ -163,7 +163,7 @@ export function ModelsPage() {
             <AccuracyChart series={series} title={`Accuracy per race: ${series.map((s) => s.name).join(', ')}`} />
             {series.some((s) => s.intervals) && (
               <p className="muted">
-                Whiskers: 95% bootstrap interval of each accuracy.
+                Whiskers: 95% Wilson interval of each accuracy.
               </p>
             )}
           </>
@@ -174,7 +174,7 @@ export function ModelsPage() {
           </p>
         )}
       </section>
-      {response.imbalance && <ImbalanceSection imbalance={response.imbalance} name={nameOf} />}
+      {response.imbalance && <ImbalanceSection imbalance={response.imbalance} name={nameOf} races={response.races} />}
       {partner && biased && (
         <section aria-labelledby="population-title" className="population" data-testid="population">
           <h2 id="population-title">Where the race models look, by race</h2>
@@ -191,7 +191,7 @@ export function ModelsPage() {
             an effect of the imbalance
             {response.imbalance ? '; the section above weighs the imbalance against retraining.' : '.'}
           </p>
-          <PopulationGrid first={partner} second={biased} />
+          <PopulationGrid first={partner} second={biased} races={response.races} />
         </section>
       )}
       <section aria-labelledby="cards-title">
