@@ -58,8 +58,8 @@ export function faithfulnessOf(result: IntegratedGradientsResult | GradCamResult
   return result?.faithfulness ?? undefined
 }
 
-/** The race groups of the population maps, in FairFace's order. */
-export const RACES = ['White', 'Black', 'Latino_Hispanic', 'East Asian', 'Southeast Asian', 'Indian', 'Middle Eastern'] as const
+/** The thresholds the service's comparison summary words its figures with (GET /models `rules`). */
+export type SummaryRules = Schemas['SummaryRules']
 
 /** A model's mean attribution over many faces (GET /models): per race and over all faces, base64 PNGs. */
 export interface PopulationMaps {

@@ -1,61 +1,43 @@
-import { useEffect, useState } from 'react'
-import { fetchClassGrid } from '../api/client'
-import { ApiError, errorMessage } from '../api/errors'
-import { METHOD_NAMES, type ClassGrid, type Face, type IgOptions, type Method } from '../api/types'
+import { errorMessage } from '../api/errors'
+import { METHOD_NAMES, type ExplainedOutput, type Face, type Method } from '../api/types'
+import type { GridSlot } from '../hooks/analysisState'
 import { classLabel, inModelOrder, percent } from '../lib/format'
 import { scaleEnd, sharedScaleCaption } from '../lib/scales'
 import { ClassName } from './ClassName'
 import { ColourScale } from './ColourScale'
 import { Overlay } from './Overlay'
 
-interface Props {
-  analysisId: string
+/** The class grid as the analysis holds it: useAnalysis fetches it (through its queue) while it is shown. */
+export interface ClassGridState {
+  shown: boolean
+  onToggle: () => void
+  /** the grid of the method shown, once asked for */
+  slot?: GridSlot
+  /** the IG output the maps explain (the service's default: probability), for the scale's caption */
+  igOutput?: ExplainedOutput
+}
+
+interface Props extends ClassGridState {
   face: Face
   model: string
   /** the model's display name */
   title: string
   method: Method
   opacity: number
-  ig?: IgOptions
-}
-
-interface Loaded {
-  grid?: ClassGrid
-  error?: ApiError
 }
 
 /**
  * On request, every class of one model explained with the chosen method on ONE colour scale, so
  * what speaks for each class can be read against the others.
  */
-export function ClassGridView({ analysisId, face, model, title, method, opacity, ig }: Props) {
-  const [open, setOpen] = useState(false)
-  const { ig_steps, ig_rule, ig_output } = ig ?? {}
-  const key = [analysisId, face.index, model, method, ig_steps, ig_rule, ig_output].join('/')
-  const [loaded, setLoaded] = useState<Record<string, Loaded>>({})
-  const current = loaded[key]
+export function ClassGridView({ face, model, title, method, opacity, shown: open, onToggle, slot: current, igOutput }: Props) {
   const prediction = face.predictions[model]
   const labels = Object.keys(prediction?.probabilities ?? {})
-
-  useEffect(() => {
-    if (!open || current) return
-    const abort = new AbortController()
-    const options: IgOptions = method === 'integrated_gradients' ? { ig_steps, ig_rule, ig_output } : {}
-    fetchClassGrid({ analysisId, face: face.index, model, method, ...options, signal: abort.signal })
-      .then((grid) => setLoaded((old) => ({ ...old, [key]: { grid } })))
-      .catch((cause: unknown) => {
-        if (abort.signal.aborted) return
-        const error = cause instanceof ApiError ? cause : new ApiError(0, 'network_error', String(cause))
-        setLoaded((old) => ({ ...old, [key]: { error } }))
-      })
-    return () => abort.abort()
-  }, [open, current, key, analysisId, face.index, model, method, ig_steps, ig_rule, ig_output])
-
   const grid = current?.grid
   const gridId = `class-grid-${face.index}-${model}`
   return (
     <div className="class-grid-block">
-      <button type="button" className="small" aria-expanded={open} aria-controls={gridId} onClick={() => setOpen(!open)}>
+      <button type="button" className="small" aria-expanded={open} aria-controls={gridId} onClick={onToggle}>
         {open ? 'Hide every class' : 'Show every class'}
       </button>
       {open && (
@@ -71,7 +53,7 @@ export function ClassGridView({ analysisId, face, model, title, method, opacity,
                 low="0"
                 high={`${grid.method === 'grad_cam' ? '' : '≥ '}${scaleEnd(grid.scale_max)}`}
                 label={`Colour scale shared by every class of ${title}`}
-                caption={sharedScaleCaption(grid.method, ig?.ig_output)}
+                caption={sharedScaleCaption(grid.method, igOutput)}
               />
               <ul className="class-grid">
                 {inModelOrder(labels, Object.keys(grid.classes)).map((label) => {

@@ -2,8 +2,8 @@ import { render, screen } from '@testing-library/react'
 import userEvent from '@testing-library/user-event'
 import { describe, expect, it, vi } from 'vitest'
 import { ApiError } from '../api/errors'
-import { comparison, face, modelInfo } from '../test/fixtures'
-import { displayNames, IgMaxStepsContext, ModelNamesContext } from '../hooks/modelNames'
+import { comparison, face, modelInfo, modelsResponse } from '../test/fixtures'
+import { displayNames, IgMaxStepsContext, ModelNamesContext, ModelsResponseContext } from '../hooks/modelNames'
 import { ComparePanel } from './ComparePanel'
 
 const props = {
@@ -13,7 +13,6 @@ const props = {
   opacity: 0.5,
   target: 'White',
   onTarget: () => {},
-  onRequest: () => {},
   enabled: true,
   fileStem: 'p',
 }
@@ -43,8 +42,15 @@ describe('ComparePanel', () => {
   })
 
   it('shows both heatmaps on the shared scale, the difference map and the sentence', () => {
-    render(<ComparePanel {...props} slot={{ status: 'done', comparison: comparison('White') }} />)
-    // The service's sentence as it is; its strength figures in plain words, display names only.
+    const { rerender } = render(<ComparePanel {...props} slot={{ status: 'done', comparison: comparison('White') }} />)
+    // until GET /models says the summary's threshold: the strength figures only, no verdict
+    expect(screen.getByTestId('compare-strength')).toHaveTextContent('Mean on the shared scale: Race 0.210, Race (biased training) 0.080.')
+    rerender(
+      <ModelsResponseContext.Provider value={modelsResponse([modelInfo('race'), modelInfo('race_biased')])}>
+        <ComparePanel {...props} slot={{ status: 'done', comparison: comparison('White') }} />
+      </ModelsResponseContext.Provider>,
+    )
+    // The service's sentence as it is; its strength figures in plain words by its threshold, display names only.
     expect(screen.getByTestId('compare-summary')).toHaveTextContent('Explaining “White”: Race rates it 61% likely, Race (biased training) 22%.')
     expect(screen.getByTestId('compare-strength')).toHaveTextContent(
       "Race (biased training)'s map is 2.6× weaker than Race's (mean on the shared scale: Race 0.210, Race (biased training) 0.080).",
@@ -68,15 +74,15 @@ describe('ComparePanel', () => {
     expect(screen.getByTestId('colour-scale-caption')).toHaveTextContent('|IG attribution| per pixel, in probability; one scale')
   })
 
-  it('asks for its comparison only once the explanations it reuses are ready', () => {
-    const onRequest = vi.fn()
-    const { rerender } = render(<ComparePanel {...props} enabled={false} onRequest={onRequest} />)
-    expect(onRequest).not.toHaveBeenCalled()
+  it('says whether it waits for the explanations it reuses, its turn, or the service (useAnalysis asks for it)', () => {
+    const { rerender } = render(<ComparePanel {...props} enabled={false} />)
     expect(screen.getByRole('status')).toHaveTextContent('starts when both models are explained')
-    rerender(<ComparePanel {...props} enabled onRequest={onRequest} />)
-    expect(onRequest).toHaveBeenCalledWith('White')
-    rerender(<ComparePanel {...props} enabled onRequest={onRequest} target="Indian" />)
-    expect(onRequest).toHaveBeenLastCalledWith('Indian')
+    rerender(<ComparePanel {...props} enabled />)
+    expect(screen.getByRole('status')).toHaveTextContent('Not compared yet')
+    rerender(<ComparePanel {...props} enabled slot={{ status: 'queued' }} />)
+    expect(screen.getByRole('status')).toHaveTextContent('Comparison waiting for the explanations before it…')
+    rerender(<ComparePanel {...props} enabled slot={{ status: 'loading' }} />)
+    expect(screen.getByRole('status')).toHaveTextContent('Comparing with Integrated Gradients…')
   })
 
   it('names the pair by display name, not "balanced vs biased"', () => {

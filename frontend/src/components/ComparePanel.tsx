@@ -1,8 +1,8 @@
-import { useEffect, useState } from 'react'
+import { useState } from 'react'
 import { errorMessage } from '../api/errors'
 import { METHOD_NAMES, strengthOf, type ExplainedOutput, type Face, type Method } from '../api/types'
 import type { ComparisonSlot } from '../hooks/analysisState'
-import { useDisplayName, useIgMaxSteps } from '../hooks/modelNames'
+import { useDisplayName, useIgMaxSteps, useSummaryRules } from '../hooks/modelNames'
 import { moreSteps } from '../lib/igSteps'
 import { classLabel, decimal, percent } from '../lib/format'
 import { scaleEnd, sharedScaleCaption } from '../lib/scales'
@@ -19,8 +19,7 @@ interface Props {
   slot?: ComparisonSlot
   target: string
   onTarget: (label: string) => void
-  onRequest: (target: string) => void
-  /** false while the explanations this comparison reuses are still being computed */
+  /** false while the explanations this comparison reuses are still being computed (useAnalysis asks for it once they are) */
   enabled: boolean
   fileStem: string
   /** Integrated Gradients computed again with this many steps (offered when a map is approximate) */
@@ -50,7 +49,6 @@ export function ComparePanel({
   slot,
   target,
   onTarget,
-  onRequest,
   enabled,
   fileStem,
   onRecompute,
@@ -61,6 +59,7 @@ export function ComparePanel({
   const nextSteps = igSteps !== undefined && maxSteps !== undefined ? moreSteps(igSteps, maxSteps) : undefined
   const [first, second] = models
   const displayName = useDisplayName()
+  const strengthRatio = useSummaryRules()?.strength_ratio
   const [firstName, secondName] = [displayName(first), displayName(second)]
   const labels = Object.keys((face.predictions[first] ?? face.predictions[second])?.probabilities ?? {})
   const comparison = slot?.comparison
@@ -71,11 +70,6 @@ export function ComparePanel({
   const retraining = comparison?.largest_retraining
   const difference = comparison?.largest_difference
   const [saving, setSaving] = useState(false)
-
-  const requested = slot !== undefined
-  useEffect(() => {
-    if (enabled && !requested) onRequest(target)
-  }, [enabled, onRequest, target, requested])
 
   const status =
     slot?.status === 'error' && slot.error
@@ -189,7 +183,7 @@ export function ComparePanel({
             {strength && (
               <>
                 <dt>Strength of the maps</dt>
-                <dd data-testid="compare-strength">{strengthWords(strength, models, displayName)}</dd>
+                <dd data-testid="compare-strength">{strengthWords(strength, models, displayName, strengthRatio)}</dd>
               </>
             )}
             <dt>Correlation of the two maps</dt>

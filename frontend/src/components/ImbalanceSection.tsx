@@ -1,4 +1,4 @@
-import { RACES, type Imbalance, type ImbalanceCell } from '../api/types'
+import type { Imbalance, ImbalanceCell } from '../api/types'
 import { points } from '../lib/audit'
 import { classLabel } from '../lib/format'
 import { ClassName } from './ClassName'
@@ -7,6 +7,8 @@ interface Props {
   imbalance: Imbalance
   /** a model id's display name */
   name: (model: string) => string
+  /** the race labels, in FairFace's order (GET /models `races`) */
+  races: readonly string[]
 }
 
 /** A cell's effect in points with its 95% interval: "+3.1 [+2.1, +4.1]". */
@@ -20,8 +22,8 @@ function retrainingText(cell: ImbalanceCell): string {
 }
 
 /** The service's sentences name races by label ("Latino_Hispanic"): as people read them. */
-function readable(text: string): string {
-  return RACES.reduce((out, race) => (race.includes('_') ? out.split(race).join(classLabel(race)) : out), text)
+function readable(text: string, races: readonly string[]): string {
+  return races.reduce((out, race) => (race.includes('_') ? out.split(race).join(classLabel(race)) : out), text)
 }
 
 function list(names: string[]): string {
@@ -29,10 +31,10 @@ function list(names: string[]): string {
   return `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}`
 }
 
-/** The races of the result in FairFace's order, any others after. */
-function racesOf(imbalance: Imbalance): string[] {
+/** The races of the result in the service's order (FairFace's), any others after. */
+function racesOf(imbalance: Imbalance, order: readonly string[]): string[] {
   const keys = Object.keys(imbalance.by_race)
-  return [...RACES.filter((race) => keys.includes(race)), ...keys.filter((key) => !(RACES as readonly string[]).includes(key))]
+  return [...order.filter((race) => keys.includes(race)), ...keys.filter((key) => !order.includes(key))]
 }
 
 const EFFECT = 'Effect, biased − control (points, 95% CI)'
@@ -45,8 +47,8 @@ const RETRAINING = 'Retraining alone moves (points)'
  * sentences are the headline; the tables hold only the cells beyond retraining, and the accuracy of
  * every race.
  */
-export function ImbalanceSection({ imbalance, name }: Props) {
-  const races = racesOf(imbalance)
+export function ImbalanceSection({ imbalance, name, races: order }: Props) {
+  const races = racesOf(imbalance, order)
   const calls = races.flatMap((race) =>
     Object.entries(imbalance.by_race[race].regions)
       .filter(([, cell]) => cell.beyond_retraining)
@@ -63,9 +65,9 @@ export function ImbalanceSection({ imbalance, name }: Props) {
         moves where it looks, so an effect counts only where it is larger than what retraining alone moves.
       </p>
       <p className="summary" data-testid="imbalance-summary">
-        {readable(imbalance.summary)}
+        {readable(imbalance.summary, order)}
       </p>
-      <p data-testid="imbalance-retraining">{readable(imbalance.retraining_summary)}</p>
+      <p data-testid="imbalance-retraining">{readable(imbalance.retraining_summary, order)}</p>
       {calls.length ? (
         <table className="imbalance-table stacks" data-testid="imbalance-calls">
           <caption>Face regions whose share of the attribution moves beyond retraining</caption>
@@ -131,7 +133,7 @@ export function ImbalanceSection({ imbalance, name }: Props) {
       <details>
         <summary>How this is computed</summary>
         <p className="muted" data-testid="imbalance-method">
-          {readable(imbalance.method).replace(/\.\s*$/, '')}. {imbalance.faces_per_race} faces per race; {imbalance.calls} of {imbalance.cells} race ×
+          {readable(imbalance.method, order).replace(/\.\s*$/, '')}. {imbalance.faces_per_race} faces per race; {imbalance.calls} of {imbalance.cells} race ×
           region cells are beyond retraining, where chance alone would give about {imbalance.expected_false_calls.toFixed(1)}.
         </p>
       </details>

@@ -1,9 +1,11 @@
 import { render, screen, within } from '@testing-library/react'
 import userEvent from '@testing-library/user-event'
-import { afterEach, describe, expect, it, vi } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
+import { ApiError } from '../api/errors'
 import type { ExplanationSlot } from '../hooks/analysisState'
 import { IgMaxStepsContext } from '../hooks/modelNames'
-import { FAITHFUL, face, gradCam, integratedGradients, jsonResponse, LABELS } from '../test/fixtures'
+import { FAITHFUL, face, gradCam, integratedGradients, LABELS } from '../test/fixtures'
+import type { ClassGridState } from './ClassGridView'
 import { ModelPanel } from './ModelPanel'
 
 const base = { face: face(0), model: 'race', target: 'White', opacity: 0.4, fileStem: 'p', onTarget: () => {} }
@@ -159,27 +161,24 @@ describe('ModelPanel faithfulness', () => {
 })
 
 describe('ModelPanel class grid', () => {
-  afterEach(() => vi.unstubAllGlobals())
-
-  it('fetches every class of the shown method on request and shows them on one scale', async () => {
-    const requests: string[] = []
-    vi.stubGlobal(
-      'fetch',
-      vi.fn(async (request: Request) => {
-        requests.push(request.url)
-        const labels = LABELS.race
-        const classes = Object.fromEntries(
-          labels.map((label, i) => [label, { image: `GRIMG-${label}`, heatmap: `GR-${label}`, probability: i === 0 ? 0.6 : 0.4 / 6, max_value: 0.5 }]),
-        )
-        return jsonResponse({ method: 'grad_cam', scale_max: 0.0123, classes })
-      }),
+  it('shows every class of the shown method on one scale, on request', async () => {
+    const onToggle = vi.fn()
+    const classes = Object.fromEntries(
+      LABELS.race.map((label, i) => [label, { image: `GRIMG-${label}`, heatmap: `GR-${label}`, probability: i === 0 ? 0.6 : 0.4 / 6, max_value: 0.5 }]),
     )
-    const user = userEvent.setup()
-    render(<ModelPanel {...base} slot={slot()} method="grad_cam" analysisId="abc123" />)
-    await user.click(screen.getByRole('button', { name: 'Show every class' }))
+    const panel = (grid: Omit<ClassGridState, 'onToggle'>) => (
+      <ModelPanel {...base} slot={slot()} method="grad_cam" grid={{ ...grid, onToggle }} />
+    )
+    const { rerender } = render(panel({ shown: false }))
+    expect(screen.queryByTestId('class-grid')).toBeNull()
+    await userEvent.click(screen.getByRole('button', { name: 'Show every class' }))
+    expect(onToggle).toHaveBeenCalledTimes(1)
+    // useAnalysis fetches it through its queue: until it answers, the grid says it is on its way
+    rerender(panel({ shown: true, slot: { status: 'queued' } }))
+    expect(within(screen.getByTestId('class-grid')).getByRole('status')).toHaveTextContent('Computing Grad-CAM for all 7 classes…')
+    rerender(panel({ shown: true, slot: { status: 'done', grid: { method: 'grad_cam', scale_max: 0.0123, classes } } }))
     const grid = screen.getByTestId('class-grid')
-    const cells = await within(grid).findAllByTestId('class-grid-cell')
-    expect(new URL(requests[0]).pathname + new URL(requests[0]).search).toBe('/analyses/abc123/faces/0/grid/race?method=grad_cam')
+    const cells = within(grid).getAllByTestId('class-grid-cell')
     expect(cells.map((cell) => cell.querySelector('.class-grid-label')?.textContent)).toEqual(LABELS.race.map((l) => l.replace('_', '/')))
     expect(cells[0]).toHaveTextContent('60.0% · predicted')
     expect(within(cells[2]).getByRole('img', { name: 'Grad-CAM of Race for class Latino/Hispanic, shared scale' })).toHaveAttribute(
@@ -190,7 +189,15 @@ describe('ModelPanel class grid', () => {
     expect(within(grid).getByRole('figure', { name: /^Colour scale shared by every class of Race: from 0 to 0\.0123;/ })).toBeInTheDocument()
     expect(within(grid).getByTestId('colour-scale-caption')).toHaveTextContent('Grad-CAM evidence (no unit); one scale, up to the largest value of the maps')
     expect(grid.textContent).not.toMatch(/_/)
-    await user.click(screen.getByRole('button', { name: 'Hide every class' }))
+    await userEvent.click(screen.getByRole('button', { name: 'Hide every class' }))
+    expect(onToggle).toHaveBeenCalledTimes(2)
+    rerender(panel({ shown: false }))
     expect(screen.queryByTestId('class-grid')).toBeNull()
+  })
+
+  it('reports a grid the service could not make', () => {
+    const error = new ApiError(404, 'analysis_not_found', 'gone')
+    render(<ModelPanel {...base} slot={slot()} method="grad_cam" grid={{ shown: true, onToggle: () => {}, slot: { status: 'error', error } }} />)
+    expect(within(screen.getByTestId('class-grid')).getByRole('alert')).toHaveTextContent('expired')
   })
 })

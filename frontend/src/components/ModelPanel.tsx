@@ -1,13 +1,13 @@
 import { useState } from 'react'
 import { errorMessage } from '../api/errors'
-import { faithfulnessOf, METHOD_NAMES, type Face, type IgOptions, type Method } from '../api/types'
+import { faithfulnessOf, METHOD_NAMES, type Face, type Method } from '../api/types'
 import type { ExplanationSlot } from '../hooks/analysisState'
 import { useDisplayName, useIgMaxSteps } from '../hooks/modelNames'
 import { faithfulnessFigures, faithfulnessSentence, isFaithful } from '../lib/faithfulness'
 import { classLabel, decimal, percent } from '../lib/format'
 import { changeTooSmall, moreSteps } from '../lib/igSteps'
 import { composeOverlayPng, saveBlob } from '../lib/images'
-import { ClassGridView } from './ClassGridView'
+import { ClassGridView, type ClassGridState } from './ClassGridView'
 import { Overlay } from './Overlay'
 import { ProbabilityBars } from './ProbabilityBars'
 
@@ -24,10 +24,8 @@ interface Props {
   onTarget: (label: string) => void
   /** Integrated Gradients of this class again with this many steps */
   onRecompute?: (steps: number) => void
-  /** the analysis, for "Show every class" (absent: no class grid) */
-  analysisId?: string
-  /** the Integrated Gradients options the class grid uses */
-  ig?: IgOptions
+  /** "Show every class" of this model (absent: no class grid) */
+  grid?: ClassGridState
 }
 
 /** Above this relative completeness error, IG's path integral is probably too coarse. */
@@ -42,7 +40,7 @@ function statusText(slot: ExplanationSlot | undefined, method: Method): string {
 }
 
 /** One model: its prediction, every class's probability, and the chosen class's explanation. */
-export function ModelPanel({ face, model, target, slot, method, opacity, signed = false, fileStem, onTarget, onRecompute, analysisId, ig: igOptions }: Props) {
+export function ModelPanel({ face, model, target, slot, method, opacity, signed = false, fileStem, onTarget, onRecompute, grid }: Props) {
   const prediction = face.predictions[model]
   const title = useDisplayName()(model)
   const explanation = slot?.explanation
@@ -173,9 +171,7 @@ export function ModelPanel({ face, model, target, slot, method, opacity, signed 
         <button type="button" onClick={save} disabled={!heatmap || saving}>
           Save overlay PNG
         </button>
-        {analysisId && (
-          <ClassGridView analysisId={analysisId} face={face} model={model} title={title} method={method} opacity={opacity} ig={igOptions} />
-        )}
+        {grid && <ClassGridView {...grid} face={face} model={model} title={title} method={method} opacity={opacity} />}
       </div>
     </article>
   )

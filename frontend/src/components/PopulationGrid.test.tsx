@@ -1,7 +1,7 @@
 import { render, screen, within } from '@testing-library/react'
 import { describe, expect, it } from 'vitest'
-import { RACES, type ModelInfo } from '../api/types'
-import { modelInfo } from '../test/fixtures'
+import type { ModelInfo } from '../api/types'
+import { modelInfo, RACES } from '../test/fixtures'
 import { PopulationGrid } from './PopulationGrid'
 
 // a 1 x 1 transparent PNG: the grid only needs something to draw
@@ -49,7 +49,7 @@ describe('PopulationGrid with the audit’s statistics', () => {
   it('names only the significant differences, with their size and interval, and tabulates every region', () => {
     const race = withMaps(modelInfo('race'))
     const biased = withMaps(modelInfo('race_biased'), { mean_attribution_comparison: comparison(['Indian']) })
-    render(<PopulationGrid first={race} second={biased} />)
+    render(<PopulationGrid first={race} second={biased} races={RACES} />)
     const summary = screen.getByTestId('population-summary')
     expect(summary.textContent).toMatch(/^On Indian faces .+ puts 3\.1 points more on the mouth \(95% CI \+1\.2 to \+5\.0\)/)
     expect(summary.textContent).not.toContain('nose')
@@ -65,7 +65,7 @@ describe('PopulationGrid with the audit’s statistics', () => {
   it('says plainly when no difference is significant', () => {
     const race = withMaps(modelInfo('race'))
     const biased = withMaps(modelInfo('race_biased'), { mean_attribution_comparison: comparison([]) })
-    render(<PopulationGrid first={race} second={biased} />)
+    render(<PopulationGrid first={race} second={biased} races={RACES} />)
     expect(screen.getByTestId('population-summary').textContent).toMatch(/^No significant difference/)
   })
 })

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react'
-import { RACES, populationMapsOf, type ModelInfo } from '../api/types'
+import { populationMapsOf, type ModelInfo } from '../api/types'
 import { classLabel } from '../lib/format'
 import { pngDataUrl } from '../lib/images'
 import { auditSentence } from '../lib/audit'
@@ -13,6 +13,8 @@ interface Props {
   first: ModelInfo
   /** the race model trained on race-imbalanced data */
   second: ModelInfo
+  /** the race labels, in FairFace's order (GET /models `races`) */
+  races: readonly string[]
 }
 
 const ALL = 'all'
@@ -31,7 +33,7 @@ function MapImage({ src, alt, kind, testId }: { src?: string; alt: string; kind:
  * two trained networks compared on the same faces: whether a difference is the imbalance's, and not
  * retraining's, is the imbalance section's question.
  */
-export function PopulationGrid({ first, second }: Props) {
+export function PopulationGrid({ first, second, races: order }: Props) {
   const a = populationMapsOf(first)
   const b = populationMapsOf(second)
   const [figures, setFigures] = useState<Record<string, PairFigures>>({})
@@ -39,7 +41,7 @@ export function PopulationGrid({ first, second }: Props) {
   // the service's own difference maps (the biased model's minus its partner's), else drawn here
   const given = second.mean_attribution_difference_by_race ?? undefined
   const counts = second.mean_attribution_faces ?? {}
-  const races = RACES.filter((race) => a?.byRace?.[race] && b?.byRace?.[race])
+  const races = order.filter((race) => a?.byRace?.[race] && b?.byRace?.[race])
 
   useEffect(() => {
     if (!a || !b) return

@@ -8,7 +8,7 @@ import {
   type QuadratureRule,
 } from '../api/types'
 import { useIgMaxSteps } from '../hooks/modelNames'
-import type { Settings } from '../hooks/useAnalysis'
+import type { Settings } from '../hooks/analysisState'
 import { pickFile } from '../lib/files'
 import { CameraCapture } from './CameraCapture'
 

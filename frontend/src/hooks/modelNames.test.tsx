@@ -1,7 +1,7 @@
 import { renderHook, waitFor } from '@testing-library/react'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { jsonResponse, modelInfo, modelsResponse } from '../test/fixtures'
-import { MODELS_RETRY_MS, useModelsLoader } from './modelNames'
+import { MODELS_RETRY_MS, ModelsProvider, useModelsLoader, useSummaryRules } from './modelNames'
 
 afterEach(() => {
   vi.useRealTimers()
@@ -49,5 +49,16 @@ describe('useModelsLoader', () => {
     await waitFor(() => expect(result.current.response?.compare_default).toEqual(['race_control', 'race_biased']))
     expect(fetchMock).toHaveBeenCalledTimes(2)
     expect(result.current.displayName('race_control')).toBe('Race (small balanced data)')
+  })
+
+  it("shares the comparison summary's thresholds the service says, unknown until it has", async () => {
+    const rules = { strength_ratio: 2, region_gap: 0.1 }
+    vi.stubGlobal(
+      'fetch',
+      vi.fn(async () => jsonResponse(modelsResponse([modelInfo('race')], { rules }))),
+    )
+    const { result } = renderHook(() => useSummaryRules(), { wrapper: ModelsProvider })
+    expect(result.current).toBeUndefined()
+    await waitFor(() => expect(result.current).toEqual(rules))
   })
 })

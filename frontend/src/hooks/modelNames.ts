@@ -1,13 +1,14 @@
 // What the whole app needs from GET /models, fetched once: the names people read for the models
 // (display_name), the most Integrated Gradients steps the service accepts (ig_max_steps, a setting
-// read at run time, so never the build's copy of the default) and the pair the per-face comparison
-// uses (compare_default). Until it answers (or if it fails), modelTitle derives a name from the id
-// the same way the backend does, the step limit is unknown and the comparison falls back to race vs
-// race_biased. While the service still loads its models (503), it is asked again a few seconds later.
+// read at run time, so never the build's copy of the default), the pair the per-face comparison
+// uses (compare_default) and the thresholds its summary words the figures with (rules). Until it
+// answers (or if it fails), modelTitle derives a name from the id the same way the backend does, the
+// step limit and the thresholds are unknown and the comparison falls back to race vs race_biased.
+// While the service still loads its models (503), it is asked again a few seconds later.
 import { createContext, createElement, useContext, useEffect, useMemo, useState, type ReactNode } from 'react'
 import { fetchModels } from '../api/client'
 import { ApiError } from '../api/errors'
-import type { ModelsResponse } from '../api/types'
+import type { ModelsResponse, SummaryRules } from '../api/types'
 import { modelTitle } from '../lib/format'
 
 export type DisplayName = (model: string) => string
@@ -36,6 +37,11 @@ export function useIgMaxSteps(): number | undefined {
 /** What GET /models said, once it has: compare_default, the models the service serves. */
 export function useModelsResponse(): ModelsResponse | undefined {
   return useContext(ModelsResponseContext)
+}
+
+/** The thresholds the service's comparison summary words its figures with (undefined until GET /models answers). */
+export function useSummaryRules(): SummaryRules | undefined {
+  return useContext(ModelsResponseContext)?.rules
 }
 
 /** GET /models again this long after a 503 (the service still loading its models) … */

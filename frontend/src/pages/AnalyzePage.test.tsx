@@ -1,4 +1,4 @@
-import { render, screen, waitFor, within } from '@testing-library/react'
+import { cleanup, render, screen, waitFor, within } from '@testing-library/react'
 import userEvent from '@testing-library/user-event'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import type { ExplainMode } from '../api/types'
@@ -10,6 +10,7 @@ import {
   gradCam,
   integratedGradients,
   jsonResponse,
+  LABELS,
   modelInfo,
   modelsResponse,
 } from '../test/fixtures'
@@ -30,7 +31,7 @@ class FakeService {
   /** answer every follow-up request with 404 analysis_not_found, as after the server's 10 minutes */
   forgotten = false
   analyzeBody: unknown = analyzeResponse()
-  /** false: an older service that ignores faithfulness=true */
+  /** false: maps answered without their faithfulness */
   measuresFaithfulness = true
   /** GET /models's answer */
   modelsBody: unknown = modelsResponse(['age', 'gender', 'race', 'race_biased'].map((name) => modelInfo(name)))
@@ -82,6 +83,14 @@ class FakeService {
       const method = (url.searchParams.get('method') ?? 'integrated_gradients') as 'integrated_gradients'
       return jsonResponse(comparison(url.searchParams.get('target')!, method, [a ?? 'race', b ?? 'race_biased'], this.reference))
     }
+    if (path[0] === 'analyses' && path[4] === 'grid') {
+      const method = url.searchParams.get('method') as 'integrated_gradients' | 'grad_cam'
+      const labels = LABELS[path[5]]
+      const classes = Object.fromEntries(
+        labels.map((label) => [label, { image: `GRIMG-${label}`, heatmap: `GR-${method}-${label}`, probability: 1 / labels.length, max_value: 0.5 }]),
+      )
+      return jsonResponse({ method, scale_max: 0.0123, classes })
+    }
     if (url.pathname === '/models') return jsonResponse(this.modelsBody)
     if (url.pathname === '/health') return jsonResponse({ status: 'ok', models_loaded: 4, models: [] })
     return jsonResponse({ code: 'not_found', detail: url.pathname }, 404)
@@ -100,7 +109,11 @@ beforeEach(() => {
   service = new FakeService()
   vi.stubGlobal('fetch', vi.fn(service.fetch))
 })
-afterEach(() => vi.unstubAllGlobals())
+afterEach(() => {
+  // unmounted first: its requests still queued are dropped, not sent to the real fetch once unstubbed
+  cleanup()
+  vi.unstubAllGlobals()
+})
 
 const photo = () => new File([new Uint8Array([0xff, 0xd8])], 'team photo.jpg', { type: 'image/jpeg' })
 
@@ -154,16 +167,44 @@ describe('AnalyzePage', () => {
     await waitFor(() => expect(screen.getByTestId('compare-summary')).toBeInTheDocument())
   })
 
-  it('stops asking for faithfulness when the service answers without it', async () => {
+  it('asks for faithfulness with every explanation, and shows none where an answer has none', async () => {
     service.measuresFaithfulness = false
     render(<AnalyzePage />)
     await userEvent.upload(screen.getByLabelText('Photo to analyse'), photo())
     await waitFor(() => expect(screen.getByTestId('compare-summary')).toBeInTheDocument())
+    // the client is generated from this very service: no sniffing for one that cannot measure it
     expect(service.paths().slice(1, 3)).toEqual([
       '/analyses/abc123/faces/0/explanations/age?target=30-39&explain=both&faithfulness=true',
-      '/analyses/abc123/faces/0/explanations/gender?target=Female&explain=integrated_gradients',
+      '/analyses/abc123/faces/0/explanations/gender?target=Female&explain=both&faithfulness=true',
     ])
     expect(screen.queryByTestId('faithfulness')).toBeNull()
+  })
+
+  it('fetches every class of a model through the queue, ahead of what waits, for the method shown', async () => {
+    const user = userEvent.setup()
+    service.holdExplanations = true
+    render(<AnalyzePage />)
+    await user.upload(screen.getByLabelText('Photo to analyse'), photo())
+    await waitFor(() => expect(service.requests).toHaveLength(2)) // held at age's Integrated Gradients
+    const race = screen.getByTestId('model-race')
+    await user.click(within(race).getByRole('button', { name: 'Show every class' }))
+    expect(within(race).getByTestId('class-grid')).toHaveTextContent('Computing Integrated Gradients for all 7 classes…')
+    expect(service.requests).toHaveLength(2) // it waits its turn
+    service.release()
+    const cells = await within(race).findAllByTestId('class-grid-cell')
+    expect(cells).toHaveLength(7)
+    expect(service.paths()[2]).toBe('/analyses/abc123/faces/0/grid/race?method=integrated_gradients')
+    await waitFor(() => expect(screen.getByTestId('compare-summary')).toBeInTheDocument())
+    expect(service.maxInFlight).toBe(1)
+
+    // another method: the grid follows it (the comparison too)
+    await user.click(screen.getByRole('radio', { name: 'Grad-CAM' }))
+    const white = await within(race).findByRole('img', { name: 'Grad-CAM of Race for class White, shared scale' })
+    expect(white).toHaveAttribute('src', 'data:image/png;base64,GR-grad_cam-White')
+    expect(service.paths()).toContain('/analyses/abc123/faces/0/grid/race?method=grad_cam')
+    await user.click(within(race).getByRole('button', { name: 'Hide every class' }))
+    expect(within(race).queryByTestId('class-grid')).toBeNull()
+    expect(service.maxInFlight).toBe(1)
   })
 
   it('puts a class switch ahead of the explanations still waiting', async () => {

@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useMemo, useRef, useState } from 'react'
+import { useCallback, useEffect, useRef, useState } from 'react'
 import type { Method } from '../api/types'
 import { ComparePanel } from '../components/ComparePanel'
 import { ErrorBanner } from '../components/ErrorBanner'
@@ -10,28 +10,23 @@ import { ModelPanel } from '../components/ModelPanel'
 import { PhotoView } from '../components/PhotoView'
 import { ProgressNote } from '../components/ProgressNote'
 import { UploadPanel } from '../components/UploadPanel'
-import { analysisExport, comparisonKey, expired, explanationKey, progress, targetKey } from '../hooks/analysisState'
-import { useModelsResponse } from '../hooks/modelNames'
+import { analysisExport, comparisonOf, expired, explanationKey, gridKey, progress, targetKey } from '../hooks/analysisState'
 import { useAnalysis } from '../hooks/useAnalysis'
 import { faceWidth, isSmallFace, SMALL_FACE_PX } from '../lib/faces'
-import { comparedPair, panelOrder } from '../lib/format'
+import { panelOrder } from '../lib/format'
 import { fileStem, saveJson } from '../lib/images'
 
 const BOTH_METHODS: readonly Method[] = ['grad_cam', 'integrated_gradients']
 
 export function AnalyzePage() {
   const analysis = useAnalysis()
-  const { state, settings, setSettings, applyIgOptions, upload, selectFace, setTarget, requestComparison } = analysis
-  const [method, setMethod] = useState<Method>('integrated_gradients')
+  const { state, dispatch, pair, applyIgOptions, upload } = analysis
+  const { settings, method } = state
   const [opacity, setOpacity] = useState(0.6)
   const [signed, setSigned] = useState(false)
   const result = state.result
   const face = result?.faces[state.face]
   const stem = fileStem(state.fileName ?? 'photo')
-  // The pair the comparison sets side by side: GET /models's compare_default (fetched once for the
-  // whole app), else race and race_biased when the analysis ran both; none otherwise.
-  const compareDefault = useModelsResponse()?.compare_default
-  const pair = useMemo(() => (result ? comparedPair(compareDefault, result.models) : undefined), [compareDefault, result])
   const results = useRef<HTMLDivElement>(null)
 
   // After an upload, bring the results into view (on a phone they start below the upload panel).
@@ -49,6 +44,7 @@ export function AnalyzePage() {
   // photo (one column), so scroll to them; beside the photo (desktop) they are in view already.
   const predictions = useRef<HTMLElement>(null)
   const [reveal, setReveal] = useState(0)
+  const selectFace = useCallback((face: number) => dispatch({ type: 'selectFace', face }), [dispatch])
   const onPhotoSelect = useCallback(
     (index: number) => {
       selectFace(index)
@@ -66,30 +62,8 @@ export function AnalyzePage() {
     }
   }, [reveal])
 
-  // The comparison's classes and its default class come from the first of the pair the analysis ran.
-  const labelled = face && pair?.find((model) => face.predictions[model])
-  const compareTarget =
-    face && labelled ? (state.targets[targetKey(face.index, 'compare')] ?? face.predictions[labelled].label) : ''
-
-  const onCompareRequest = useCallback(
-    (target: string) => {
-      if (face && pair) requestComparison(face.index, method, target, pair)
-    },
-    [face, method, pair, requestComparison],
-  )
-
-  // The comparison reuses the pair's explanations of its class: wait for those the analysis asks for
-  // (a model it did not run is explained by the comparison itself).
-  const compareEnabled =
-    !!face &&
-    !!pair &&
-    (method === 'grad_cam' ||
-      pair.every((model) => {
-        if (!face.predictions[model]) return true
-        const slot = state.explanations[explanationKey(face.index, model, state.targets[targetKey(face.index, model)] ?? '')]
-        const status = slot?.status.integrated_gradients
-        return status === 'done' || status === 'error'
-      }))
+  // The comparison of the pair on this face: its class, and whether the explanations it reuses are known.
+  const compare = comparisonOf(state, pair)
 
   return (
     <div className="analyze">
@@ -97,7 +71,7 @@ export function AnalyzePage() {
         <UploadPanel
           onFile={upload}
           settings={settings}
-          onSettings={setSettings}
+          onSettings={(next) => dispatch({ type: 'settings', settings: next })}
           onApplyIg={applyIgOptions}
           busy={state.phase === 'analyzing'}
         />
@@ -107,14 +81,14 @@ export function AnalyzePage() {
           </p>
         )}
         {state.phase === 'error' && state.error && <ErrorBanner error={state.error} />}
-        {state.phase === 'error' && state.error?.code === 'no_face' && analysis.detector !== 'cnn' && (
+        {state.phase === 'error' && state.error?.code === 'no_face' && state.detector !== 'cnn' && (
           <LookHarder onClick={analysis.lookHarder} found={0} />
         )}
         {result && (
           <div className="results" ref={results} data-testid="results">
             <PhotoView photoUrl={state.photoUrl} result={result} selected={state.face} onSelect={onPhotoSelect} />
             <FaceChooser faces={result.faces} selected={state.face} onSelect={selectFace} />
-            {result.aligned && analysis.detector !== 'cnn' && <LookHarder onClick={analysis.lookHarder} found={result.faces_found} />}
+            {result.aligned && state.detector !== 'cnn' && <LookHarder onClick={analysis.lookHarder} found={result.faces_found} />}
             <div className="save-row">
               <button type="button" onClick={() => saveJson(analysisExport(state), `${stem}_analysis.json`)}>
                 Save analysis JSON
@@ -129,7 +103,7 @@ export function AnalyzePage() {
           <div className="controls-bar" data-testid="controls-bar">
             <MethodControls
               method={method}
-              onMethod={setMethod}
+              onMethod={(next) => dispatch({ type: 'setMethod', method: next })}
               opacity={opacity}
               onOpacity={setOpacity}
               signed={signed}
@@ -179,27 +153,30 @@ export function AnalyzePage() {
                       opacity={opacity}
                       signed={signed}
                       fileStem={stem}
-                      onTarget={(label) => setTarget(face.index, model, label)}
-                      onRecompute={(steps) => analysis.recomputeIntegratedGradients(face.index, model, target, steps)}
-                      analysisId={result.analysis_id}
-                      ig={settings}
+                      onTarget={(label) => dispatch({ type: 'setTarget', face: face.index, model, target: label })}
+                      onRecompute={(steps) => dispatch({ type: 'recompute', face: face.index, model, target, steps })}
+                      grid={{
+                        shown: state.gridsShown.includes(targetKey(face.index, model)),
+                        slot: state.grids[gridKey(face.index, model, method)],
+                        onToggle: () => dispatch({ type: 'toggleGrid', face: face.index, model }),
+                        igOutput: settings.ig_output,
+                      }}
                     />
                   )
                 })}
             </div>
           </section>
-          {pair && labelled && (
+          {pair && compare && (
             <ComparePanel
               key={pair.join('+')}
               face={face}
               models={pair}
               method={method}
               opacity={opacity}
-              slot={state.comparisons[comparisonKey(face.index, method, compareTarget, pair)]}
-              target={compareTarget}
-              onTarget={(label) => analysis.setCompareTarget(face.index, label)}
-              onRequest={onCompareRequest}
-              enabled={compareEnabled}
+              slot={state.comparisons[compare.key]}
+              target={compare.target}
+              onTarget={(label) => dispatch({ type: 'setCompareTarget', face: face.index, target: label })}
+              enabled={compare.ready}
               fileStem={stem}
               igSteps={settings.ig_steps}
               onRecompute={(steps) => applyIgOptions({ ig_steps: steps })}

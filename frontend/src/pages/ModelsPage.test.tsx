@@ -16,14 +16,14 @@ function serve(body: unknown, status = 200) {
 
 describe('ModelsPage', () => {
   it('shows a card per model and both race models’ accuracy per race', async () => {
-    serve({
-      models: [
+    serve(
+      modelsResponse([
         modelInfo('age', { accuracy: 0.55 }),
         modelInfo('gender', { accuracy: 0.91, val_loss: 0.68852, val_n: 400 }),
         modelInfo('race', { accuracy: 0.7, accuracy_by_race: { White: 0.75, Black: 0.72, Indian: 0.69 } }),
         modelInfo('race_biased', { accuracy: 0.6, accuracy_by_race: { White: 0.83, Black: 0.41, Indian: 0.52 } }),
-      ],
-    })
+      ]),
+    )
     render(<ModelsPage />)
     const cards = await screen.findAllByTestId('model-card')
     expect(cards).toHaveLength(4)
@@ -49,12 +49,12 @@ describe('ModelsPage', () => {
       )
     const race = { White: 0.7419354838709677, 'Middle Eastern': 0.5461165048543689 }
     const biased = { White: 0.9367741935483871, 'Middle Eastern': 0 }
-    serve({
-      models: [
+    serve(
+      modelsResponse([
         modelInfo('race', { val_n: 4000, accuracy_by_race: race, accuracy_by_race_detail: detail(race) }),
         modelInfo('race_biased', { val_n: 4000, accuracy_by_race: biased, accuracy_by_race_detail: detail(biased) }),
-      ],
-    })
+      ]),
+    )
     render(<ModelsPage />)
     const cards = await screen.findAllByTestId('model-card')
     expect(screen.getByTestId('fairness-text')).toHaveTextContent(
@@ -68,7 +68,7 @@ describe('ModelsPage', () => {
   })
 
   it('says so when the bundle has no per-race figures (untrained models), and still lists the models', async () => {
-    serve({ models: ['age', 'gender', 'race', 'race_biased'].map((name) => modelInfo(name)) })
+    serve(modelsResponse(['age', 'gender', 'race', 'race_biased'].map((name) => modelInfo(name))))
     render(<ModelsPage />)
     expect(await screen.findByTestId('no-chart')).toHaveTextContent('not available')
     expect(screen.getAllByTestId('model-card')).toHaveLength(4)
@@ -78,8 +78,8 @@ describe('ModelsPage', () => {
   it('shows the race models’ mean maps by race side by side with the service’s difference, on a row per race', async () => {
     const maps = (model: string) => Object.fromEntries(LABELS.race.map((race) => [race, `MEAN-${model}-${race}`]))
     const faces = Object.fromEntries([...LABELS.race.map((race) => [race, 20]), ['all', 140]])
-    serve({
-      models: [
+    serve(
+      modelsResponse([
         { ...modelInfo('race'), mean_attribution_by_race: maps('race'), mean_attribution_all: 'MEAN-race-all', mean_attribution_faces: faces },
         {
           ...modelInfo('race_biased'),
@@ -88,8 +88,8 @@ describe('ModelsPage', () => {
           mean_attribution_faces: faces,
           mean_attribution_difference_by_race: Object.fromEntries(LABELS.race.map((race) => [race, `DIFF-${race}`])),
         },
-      ],
-    })
+      ]),
+    )
     render(<ModelsPage />)
     const rows = await screen.findAllByTestId('population-row')
     expect(rows.map((row) => row.dataset.race)).toEqual([...LABELS.race, 'all'])
@@ -103,7 +103,7 @@ describe('ModelsPage', () => {
   })
 
   it('says so when the bundle has no population maps', async () => {
-    serve({ models: ['race', 'race_biased'].map((name) => modelInfo(name)) })
+    serve(modelsResponse(['race', 'race_biased'].map((name) => modelInfo(name))))
     render(<ModelsPage />)
     expect(await screen.findByTestId('no-population')).toHaveTextContent('not available')
   })

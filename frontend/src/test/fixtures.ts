@@ -1,5 +1,5 @@
 // Responses shaped by the generated OpenAPI types, so a schema change breaks the tests at compile time.
-import type { AnalyzeResponse, Comparison, Explanation, Face, Faithfulness, Imbalance, ImbalanceCell, ModelInfo, ModelsResponse } from '../api/types'
+import type { AnalyzeResponse, Comparison, Explanation, Face, Faithfulness, Imbalance, ImbalanceCell, ModelInfo, ModelsResponse, SummaryRules } from '../api/types'
 
 export const LABELS: Record<string, string[]> = {
   age: ['0-2', '3-9', '10-19', '20-29', '30-39', '40-49', '50-59', '60-69', 'more than 70'],
@@ -8,6 +8,10 @@ export const LABELS: Record<string, string[]> = {
   race_biased: ['White', 'Black', 'Latino_Hispanic', 'East Asian', 'Southeast Asian', 'Indian', 'Middle Eastern'],
 }
 export const MODELS = Object.keys(LABELS)
+/** GET /models's `races` (the service's facexai.core.labels.RACE): the race models' labels. */
+export const RACES: readonly string[] = LABELS.race
+/** GET /models's `rules`: the thresholds of the service's comparison summary (facexai.service.comparison). */
+export const RULES: SummaryRules = { strength_ratio: 1.5, region_gap: 0.05 }
 
 /** A model's labels: the race models of the imbalance experiment (race_control, race_biased_2 …) have race's. */
 export function labelsOf(model: string): string[] {
@@ -173,7 +177,7 @@ export function modelInfo(name: string, metrics: Record<string, unknown> = {}): 
 
 /** GET /models's answer: the untrained test bundle's shape unless told otherwise (no imbalance result). */
 export function modelsResponse(models: ModelInfo[], extra: Partial<ModelsResponse> = {}): ModelsResponse {
-  return { models, ig_steps: 32, ig_max_steps: 256, compare_default: null, imbalance: null, ...extra }
+  return { models, races: [...RACES], rules: RULES, ig_steps: 32, ig_max_steps: 256, compare_default: null, imbalance: null, ...extra }
 }
 
 function cell(effect: number, retraining: number, beyond: boolean): ImbalanceCell {
