@@ -40,13 +40,21 @@ def test_served_manifest_sets_every_display_name() -> None:
     names = {spec.name: spec.display_name for spec in load_manifest(path).models}
     # Each name reads as a model in a sentence ("Race model (biased data) relies more on …"), and the
     # balanced one says so too: no bare "Race" beside a qualified partner.
-    assert names == {
+    assert {n: names[n] for n in ("race", "gender", "age", "race_biased")} == {
         "race": "Race model (balanced data)",
         "gender": "Gender model",
         "age": "Age model",
         "race_biased": "Race model (biased data)",
     }
+    # the imbalance experiment's control and further seeds say what they are (issue 26)
+    expected = {
+        "race_control": "Race model (small balanced data)",
+        "race_biased_2": "Race model (biased data, seed 2)",
+        "race_control_2": "Race model (small balanced data, seed 2)",
+    }
+    assert {n: names[n] for n in expected if n in names} == {n: v for n, v in expected.items() if n in names}
     assert all("_" not in name for name in names.values())
+    assert len(set(names.values())) == len(names)
 
 
 def test_get_models_carries_display_names(client) -> None:
