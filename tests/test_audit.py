@@ -301,6 +301,7 @@ def test_imbalance_section_has_numbers_for_every_race_region_and_accuracy(
             assert isinstance(c["beyond_retraining"], bool)
             assert c["ci_low"] <= c["effect"] <= c["ci_high"] and c["retraining"] >= 0
     assert imb["cells"] == len(RACES) * len(REGION_NAMES) and 0 <= imb["calls"] <= imb["cells"]
+    assert "_" not in imb["summary"] + imb["retraining_summary"]  # words a person reads, no ids
     assert [(p["arm"], p["a"], p["b"]) for p in imb["retraining"]] == [
         ("biased", "race_biased", "race_biased_2"),
         ("control", "race_control", "race_control_2"),

@@ -202,6 +202,11 @@ def _pairs(names: Sequence[str]) -> list[tuple[str, str]]:
     return [(names[i], names[j]) for i in range(len(names)) for j in range(i + 1, len(names))]
 
 
+def readable(label: str) -> str:
+    """A FairFace label as a sentence reads it: "Latino_Hispanic" -> "Latino/Hispanic"."""
+    return label.replace("_", "/")
+
+
 def _points(v: float) -> str:
     return f"{v * 100:.1f}"
 
@@ -228,7 +233,7 @@ def summary(result: dict[str, Any], named: int = 5) -> str:
             "recipe, the imbalance does not change where the race model looks by more than another training seed does."
         )
     parts = [
-        f"on {race} faces the biased models put {_points(abs(c['effect']))} points "
+        f"on {readable(race)} faces the biased models put {_points(abs(c['effect']))} points "
         f"{'more' if c['effect'] > 0 else 'less'} on the {region} (95% CI {c['ci_low'] * 100:+.1f} to "
         f"{c['ci_high'] * 100:+.1f}; retraining alone moves it {_points(c['retraining'])})"
         for race, region, c in found[:named]
