@@ -192,7 +192,7 @@ test('display names: every model is named as GET /models says, never by its id',
   await page.goto(`${baseUrl()}/#/models`)
   await expect(page.getByTestId('model-card')).toHaveCount(models.length)
   // further training seeds (run on request only) sit in a collapsed group: open it to see their cards
-  if (models.length > MODELS.length) await page.getByTestId('further-seeds').locator('summary').click()
+  if (models.length > MODELS.length) await page.getByTestId('further-seeds').locator('summary').first().click()
   for (const model of models) await expect(page.getByRole('heading', { name: model.display_name, exact: true })).toBeVisible()
   expect(await visibleText(page)).not.toMatch(/race_biased|race_control/)
 })
@@ -650,7 +650,8 @@ test.describe('on a phone-sized screen', () => {
           return h && b ? Math.round(h.y - (b.y + b.height)) : -1
         })
         .toBeGreaterThanOrEqual(0)
-      await expect(page.getByTestId('model-race').getByTestId('predicted-label')).toBeInViewport()
+      // the first panel (the compared pair's first model) with its prediction in view
+      await expect(page.getByTestId(`model-${PAIR[0]}`).getByTestId('predicted-label')).toBeInViewport()
     }
     await page.screenshot({ path: resolve(screenshots, 'analysis-phone.png'), fullPage: false })
   })
