@@ -90,8 +90,8 @@ ARM_WORDS: dict[str, str] = {
     "biased": "Race from a face chip, trained ONLY on a deliberately race-imbalanced FairFace subset (about 60% "
     "White, 1–2% each of four races): the bias demonstration",
     "control": "Race from a face chip, trained on a race-BALANCED FairFace subset of the biased subset's size "
-    "(equal counts per race) with the biased race model's recipe (same epochs, selection, augmentation and losses): the "
-    "control that tells the imbalance from the smaller set and from retraining",
+    "(equal counts per race) with the biased race model's recipe (same epochs, selection, augmentation and "
+    "losses): the control that tells the imbalance from the smaller set and from retraining",
 }
 DESCRIPTIONS: dict[str, str] = {
     "race": "Race (7 FairFace groups) from a face chip: dlib's face ResNet fine-tuned on balanced FairFace",
