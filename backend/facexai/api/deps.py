@@ -69,7 +69,7 @@ MeasureFaithfulness = Annotated[
     bool,
     Query(
         description="also score each Integrated Gradients and Grad-CAM map's faithfulness (deletion and insertion "
-        "curves, one extra batch of 47 images per map through the model): slower"
+        "curves and 6 random orders, one extra batch of 122 images per map through the model): slower"
     ),
 ]
 

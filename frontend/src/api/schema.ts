@@ -401,8 +401,9 @@ export interface components {
          *     The input's pixels are ranked by the map at the model's input size (Integrated Gradients: |attribution|
          *     summed over channels; Grad-CAM: the map upsampled bilinearly; ties in raster order), then changed in 16
          *     equal steps from 0% to 100% of the pixels; the explained class's probability is taken at each of the 17
-         *     points (one batch of 47 distinct images) and averaged. A changed pixel is set to the baseline: the black
-         *     image in pixel space, preprocessed like any input (the baseline Integrated Gradients integrates from).
+         *     points and averaged; with the random orders' curves, one batch of 122 distinct images ((2 + 6) x 15 + 2).
+         *     A changed pixel is set to the baseline: the black image in pixel space, preprocessed like any input (the
+         *     baseline Integrated Gradients integrates from).
          */
         Faithfulness: {
             /**
@@ -1043,7 +1044,7 @@ export interface operations {
                 /** @description the label to explain (default: the model's top class) */
                 target?: string | null;
                 explain?: components["schemas"]["ExplainMode"];
-                /** @description also score each Integrated Gradients and Grad-CAM map's faithfulness (deletion and insertion curves, one extra batch of 47 images per map through the model): slower */
+                /** @description also score each Integrated Gradients and Grad-CAM map's faithfulness (deletion and insertion curves and 6 random orders, one extra batch of 122 images per map through the model): slower */
                 faithfulness?: boolean;
                 /** @description Integrated Gradients points (default and maximum: the service's settings) */
                 ig_steps?: number | null;
@@ -1190,7 +1191,7 @@ export interface operations {
                 align?: boolean;
                 /** @description which explanations to compute */
                 explain?: components["schemas"]["ExplainMode"];
-                /** @description also score each Integrated Gradients and Grad-CAM map's faithfulness (deletion and insertion curves, one extra batch of 47 images per map through the model): slower */
+                /** @description also score each Integrated Gradients and Grad-CAM map's faithfulness (deletion and insertion curves and 6 random orders, one extra batch of 122 images per map through the model): slower */
                 faithfulness?: boolean;
                 /** @description hog: dlib's fast detector; cnn: its CNN detector, which finds more turned, small or partly hidden faces and costs seconds more per photo (default: the service's setting) */
                 detector?: components["schemas"]["Detector"] | null;
