@@ -28,22 +28,23 @@ pytestmark = pytest.mark.slow  # Ray, started three times
 RACES = TASK_LABELS["race"]
 
 
-def write_set(root: Path) -> Path:
-    """Two synthetic chips per race (noise: the models are untrained anyway), plus four bad rows."""
-    rng = np.random.default_rng(0)
+def write_set(root: Path, per_race: int = 2, bad_rows: bool = True, seed: int = 0) -> Path:
+    """``per_race`` synthetic chips per race (noise: the models are untrained anyway), plus four bad rows."""
+    rng = np.random.default_rng(seed)
     (root / "val").mkdir(parents=True)
     rows = []
-    for i in range(2 * len(RACES)):
+    for i in range(per_race * len(RACES)):
         name = f"val/{i + 1}.jpg"
         Image.fromarray(rng.integers(0, 255, (80, 80, 3), dtype=np.uint8)).save(root / name)
         rows.append([name, TASK_LABELS["age"][i % 9], TASK_LABELS["gender"][i % 2], RACES[i % len(RACES)], "False"])
-    (root / "val/broken.jpg").write_bytes(b"not a jpeg at all")
-    rows += [
-        ["val/missing.jpg", "20-29", "Male", "White", "False"],
-        ["val/broken.jpg", "20-29", "Male", "White", "False"],
-        ["val/1.jpg", "20-29", "Robot", "White", "False"],
-        ["val/2.jpg", "20-29", "Male", "Martian", "False"],
-    ]
+    if bad_rows:
+        (root / "val/broken.jpg").write_bytes(b"not a jpeg at all")
+        rows += [
+            ["val/missing.jpg", "20-29", "Male", "White", "False"],
+            ["val/broken.jpg", "20-29", "Male", "White", "False"],
+            ["val/1.jpg", "20-29", "Robot", "White", "False"],
+            ["val/2.jpg", "20-29", "Male", "Martian", "False"],
+        ]
     labels = root / "labels.csv"
     with labels.open("w", newline="") as f:
         w = csv.writer(f)
@@ -269,16 +270,7 @@ def test_imbalance_section_has_numbers_for_every_race_region_and_accuracy(
     from facexai.core.regions import REGION_NAMES
 
     root = tmp_path / "faces"
-    rng = np.random.default_rng(1)
-    (root / "val").mkdir(parents=True)
-    rows = []
-    for i in range(6 * len(RACES)):
-        name = f"val/{i + 1}.jpg"
-        Image.fromarray(rng.integers(0, 255, (80, 80, 3), dtype=np.uint8)).save(root / name)
-        rows.append([name, TASK_LABELS["age"][i % 9], TASK_LABELS["gender"][i % 2], RACES[i % len(RACES)], "False"])
-    labels = root / "labels.csv"
-    with labels.open("w", newline="") as f:
-        csv.writer(f).writerows([["file", "age", "gender", "race", "service_test"], *rows])
+    labels = write_set(root, per_race=6, bad_rows=False, seed=1)
     out = tmp_path / "out"
     args = [
         "audit", "--manifest", str(arms_bundle), "--labels", str(labels), "--images", str(root), "--out", str(out),

@@ -317,6 +317,17 @@ describe('AnalyzePage', () => {
     expect(service.requests).toHaveLength(1)
   })
 
+  /** The page under the shared GET /models answer: once it has answered, a photo is uploaded. */
+  async function uploadOnceModelsAnswered(user: ReturnType<typeof userEvent.setup>) {
+    render(
+      <ModelsProvider>
+        <AnalyzePage />
+      </ModelsProvider>,
+    )
+    await waitFor(() => expect(service.paths()).toContain('/models?'))
+    await user.upload(screen.getByLabelText('Photo to analyse'), photo())
+  }
+
   it('compares the pair GET /models names (compare_default), fetched once, and says what retraining alone moves', async () => {
     const user = userEvent.setup()
     const served = ['age', 'gender', 'race', 'race_biased', 'race_control']
@@ -326,13 +337,7 @@ describe('AnalyzePage', () => {
     })
     service.analyzeBody = analyzeResponse(2, served)
     service.reference = 'race_control_2'
-    render(
-      <ModelsProvider>
-        <AnalyzePage />
-      </ModelsProvider>,
-    )
-    await waitFor(() => expect(service.paths()).toContain('/models?'))
-    await user.upload(screen.getByLabelText('Photo to analyse'), photo())
+    await uploadOnceModelsAnswered(user)
     await waitFor(() => expect(screen.getByTestId('compare-summary')).toHaveTextContent('Against retraining'))
 
     const compares = service.paths().filter((path) => path.includes('/compare?'))
@@ -359,13 +364,7 @@ describe('AnalyzePage', () => {
 
   it('falls back to race vs race_biased when GET /models names no pair, and compares nothing without both', async () => {
     const user = userEvent.setup()
-    render(
-      <ModelsProvider>
-        <AnalyzePage />
-      </ModelsProvider>,
-    )
-    await waitFor(() => expect(service.paths()).toContain('/models?'))
-    await user.upload(screen.getByLabelText('Photo to analyse'), photo())
+    await uploadOnceModelsAnswered(user)
     await waitFor(() => expect(screen.getByTestId('compare-summary')).toBeInTheDocument())
     expect(service.paths().filter((path) => path.includes('/compare?'))).toEqual([
       '/analyses/abc123/faces/0/compare?models=race&models=race_biased&method=integrated_gradients&target=White',

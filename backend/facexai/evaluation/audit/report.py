@@ -245,49 +245,25 @@ def _figures(safe: dict[str, Any], population: dict[str, Any]) -> dict[str, str]
         figs["shares"] = _png(fig)
     imb = safe.get("imbalance")
     if imb and imb["by_race"]:
-        present = list(imb["by_race"])
         regions = list(next(iter(imb["by_race"].values()))["regions"])
-        fig, axes = plt.subplots(1, len(present), figsize=(2.3 * len(present), 3.4), sharey=True, squeeze=False)
-        for j, race in enumerate(present):
-            ax = axes[0][j]
-            cells = imb["by_race"][race]["regions"]
-            effect = np.array([cells[r]["effect"] for r in regions]) * 100
-            low = np.array([cells[r]["ci_low"] for r in regions]) * 100
-            high = np.array([cells[r]["ci_high"] for r in regions]) * 100
-            rt = np.array([cells[r]["retraining"] for r in regions]) * 100
-            called = np.array([cells[r]["beyond_retraining"] for r in regions], dtype=bool)
-            ys = np.arange(len(regions), dtype=float)
-            ax.barh(ys, 2 * rt, left=-rt, height=0.6, color="#ddd", label="± retraining alone")
-            ax.axvline(0, color="grey", lw=0.8)
-            ax.errorbar(effect, ys, xerr=[effect - low, high - effect], fmt="none", ecolor="black", lw=1)
-            ax.scatter(effect, ys, c=np.where(called, "crimson", "white"), edgecolors="black", zorder=3, s=18)
-            ax.set_title(f"{race} (n={imb['by_race'][race]['n']})", fontsize=8)
-            ax.set_xlabel("biased − control (points)", fontsize=7)
-        axes[0][0].set_yticks(np.arange(len(regions)), regions, fontsize=7)
-        axes[0][0].invert_yaxis()
-        axes[0][0].legend(fontsize=6, loc="lower left")
-        figs["imbalance"] = _png(fig)
+        figs["imbalance"] = _png(
+            _region_effects(
+                plt, imb["by_race"], regions, "effect", "beyond_retraining", "biased − control (points)", "retraining"
+            )
+        )
     comp = population.get("comparison")
     if comp:
-        regions = population["regions"]
         present = list(comp["by_race"])
-        fig, axes = plt.subplots(1, len(present), figsize=(2.3 * len(present), 3.2), sharey=True, squeeze=False)
-        for j, race in enumerate(present):
-            ax = axes[0][j]
-            rs = comp["by_race"][race]["regions"]
-            d = np.array([rs[r]["difference"] for r in regions]) * 100
-            d_low = np.array([rs[r]["ci_low"] for r in regions]) * 100
-            d_high = np.array([rs[r]["ci_high"] for r in regions]) * 100
-            significant = np.array([rs[r]["significant"] for r in regions], dtype=bool)
-            ys = np.arange(len(regions), dtype=float)
-            ax.axvline(0, color="grey", lw=0.8)
-            ax.errorbar(d, ys, xerr=[d - d_low, d_high - d], fmt="none", ecolor="black", lw=1)
-            ax.scatter(d, ys, c=np.where(significant, "crimson", "white"), edgecolors="black", zorder=3, s=18)
-            ax.set_title(f"{race} (n={comp['by_race'][race]['n']})", fontsize=8)
-            ax.set_xlabel(f"{comp['b']} − {comp['a']} (points)", fontsize=7)
-        axes[0][0].set_yticks(np.arange(len(regions)), regions, fontsize=7)
-        axes[0][0].invert_yaxis()
-        figs["differences"] = _png(fig)
+        figs["differences"] = _png(
+            _region_effects(
+                plt,
+                comp["by_race"],
+                population["regions"],
+                "difference",
+                "significant",
+                f"{comp['b']} − {comp['a']} (points)",
+            )
+        )
         fig, axes = plt.subplots(1, len(present), figsize=(1.7 * len(present), 2), squeeze=False)
         top = (
             max((float(np.abs(e["pixels"]["significant"]).max()) for e in comp["by_race"].values()), default=0) or 1e-9
@@ -299,6 +275,42 @@ def _figures(safe: dict[str, Any], population: dict[str, Any]) -> dict[str, str]
             ax.axis("off")
         figs["difference_maps"] = _png(fig)
     return figs
+
+
+def _region_effects(
+    plt: Any,
+    by_race: dict[str, Any],
+    regions: list[str],
+    value: str,
+    flag: str,
+    xlabel: str,
+    band: str | None = None,
+) -> Any:
+    """One panel per race: each region's ``value`` (a fraction, drawn in points) with its interval,
+    red where ``flag`` holds; with ``band``, a grey band of ± that key (what retraining alone moves)."""
+    present = list(by_race)
+    fig, axes = plt.subplots(1, len(present), figsize=(2.3 * len(present), 3.4), sharey=True, squeeze=False)
+    ys = np.arange(len(regions), dtype=float)
+    for j, race in enumerate(present):
+        ax = axes[0][j]
+        cells = by_race[race]["regions"]
+        mid = np.array([cells[r][value] for r in regions]) * 100
+        low = np.array([cells[r]["ci_low"] for r in regions]) * 100
+        high = np.array([cells[r]["ci_high"] for r in regions]) * 100
+        flagged = np.array([cells[r][flag] for r in regions], dtype=bool)
+        if band:
+            half = np.array([cells[r][band] for r in regions]) * 100
+            ax.barh(ys, 2 * half, left=-half, height=0.6, color="#ddd", label="± retraining alone")
+        ax.axvline(0, color="grey", lw=0.8)
+        ax.errorbar(mid, ys, xerr=[mid - low, high - mid], fmt="none", ecolor="black", lw=1)
+        ax.scatter(mid, ys, c=np.where(flagged, "crimson", "white"), edgecolors="black", zorder=3, s=18)
+        ax.set_title(f"{race} (n={by_race[race]['n']})", fontsize=8)
+        ax.set_xlabel(xlabel, fontsize=7)
+    axes[0][0].set_yticks(ys, regions, fontsize=7)
+    axes[0][0].invert_yaxis()
+    if band:
+        axes[0][0].legend(fontsize=6, loc="lower left")
+    return fig
 
 
 def _fmt(v: Any, pct: bool = True) -> str:
