@@ -95,3 +95,52 @@ def test_detectors_are_named_once():
     assert FaceAligner(Detector.cnn).detector == "cnn"  # a plain name: it goes into messages
     with pytest.raises(ValueError, match="hog, cnn"):
         FaceAligner("sift")
+
+
+def _collage(images_dir) -> np.ndarray:
+    """An 800 x 600 photo of three public-domain faces that the two detectors split between them: the
+    astronaut turned 45 degrees (only the CNN detector finds it), Hopper 90 px wide (only HOG, upsampled
+    once, finds a face that small) and Hopper 190 px wide (both find it)."""
+    import cv2
+
+    def place(canvas, img, x, y, width):
+        height = round(img.shape[0] * width / img.shape[1])
+        canvas[y : y + height, x : x + width] = cv2.resize(img, (width, height), interpolation=cv2.INTER_AREA)
+
+    astronaut, hopper = load(images_dir, "astronaut.png"), load(images_dir, "grace_hopper.jpg")
+    h, w = astronaut.shape[:2]
+    turned = cv2.warpAffine(
+        astronaut, cv2.getRotationMatrix2D((w / 2, h / 2), 45, 1.0), (w, h), borderMode=cv2.BORDER_REFLECT
+    )
+    canvas = np.full((600, 800, 3), 128, np.uint8)
+    place(canvas, turned, 0, 0, 380)
+    place(canvas, hopper, 450, 50, 90)
+    place(canvas, hopper, 600, 250, 190)
+    return canvas
+
+
+def _centres(search) -> list[tuple[float, float]]:
+    return [((f.box.left + f.box.right) / 2, (f.box.top + f.box.bottom) / 2) for f in search.faces]
+
+
+@pytest.mark.slow  # the CNN detector: seconds per photo
+def test_looking_harder_finds_every_face_either_detector_finds(aligner, images_dir):
+    photo = _collage(images_dir)
+    fast = aligner.find_faces(photo, detector="hog")
+    cnn_only = aligner._detect_cnn(np.ascontiguousarray(photo))
+    harder = aligner.find_faces(photo, detector="cnn")
+    # each detector misses a face the other finds ...
+    assert fast.found == 2 and len(cnn_only) == 2
+    # ... and looking harder finds all three, each once: every face of either detector lies inside one
+    # of its boxes, and no two of its boxes hold the same face
+    assert harder.found == 3 and len(harder.faces) == 3
+    cnn_centres = [((r.left() + r.right()) / 2, (r.top() + r.bottom()) / 2) for r, _ in cnn_only]
+    for x, y in _centres(fast) + cnn_centres:
+        assert sum(f.box.left <= x <= f.box.right and f.box.top <= y <= f.box.bottom for f in harder.faces) == 1
+    assert all(face.chip.shape == (CHIP_SIZE, CHIP_SIZE, 3) for face in harder.faces)
+
+
+@pytest.mark.slow
+def test_looking_harder_counts_a_face_both_detectors_find_once(aligner, images_dir):
+    pixels = load(images_dir, "multi_face_astronaut_hopper.jpg")
+    assert aligner.find_faces(pixels, detector="cnn").found == aligner.find_faces(pixels, detector="hog").found == 2

@@ -17,7 +17,8 @@ from facexai.core.images import DecodedImage, decode_image
 
 
 class Detector(str, Enum):
-    """dlib's face detectors: the fast HOG one (the default) and the slower, more thorough CNN (MMOD) one."""
+    """dlib's face detectors: the fast HOG one (the default), and ``cnn`` ("Look harder"): the slower CNN
+    (MMOD) one together with HOG, overlaps removed."""
 
     hog = "hog"
     cnn = "cnn"

@@ -1,8 +1,8 @@
 /**
  * Faces can be missed: dlib's fast (HOG) detector finds frontal faces of about 40 px and up, and misses
- * some turned, small or partly hidden ones. Its CNN detector finds more at a cost of seconds per photo
- * (measured: 9-14 s for an 800-px photo on a loaded 2-core machine, 2-5 s on a quiet one), so it is
- * offered, not used by default.
+ * some turned, small or partly hidden ones. Looking harder adds its CNN detector and keeps both detectors'
+ * faces, at a cost of seconds per photo (measured: 3.8 s for an 800-px photo on a quiet 2-core machine,
+ * 9-14 s on a loaded one), so it is offered, not used by default.
  */
 export function LookHarder({ onClick, found }: { onClick: () => void; found: number }) {
   return (

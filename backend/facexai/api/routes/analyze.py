@@ -33,8 +33,9 @@ async def analyze(
     detector: Annotated[
         Detector | None,
         Query(
-            description="hog: dlib's fast detector; cnn: its CNN detector, which finds more turned, small or "
-            "partly hidden faces and costs seconds more per photo (default: the service's setting)"
+            description="hog: dlib's fast detector; cnn (look harder): its CNN detector's faces and the fast "
+            "one's, overlaps removed: more turned, small or partly hidden faces, for seconds more per photo "
+            "(default: the service's setting)"
         ),
     ] = None,
 ) -> AnalyzeResponse:
