@@ -35,7 +35,9 @@ class Loading:
 
 
 def build_state(app: FastAPI, settings: Settings) -> None:
-    """Load the models and build everything requests use (TensorFlow is imported here, not at import time)."""
+    """Load the models and build everything requests use. (TensorFlow is already imported with this module:
+    the routes' dependencies name the registry's and the analyzer's types. ``facexai serve`` checks the
+    manifest and the backbone before it imports this module, so a missing model is reported at once.)"""
     from facexai.models.registry import ModelRegistry
     from facexai.service.analyzer import Analyzer
 
