@@ -160,6 +160,20 @@ def test_score_model_breaks_a_gender_model_down_by_race_gender_and_age() -> None
     assert result["per_class"]["Male"]["precision"] == pytest.approx(4 / 6)
 
 
+def test_a_biased_model_is_compared_with_its_own_replicates_control() -> None:
+    """With the imbalance experiment's arms in the set, each biased seed is reported against the control
+    of its replicate (one difference: the race mix), not against race (data size and epochs differ too)."""
+    specs = [spec("race", "race", RACE)]
+    for replicate in (1, 2):
+        suffix = "" if replicate == 1 else f"_{replicate}"
+        for arm in ("biased", "control"):
+            s = spec(f"race_{arm}{suffix}", "race", RACE, biased=arm == "biased")
+            s.arm, s.replicate = arm, replicate
+            specs.append(s)
+    pairs = [(u.name, b.name) for u, b in pair_biased(specs)]
+    assert pairs == [("race_control", "race_biased"), ("race_control_2", "race_biased_2")]
+
+
 def test_bias_table_recall_per_race_and_gap() -> None:
     truth = [RACE.index(r) for r in RACES]
     unbiased_pred = truth.copy()

@@ -3,8 +3,9 @@
 For every model: accuracy, per-class precision/recall/F1, confusion matrix, and accuracy broken
 down by race, gender and age group, each group with its size and a 95% Wilson interval (the
 audit's too: facexai.evaluation.metrics.proportion_ci). For every biased model, a per-race
-comparison with the unbiased model of the same task: the recall of each race under both and the
-gap, with a paired bootstrap interval.
+comparison with its reference (its control arm's model where the bundle has one, else the unbiased
+model of the same task): the recall of each race under both and the gap, with a paired bootstrap
+interval.
 """
 
 from __future__ import annotations
@@ -109,14 +110,16 @@ def score_model(spec: ModelSpec, probs: np.ndarray, data: EvalData) -> tuple[dic
 
 
 def pair_biased(specs: Sequence[ModelSpec]) -> list[tuple[ModelSpec, ModelSpec]]:
-    """(unbiased, biased) pairs of the same task; a biased model pairs with the unbiased model named
-    like its task if there is one, else the first unbiased model of that task."""
+    """(reference, biased) pairs of the same task, the reference chosen as the per-face comparison
+    chooses it (:meth:`Manifest.partner`): the control arm's model of the biased model's replicate (the
+    same recipe and data size, every race equally) where there is one, else the unbiased model named
+    like the task, else the first unbiased one of that task."""
+    manifest = Manifest(models=list(specs))
     pairs = []
     for biased in (s for s in specs if s.biased):
-        candidates = [s for s in specs if not s.biased and s.task == biased.task]
-        if candidates:
-            named = [s for s in candidates if s.name == biased.task]
-            pairs.append(((named or candidates)[0], biased))
+        reference = manifest.partner(biased)
+        if reference is not None:
+            pairs.append((reference, biased))
     return pairs
 
 
