@@ -8,9 +8,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from facexai.core.regions import region_shares
 from facexai.evaluation.audit import stats
-from facexai.evaluation.audit.regions import OUTSIDE, REGIONS, region_masks, shares, small_map
+from facexai.evaluation.audit.regions import OUTSIDE, REGIONS, region_masks
 from facexai.evaluation.metrics import group_accuracy, paired_gap, proportion_ci
+from facexai.explain.render import small_map
 
 
 @pytest.mark.parametrize("k,n", [(0, 1), (0, 10), (10, 10), (3, 7), (29, 29), (500, 1000), (1, 4000)])
@@ -105,11 +107,11 @@ def test_paired_test_finds_a_planted_difference_and_not_a_null_one() -> None:
 def test_regions_cover_the_chip_once_and_are_the_services() -> None:
     from facexai.service import comparison
 
-    assert comparison.region_masks is region_masks  # one definition of the regions
+    assert comparison.region_shares is region_shares  # one definition of the regions and their shares
     assert [name for name, _ in REGIONS] + [OUTSIDE] == list(region_masks(28))
     masks = np.stack(list(region_masks(28).values()))
     assert np.all(masks.sum(axis=0) == 1)
     m = np.random.default_rng(0).random((150, 150))
-    assert shares(m).sum() == pytest.approx(1.0)
-    assert small_map(m).shape == (28, 28) and small_map(m).sum() == pytest.approx(1.0)
-    assert np.all(shares(np.zeros((10, 10))) == 0)
+    assert region_shares(m).sum() == pytest.approx(1.0)
+    assert small_map(m, 28).shape == (28, 28) and small_map(m, 28).sum() == pytest.approx(1.0)
+    assert np.all(region_shares(np.zeros((10, 10))) == 0)

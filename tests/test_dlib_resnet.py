@@ -111,7 +111,7 @@ def test_mirror_averaged_model_is_the_mean_of_both_views(net, fairface_dir):
 
 @pytest.mark.slow
 def test_gradcam_and_ig_on_a_mirror_averaged_model(net, fairface_dir):
-    from facexai.explain.gradcam import GradCam
+    from facexai.explain.grad_cam import GradCam
     from facexai.explain.integrated_gradients import IntegratedGradients
     from facexai.explain.options import IGOptions
     from facexai.models.dlib_tasks import GRADCAM_LAYER, build_task_model

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from facexai.explain import render
-from facexai.explain.gradcam import GradCam
+from facexai.explain.grad_cam import GradCam
 from facexai.explain.integrated_gradients import IntegratedGradients
 from facexai.explain.options import IGOptions
 
@@ -169,14 +169,15 @@ def test_near_zero_attribution_is_invisible():
 
 def test_every_method_of_the_table_answers_one_call_shape(cnn, image):
     """One call, one result type: each registered method explains a batch, top class or given ones."""
-    from facexai.explain import EXPLAINERS, ExplainerConfig, build_explainers
+    from facexai.explain import ExplainerConfig, build_explainers
     from facexai.explain.options import ExplainMethod, IGOptions
 
-    assert set(EXPLAINERS) == set(ExplainMethod)
     config = ExplainerConfig(gradcam_layer="features", baseline=np.zeros((16, 16, 3), np.float32))
     batch = np.stack([image, -image])
     probs = cnn.predict(batch, verbose=0)
-    for method, explainer in build_explainers(cnn, config).items():
+    explainers = build_explainers(cnn, config)
+    assert list(explainers) == list(ExplainMethod)
+    for method, explainer in explainers.items():
         assert explainer.method == method
         top = explainer.explain(batch, options=IGOptions(steps=16, rule="gauss_legendre"))
         given = explainer.explain(batch, [2, 0], IGOptions(steps=16, rule="gauss_legendre"))
@@ -193,6 +194,95 @@ def test_every_method_of_the_table_answers_one_call_shape(cnn, image):
     gap = abs(ig.heatmap.sum(dtype=np.float64) - delta)
     assert ig.completeness_error == pytest.approx(gap / abs(delta), abs=1e-6) and ig.completeness_error < 1e-3
     assert ig.details == {"steps": 64, "rule": "adaptive", "output": "probability"}
+
+
+def test_the_methods_are_one_list_and_every_name_follows_it():
+    """ExplainMethod is the list; METHODS, the API's `explain` modes and the results follow it in its order."""
+    import dataclasses
+    import typing
+
+    from facexai.api import schemas
+    from facexai.explain.methods import METHODS
+    from facexai.explain.options import ExplainMethod, ExplainMode
+    from facexai.service import results
+
+    assert list(METHODS) == list(ExplainMethod)
+    assert all(method.name is name for name, method in METHODS.items())
+    assert [m.value for m in ExplainMode] == ["both", *(m.value for m in ExplainMethod), "none"]
+    assert schemas.ExplainMode is ExplainMode and ExplainMode.__name__ == "ExplainMode"
+    assert ExplainMode("both").methods == frozenset(ExplainMethod) and ExplainMode("none").methods == frozenset()
+    assert all(ExplainMode(m.value).methods == {m} for m in ExplainMethod)
+    assert len({m.short for m in METHODS.values()}) == len(METHODS)  # the audit's array names do not collide
+    # each method's result: a field of the domain's Explanation and of the API's, with the same fields
+    domain = typing.get_type_hints(results.Explanation)
+    api = schemas.Explanation.model_fields
+    names = [m.value for m in ExplainMethod]
+    assert [f.name for f in dataclasses.fields(results.Explanation)][2:] == names
+    assert [n for n in api if n not in ("target", "target_probability")] == names
+    for name, method in METHODS.items():
+        assert domain[name.value] == method.result | None
+        schema = next(t for t in typing.get_args(api[name.value].annotation) if t is not type(None))
+        assert list(schema.model_fields) == [f.name for f in dataclasses.fields(method.result)], name
+
+
+def test_the_table_refuses_a_module_whose_method_answers_to_another_name(monkeypatch):
+    from facexai.explain import grad_cam, methods
+    from facexai.explain.options import ExplainMethod
+
+    monkeypatch.setattr(methods.importlib, "import_module", lambda name: grad_cam)
+    with pytest.raises(TypeError, match="integrated_gradients"):
+        methods._load(ExplainMethod.integrated_gradients)
+
+
+def _any_attribution(method, rng: np.random.Generator, side: int):
+    """An attribution any method can draw: every method's fields filled."""
+    from facexai.explain.base import Attribution
+
+    return Attribution(
+        method=method,
+        target=1,
+        probabilities=np.array([0.2, 0.7, 0.1], np.float32),
+        heatmap=rng.normal(size=(side, side)).astype(np.float32),
+        elapsed_ms=1.0,
+        score_input=0.7,
+        score_baseline=0.1,
+        completeness_error=0.01,
+        completeness_error_abs=0.006,
+        details={"layer": "features", "steps": 16, "rule": "midpoint", "output": "probability"},
+    )
+
+
+@pytest.mark.parametrize("side", [7, 48])
+def test_every_method_provides_every_capability(side):
+    """What the service and the audit ask of a method, asked of each: a picture, a map comparable across
+    models, one scale for several maps, a pixel ranking, the audit's reduction."""
+    import dataclasses
+
+    from facexai.core.regions import REGION_NAMES
+    from facexai.explain.base import Method
+    from facexai.explain.methods import METHODS
+
+    rng = np.random.default_rng(side)
+    chip = rng.integers(0, 255, (32, 32, 3), dtype=np.uint8)
+    for name, method in METHODS.items():
+        assert isinstance(method, Method) and method.colours in render._LUTS
+        att = _any_attribution(name, rng, side)
+        result = method.picture(att, chip)
+        assert isinstance(result, method.result) and result.faithfulness is None
+        pngs = [v for v in dataclasses.asdict(result).values() if isinstance(v, bytes)]
+        assert pngs and all(v.startswith(b"\x89PNG") for v in pngs)
+        drawn = [method.display_map(att, 32) for _ in range(2)]
+        assert drawn[0][0].shape == (32, 32) and np.all(drawn[0][0] >= 0) and drawn[0][1] > 0
+        assert method.shared_scale(drawn) > 0
+        magnitude = method.magnitude(att)
+        assert magnitude.ndim == 2 and np.all(magnitude >= 0) and magnitude.max() > 0
+        ranking = method.ranking(att.heatmap)
+        assert ranking.shape == att.heatmap.shape and np.isfinite(ranking).all()
+        shares, small = method.reduce(att.heatmap, 8)
+        assert shares.shape == (len(REGION_NAMES),) and shares.sum() == pytest.approx(1.0)
+        assert small.shape == (8, 8) and small.sum() == pytest.approx(1.0)
+        zero = dataclasses.replace(att, heatmap=np.zeros_like(att.heatmap))
+        assert np.all(method.reduce(zero.heatmap, 8)[0] == 0) and np.all(method.reduce(zero.heatmap, 8)[1] == 0)
 
 
 def test_ig_options_take_the_names_and_refuse_others():

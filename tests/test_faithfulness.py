@@ -86,6 +86,12 @@ def test_method_rankings():
     ig = score_map(toy_model, X, BASELINE, ExplainMethod.integrated_gradients, signed, target=0)
     cam = score_map(toy_model, X, BASELINE, ExplainMethod.grad_cam, signed, target=0)  # relu: the region last
     assert ig.deletion_auc < ig.random_deletion_auc < cam.deletion_auc
+    # the ranking is the method's own (Method.ranking), nothing of it is decided here
+    from facexai.explain.methods import METHODS
+
+    for method in ExplainMethod:
+        ranked = score(toy_model, X, BASELINE, METHODS[method].ranking(signed), target=0)
+        assert score_map(toy_model, X, BASELINE, method, signed, target=0) == ranked
 
 
 def test_scores_are_in_the_unit_interval():

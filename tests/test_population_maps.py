@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from facexai.core.labels import labels_for
-from facexai.evaluation.audit.regions import small_map
+from facexai.explain.render import small_map
 from facexai.models.population import (
     FORMAT_VERSION,
     decode_map,

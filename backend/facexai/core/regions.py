@@ -1,5 +1,6 @@
-"""Face regions of an aligned chip: one definition for the service's comparison of two maps and the
-audit's population statistics.
+"""Face regions of an aligned chip, and the share of a map in each: one definition for the service's
+comparison of two maps and the audit's population statistics (``region_shares`` is the only place a
+share is computed).
 
 FairFace chips (and the service's faces) are aligned by dlib's five-point alignment at padding 0.25,
 so the eyes, nose and mouth fall in the same place on every chip, give or take a few percent: fixed
@@ -38,3 +39,14 @@ def region_masks(size: int) -> dict[str, np.ndarray]:
         taken |= mask
     masks[OUTSIDE] = ~taken
     return masks
+
+
+def region_shares(values: np.ndarray) -> np.ndarray:
+    """The share of a non-negative square map's total in each region, in ``REGION_NAMES`` order (float64);
+    zeros when the map is all zero. Sums in the map's own precision (the audit passes float64, the
+    comparison its float32 maps), each divided as a Python float."""
+    masks = region_masks(values.shape[0])
+    total = float(values.sum())
+    if total <= 0:
+        return np.zeros(len(REGION_NAMES))
+    return np.array([float(values[masks[name]].sum()) / total for name in REGION_NAMES])

@@ -1,24 +1,23 @@
-"""Explanation methods. ``EXPLAINERS`` is the one table of them: a method's name -> how to build it
-for a model. Callers (the registry, the analysis) go through this table and the shared
-:class:`~facexai.explain.base.Explainer` call shape, so a new method is one class and one row here
-(and its picture in ``facexai.service.pictures``).
+"""Explanation methods. Each is one module, ``facexai/explain/<name>.py``, whose ``METHOD`` (a
+:class:`~facexai.explain.base.Method`) builds its explainer on a model's shared forward pass and says how
+its maps are drawn, compared, ranked for faithfulness and reduced by the audit; its name is its value in
+``facexai.explain.options.ExplainMethod``, and ``facexai.explain.methods.METHODS`` lists them. Callers
+(the registry, the analysis, the comparison, the audit) go through that table, never branch on a method.
 
-TensorFlow is imported only when this table is used, not by ``facexai.explain.options`` or
-``facexai.explain.render``.
+TensorFlow is imported only when that table is used, not by this package, ``facexai.explain.options``
+or ``facexai.explain.render``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from facexai.explain.options import ExplainMethod
-
 if TYPE_CHECKING:
     from facexai.explain.base import Explainer, Forward
+    from facexai.explain.options import ExplainMethod
 
 
 @dataclass(frozen=True)
@@ -30,24 +29,8 @@ class ExplainerConfig:
     ig_batch_size: int = 16
 
 
-def _grad_cam(forward: Forward, config: ExplainerConfig) -> Explainer:
-    from facexai.explain.gradcam import GradCam
-
-    return GradCam(forward, config.gradcam_layer)
-
-
-def _integrated_gradients(forward: Forward, config: ExplainerConfig) -> Explainer:
-    from facexai.explain.integrated_gradients import IntegratedGradients
-
-    return IntegratedGradients(forward, batch_size=config.ig_batch_size, baseline=config.baseline)
-
-
-EXPLAINERS: dict[ExplainMethod, Callable[[Forward, ExplainerConfig], Explainer]] = {
-    ExplainMethod.grad_cam: _grad_cam,
-    ExplainMethod.integrated_gradients: _integrated_gradients,
-}
-
-
 def build_explainers(forward: Forward, config: ExplainerConfig) -> dict[ExplainMethod, Explainer]:
-    """Every method of the table for one model, all on its one forward pass."""
-    return {method: build(forward, config) for method, build in EXPLAINERS.items()}
+    """Every method's explainer for one model, all on its one forward pass."""
+    from facexai.explain.methods import METHODS
+
+    return {name: method.build(forward, config) for name, method in METHODS.items()}

@@ -1,20 +1,33 @@
-"""What every explanation method shares (TensorFlow): the forward pass, one call shape, one result type.
+"""What every explanation method shares (TensorFlow): the forward pass, one call shape, one result type,
+and :class:`Method`, the one object per method.
 
-Every method is an :class:`Explainer` with ``explain(x, targets, options) -> list[Attribution]``
-and is registered in ``facexai.explain.EXPLAINERS``; callers look methods up there instead of
-branching on them.
+A method is a :class:`Method` (``METHOD`` in ``facexai/explain/<its name>.py``): it builds its
+:class:`Explainer` (``explain(x, targets, options) -> list[Attribution]``) on a model's
+:class:`Forward`, and says everything else a caller needs of its maps: how to draw one, how to make it
+comparable across models, how it ranks pixels for faithfulness, and what the audit keeps of it.
+``facexai.explain.methods.METHODS`` lists them; callers look methods up there instead of branching on them.
 """
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 import keras
 import numpy as np
 import tensorflow as tf
 
+from facexai.core.regions import region_shares
 from facexai.explain.options import ExplainMethod, IGOptions
+from facexai.explain.render import small_map
+
+if TYPE_CHECKING:
+    from facexai.explain import ExplainerConfig
+
+#: PNG file bytes; the web layer sends them as base64 (facexai.api.schemas.Base64Png), the CLI writes files
+Png = bytes
 
 
 @dataclass
@@ -135,3 +148,81 @@ class Explainer:
         if np.any(t >= self.num_classes):
             raise ValueError(f"target out of range for {self.num_classes} classes")
         return x, t
+
+
+@dataclass
+class Faithfulness:
+    """A map's deletion and insertion scores (``facexai.service.faithfulness``): the explained class's mean
+    probability along each curve, in [0, 1]."""
+
+    deletion_auc: float  # pixels removed in the map's order: lower is better
+    insertion_auc: float  # pixels inserted into the baseline in the map's order: higher is better
+    random_deletion_auc: float  # pixels removed in random orders (their mean): the reference deletion must beat
+    verdict: str = "no_clearer_than_random"  # clearer_than_random | no_clearer_than_random | worse_than_random
+    margin: float = 0.0  # 1.96 x the random orders' standard deviation: how far deletion must be from the mean
+    random_orders: int = 1
+
+
+class MapResult(Protocol):
+    """What every method's drawn result (``Method.picture``) has besides its own fields: room for its
+    faithfulness scores, filled in when they are asked for."""
+
+    faithfulness: Faithfulness | None
+
+
+class Method(ABC):
+    """One explanation method, whole. Each lives in ``facexai/explain/<name>.py`` as that module's
+    ``METHOD`` (an instance), next to its :class:`Explainer` and its result dataclass; its ``name`` is
+    its value in ``ExplainMethod``. ``facexai.explain.methods.METHODS`` lists them, and the service (the
+    pictures, the class grid, the comparison, faithfulness) and the audit read them from there.
+
+    Every capability takes the method's own :class:`Attribution` (or its ``heatmap``): signed or not, at
+    the input's resolution or a layer's, is the method's business and no one else's."""
+
+    name: ClassVar[ExplainMethod]
+    #: the colour map of its pictures (a name ``facexai.explain.render`` knows)
+    colours: ClassVar[str]
+    #: its prefix in the audit's stored arrays: ``<short>_shares``, ``<short>_map``
+    short: ClassVar[str]
+    #: the dataclass ``picture`` returns: the field of ``facexai.service.results.Explanation`` named after
+    #: the method holds one, and ``facexai.api.schemas`` mirrors it
+    result: ClassVar[type]
+
+    @abstractmethod
+    def build(self, forward: Forward, config: ExplainerConfig) -> Explainer:
+        """Its explainer for one model, on the model's one forward pass."""
+
+    @abstractmethod
+    def picture(self, attribution: Attribution, chip: np.ndarray) -> MapResult:
+        """Its result for one map, drawn over ``chip`` (the face, uint8 RGB, at display size), on the
+        map's own colour scale."""
+
+    @abstractmethod
+    def display_map(self, attribution: Attribution, size: int) -> tuple[np.ndarray, float]:
+        """The map as its pictures draw it, size x size and >= 0, before any scaling, and the map's own
+        top on its colour scale (the class grid draws several on one scale with these)."""
+
+    @abstractmethod
+    def shared_scale(self, maps: Sequence[tuple[np.ndarray, float]]) -> float:
+        """One colour scale for several of its ``display_map`` results (the class grid's ``scale_max``)."""
+
+    @abstractmethod
+    def magnitude(self, attribution: Attribution) -> np.ndarray:
+        """The map made comparable across models: >= 0, at the map's own resolution, in units that do
+        not depend on the size of a model's outputs (the comparison puts two on one scale)."""
+
+    @abstractmethod
+    def ranking(self, heatmap: np.ndarray) -> np.ndarray:
+        """Each pixel's importance for the faithfulness curves, higher first (any resolution: the curves
+        upsample it bilinearly to the input's)."""
+
+    @abstractmethod
+    def audit_map(self, heatmap: np.ndarray, size: int) -> np.ndarray:
+        """The non-negative square map of one face the audit reduces (``reduce``); ``size``: the side of
+        the small map it keeps."""
+
+    def reduce(self, heatmap: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+        """What the audit keeps of one face's map: (its region shares, in ``core.regions.REGION_NAMES``
+        order; its small map, size x size, summing to 1)."""
+        magnitude = self.audit_map(heatmap, size)
+        return region_shares(np.asarray(magnitude, np.float64)), small_map(magnitude, size)

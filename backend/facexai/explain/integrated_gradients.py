@@ -1,22 +1,34 @@
-"""Integrated Gradients (Sundararajan et al., 2017) as one compiled TensorFlow function.
+"""Integrated Gradients (Sundararajan et al., 2017): the method whole (``METHOD``).
 
 All interpolation points of one image are processed in batches inside a single
 ``tf.function`` with a fixed input signature: it is traced once per model, whatever the number
-of steps or the rule, so nothing is rebuilt per request.
+of steps or the rule, so nothing is rebuilt per request. ``IntegratedGradientsMethod`` says the rest:
+the pictures (|IG| smoothed, on its 99th percentile, ``inferno``; signed IG in ``RdBu_r``), the map
+compared across models (|IG| per unit of F(x) - F(baseline)), the faithfulness ranking and the audit's
+reduction (both of the unsmoothed |IG|).
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import keras
 import numpy as np
 import tensorflow as tf
 
-from facexai.explain.base import Attribution, Explainer, Forward
-from facexai.explain.options import ExplainedOutput, ExplainMethod, IGOptions
+from facexai.explain import render
+from facexai.explain.base import Attribution, Explainer, Faithfulness, Forward, Method, Png
+from facexai.explain.options import ExplainedOutput, ExplainMethod, IGOptions, QuadratureRule
 from facexai.explain.quadrature import sample
+
+if TYPE_CHECKING:
+    from facexai.explain import ExplainerConfig
+
+#: IG's baseline as the API reports it: the black image in pixel space, before preprocessing
+BASELINE = "black"
 
 
 @dataclass
@@ -211,3 +223,81 @@ class IntegratedGradients(Explainer):
             elapsed_ms=(time.perf_counter() - started) * 1000,
             probabilities=probs,
         )
+
+
+@dataclass
+class IntegratedGradientsResult:
+    image: Png
+    heatmap: Png
+    signed_image: Png
+    completeness_error: float
+    completeness_error_abs: float  # |sum - (F(x) - F(b))| in the explained output's units
+    steps: int
+    rule: QuadratureRule
+    output: ExplainedOutput
+    baseline: str
+    clip_percentile: float
+    score_input: float
+    score_baseline: float
+    elapsed_ms: float
+    faithfulness: Faithfulness | None = None  # when asked for
+
+
+class IntegratedGradientsMethod(Method):
+    name = ExplainMethod.integrated_gradients
+    colours = "inferno"
+    short = "ig"
+    result = IntegratedGradientsResult
+
+    def build(self, forward: Forward, config: ExplainerConfig) -> Explainer:
+        return IntegratedGradients(forward, batch_size=config.ig_batch_size, baseline=config.baseline)
+
+    def picture(self, attribution: Attribution, chip: np.ndarray) -> IntegratedGradientsResult:
+        """|IG| and signed IG over ``chip``, smoothed for display, each on its own 99th-percentile scale."""
+        size = chip.shape[0]
+        heat = render.resize_map(render.smooth(attribution.heatmap), (size, size))
+        magnitude = render.ig_magnitude(heat)
+        assert attribution.completeness_error is not None
+        assert attribution.score_input is not None and attribution.score_baseline is not None
+        return IntegratedGradientsResult(
+            image=render.to_png(render.overlay(chip, magnitude, self.colours)),
+            heatmap=render.to_png(render.heatmap_rgba(magnitude, self.colours)),
+            signed_image=render.to_png(render.overlay(chip, render.ig_signed(heat), "RdBu_r", alpha=0.8)),
+            completeness_error=attribution.completeness_error,
+            completeness_error_abs=attribution.completeness_error_abs or 0.0,
+            steps=int(attribution.details["steps"]),
+            rule=QuadratureRule(attribution.details["rule"]),
+            output=ExplainedOutput(attribution.details["output"]),
+            baseline=BASELINE,
+            clip_percentile=render.CLIP_PERCENTILE,
+            score_input=attribution.score_input,
+            score_baseline=attribution.score_baseline,
+            elapsed_ms=attribution.elapsed_ms,
+        )
+
+    def display_map(self, attribution: Attribution, size: int) -> tuple[np.ndarray, float]:
+        """|heatmap| smoothed and upsampled; its top the 99th percentile."""
+        mags = np.abs(render.resize_map(render.smooth(attribution.heatmap), (size, size)))
+        return mags, render.robust_max(mags)
+
+    def shared_scale(self, maps: Sequence[tuple[np.ndarray, float]]) -> float:
+        """The 99th percentile of all the maps together."""
+        return render.robust_max(np.concatenate([m.ravel() for m, _ in maps]))
+
+    def magnitude(self, attribution: Attribution) -> np.ndarray:
+        """|IG| (smoothed) per unit of the explained output, so a model with larger outputs does not look
+        "more attentive" everywhere."""
+        values = np.abs(render.smooth(attribution.heatmap))
+        assert attribution.score_input is not None and attribution.score_baseline is not None
+        delta = abs(attribution.score_input - attribution.score_baseline)
+        return values / delta if delta > 0 else values * 0
+
+    def ranking(self, heatmap: np.ndarray) -> np.ndarray:
+        return np.abs(heatmap)  # |channel-summed attribution|: evidence for and against both count
+
+    def audit_map(self, heatmap: np.ndarray, size: int) -> np.ndarray:
+        """|IG| at the input's resolution, unsmoothed."""
+        return np.abs(np.asarray(heatmap, np.float32))
+
+
+METHOD = IntegratedGradientsMethod()

@@ -2,18 +2,50 @@
 
 The one definition of these names: the settings, the API schema (and through it the web app's
 generated client), the quadrature table and the explainers all take them from here. Free of
-TensorFlow, so settings and the API import it cheaply.
+TensorFlow, so settings, the API and the command line import it cheaply.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from enum import Enum
+from typing import TYPE_CHECKING
 
 
+# Every explanation method, in the order the app shows them: the one list of them. Each value is also the
+# method's module, facexai/explain/<value>.py, whose METHOD implements it (facexai.explain.methods.METHODS).
+# (A comment, not a docstring: a docstring would become the API schema's description of the enum.)
 class ExplainMethod(str, Enum):
     integrated_gradients = "integrated_gradients"
     grad_cam = "grad_cam"
+
+
+class _Modes(str, Enum):
+    """What every ``ExplainMode`` value means (an enum without members, so that it can be extended)."""
+
+    @property
+    def methods(self) -> frozenset[ExplainMethod]:
+        if self.value == "both":
+            return frozenset(ExplainMethod)
+        if self.value == "none":
+            return frozenset()
+        return frozenset({ExplainMethod(self.value)})
+
+
+if TYPE_CHECKING:  # what a type checker sees; the values come from ExplainMethod below
+
+    class ExplainMode(_Modes):
+        both = "both"
+        none = "none"
+
+else:
+    #: a request's ``explain``: every method ("both"), one of them (its name), or none (predictions only)
+    ExplainMode = _Modes(
+        "ExplainMode",
+        [("both", "both"), *((m.value, m.value) for m in ExplainMethod), ("none", "none")],
+        module=__name__,
+    )
+    ExplainMode.__doc__ = "Which explanations a request wants: both methods, one, or none (predictions only)."
 
 
 class QuadratureRule(str, Enum):

@@ -149,3 +149,11 @@ def pool_grid(values: np.ndarray, grid: int) -> np.ndarray:
     return np.array(
         [[float(values[ys[i] : ys[i + 1], xs[j] : xs[j + 1]].mean()) for j in range(grid)] for i in range(grid)]
     )
+
+
+def small_map(magnitude: np.ndarray, size: int) -> np.ndarray:
+    """A non-negative map area-resized to size x size and divided by its sum (each face counts
+    equally in a mean: the audit's population maps); zeros when the map is all zero."""
+    cells = cv2.resize(np.asarray(magnitude, np.float32), (size, size), interpolation=cv2.INTER_AREA)
+    total = float(cells.sum())
+    return cells / total if total > 0 else np.zeros_like(cells)

@@ -1,12 +1,12 @@
 """How faithful is a map to the model? Deletion and insertion curves (Petsiuk et al., 2018), any method.
 
-A map ranks the input's pixels (most important first). Deleting them in that order (setting them to
-the baseline) should make the explained class's probability fall fast; inserting them in that order
-into the baseline should make it rise fast. Each curve is sampled at ``steps + 1`` points, 0%, 1/steps,
-..., 100% of the pixels changed, and scored by the mean probability over those points (the area under
-the curve with every point weighted alike): ``deletion_auc`` (lower is better), ``insertion_auc``
-(higher is better) and ``random_deletion_auc``, the mean of the same deletion in ``RANDOM_ORDERS``
-random pixel orders (fixed seeds): the reference a faithful map's deletion must beat.
+A map ranks the input's pixels (most important first; each method says how: ``Method.ranking``).
+Deleting them in that order (setting them to the baseline) should make the explained class's probability
+fall fast; inserting them in that order into the baseline should make it rise fast. Each curve is sampled
+at ``steps + 1`` points, 0%, 1/steps, ..., 100% of the pixels changed, and scored by the mean probability
+over those points (the area under the curve with every point weighted alike): ``deletion_auc`` (lower is
+better), ``insertion_auc`` (higher is better) and ``random_deletion_auc``, the mean of the same deletion
+in ``RANDOM_ORDERS`` random pixel orders (fixed seeds): the reference a faithful map's deletion must beat.
 
 A verdict needs the reference's own spread: one random order's area varies from order to order, so
 ``margin`` is 1.96 times the standard deviation of the random orders' areas (where 95% of random
@@ -26,6 +26,7 @@ from collections.abc import Callable
 import numpy as np
 
 from facexai.explain import render
+from facexai.explain.methods import METHODS
 from facexai.explain.options import ExplainMethod
 from facexai.service.results import Faithfulness
 
@@ -39,21 +40,6 @@ RANDOM_ORDERS = 6
 MARGIN_Z = 1.96
 
 Probabilities = Callable[[np.ndarray], np.ndarray]
-
-
-def _ig_ranking(heatmap: np.ndarray) -> np.ndarray:
-    return np.abs(heatmap)  # |channel-summed attribution|: evidence for and against both count
-
-
-def _grad_cam_ranking(heatmap: np.ndarray) -> np.ndarray:
-    return np.maximum(heatmap, 0.0)  # upsampled bilinearly to the input size by ``curves``
-
-
-#: each method's attribution map -> pixel importance (higher: removed / inserted earlier)
-RANKINGS: dict[ExplainMethod, Callable[[np.ndarray], np.ndarray]] = {
-    ExplainMethod.integrated_gradients: _ig_ranking,
-    ExplainMethod.grad_cam: _grad_cam_ranking,
-}
 
 
 def pixel_order(importance: np.ndarray) -> np.ndarray:
@@ -167,5 +153,5 @@ def score_map(
     target: int,
     steps: int = STEPS,
 ) -> Faithfulness:
-    """``score`` of one method's map, ranked by ``RANKINGS[method]``."""
-    return score(probabilities, x, baseline, RANKINGS[method](heatmap), target, steps)
+    """``score`` of one method's map, its pixels ranked by the method (``Method.ranking``)."""
+    return score(probabilities, x, baseline, METHODS[method].ranking(heatmap), target, steps)

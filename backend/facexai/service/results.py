@@ -12,7 +12,13 @@ from typing import Protocol
 
 import numpy as np
 
-from facexai.explain.options import ExplainedOutput, ExplainMethod, QuadratureRule
+from facexai.explain.base import Faithfulness, MapResult, Png
+from facexai.explain.grad_cam import GradCamResult
+from facexai.explain.integrated_gradients import IntegratedGradientsResult
+from facexai.explain.options import ExplainMethod
+
+# each method's result is defined with the method (facexai/explain/<name>.py); the domain's types are all here
+__all__ = ["Faithfulness", "GradCamResult", "IntegratedGradientsResult", "MapResult", "Png"]
 
 
 class BoxLike(Protocol):
@@ -20,10 +26,6 @@ class BoxLike(Protocol):
     top: int
     right: int
     bottom: int
-
-
-#: PNG file bytes; the web layer sends them as base64 (facexai.api.schemas.Base64Png), the CLI writes files
-Png = bytes
 
 
 @dataclass
@@ -40,57 +42,16 @@ class Prediction:
 
 
 @dataclass
-class Faithfulness:
-    """A map's deletion and insertion scores (``facexai.service.faithfulness``): the explained class's mean
-    probability along each curve, in [0, 1]."""
-
-    deletion_auc: float  # pixels removed in the map's order: lower is better
-    insertion_auc: float  # pixels inserted into the baseline in the map's order: higher is better
-    random_deletion_auc: float  # pixels removed in random orders (their mean): the reference deletion must beat
-    verdict: str = "no_clearer_than_random"  # clearer_than_random | no_clearer_than_random | worse_than_random
-    margin: float = 0.0  # 1.96 x the random orders' standard deviation: how far deletion must be from the mean
-    random_orders: int = 1
-
-
-@dataclass
-class IntegratedGradientsResult:
-    image: Png
-    heatmap: Png
-    signed_image: Png
-    completeness_error: float
-    completeness_error_abs: float  # |sum - (F(x) - F(b))| in the explained output's units
-    steps: int
-    rule: QuadratureRule
-    output: ExplainedOutput
-    baseline: str
-    clip_percentile: float
-    score_input: float
-    score_baseline: float
-    elapsed_ms: float
-    faithfulness: Faithfulness | None = None  # when asked for
-
-
-@dataclass
-class GradCamResult:
-    image: Png
-    heatmap: Png
-    layer: str
-    max_value: float
-    elapsed_ms: float
-    faithfulness: Faithfulness | None = None  # when asked for
-
-
-MethodResult = IntegratedGradientsResult | GradCamResult
-
-
-@dataclass
 class Explanation:
+    """One class's explanations: one field per method of ``facexai.explain.methods.METHODS``, named after it
+    and holding its ``Method.result`` (None when not asked for); tests/test_explanations.py checks they agree."""
+
     target: str
     target_probability: float
     integrated_gradients: IntegratedGradientsResult | None = None
     grad_cam: GradCamResult | None = None
 
-    def put(self, method: ExplainMethod, result: MethodResult) -> None:
+    def put(self, method: ExplainMethod, result: MapResult) -> None:
         """Store one method's result under the field of the method's name."""
         setattr(self, method.value, result)
 
@@ -172,3 +133,5 @@ class Comparison:
     reference: str | None = None
     largest_difference: float | None = None
     largest_retraining: float | None = None
+    #: model -> the label its map explains (the second model's differs where the two relate through a label map)
+    targets: dict[str, str] = field(default_factory=dict)

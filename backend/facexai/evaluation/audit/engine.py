@@ -30,11 +30,11 @@ OBJECT_STORE_BYTES = 200 * 1024 * 1024
 class Job:
     """One task: one model, one batch of faces, and the shard its result goes to."""
 
-    kind: str  # "predict" or "explain"
+    kind: str  # "predict", "explain" or "sanity"
     model: str
     items: list[tuple[str, str, int]]  # (file as the CSV names it, its path, explained class or -1)
     shards: ShardSet
-    options: dict[str, Any] = field(default_factory=dict)  # explain: {"ig": {...}, "gradcam": bool}
+    options: dict[str, Any] = field(default_factory=dict)  # explain: {"ig", "gradcam"}; sanity: {"ig", "sanity"}
 
 
 @dataclass
@@ -150,4 +150,6 @@ def _submit(actor: Any, indexed: tuple[int, Job]) -> Any:
     items = [(file, Path(path).read_bytes(), target) for file, path, target in job.items]
     if job.kind == "predict":
         return actor.predict.remote(index, job.model, items)
+    if job.kind == "sanity":
+        return actor.sanity.remote(index, job.model, items, job.options["ig"], job.options["sanity"])
     return actor.explain.remote(index, job.model, items, job.options["ig"], job.options["gradcam"])
