@@ -53,6 +53,23 @@ def test_maps_on_different_regions_disagree_and_the_summary_names_the_region():
     assert c.target == "X" and c.models == ["a", "b"] and c.probabilities == {"a": 0.8, "b": 0.8}
 
 
+def test_shares_are_the_one_region_share_computation_of_each_methods_magnitude():
+    """The comparison's regions are core.regions.region_shares of each map as its method makes it
+    comparable (Method.magnitude), at the chip's size: the computation the audit's shares use too."""
+    from facexai.core.regions import REGION_NAMES, region_shares
+    from facexai.explain import render
+    from facexai.explain.methods import METHODS
+
+    rng = np.random.default_rng(3)
+    for make in (lambda h: cam(np.maximum(h, 0)), lambda h: ig(h, 0.7)):
+        a, b = make(rng.normal(size=(8, 8))), make(rng.normal(size=(8, 8)))
+        c = compare_maps({"a": a, "b": b}, {"a": "X", "b": "X"}, CHIP)
+        for name, att in (("a", a), ("b", b)):
+            magnitude = render.resize_map(METHODS[att.method].magnitude(att), (SIZE, SIZE))
+            expected = dict(zip(REGION_NAMES, region_shares(magnitude), strict=True))
+            assert {r.region: r.shares[name] for r in c.regions} == expected
+
+
 def ig(heatmap: np.ndarray, probability: float, error: float = 0.0, error_abs: float = 0.0) -> Attribution:
     return Attribution(
         method=ExplainMethod.integrated_gradients,

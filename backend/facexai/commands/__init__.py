@@ -9,7 +9,16 @@ import importlib
 import sys
 
 #: modules in facexai.commands, one per sub-command
-COMMANDS: tuple[str, ...] = ("analyze", "serve", "evaluate", "explain_chip", "train", "train_bundle", "audit")
+COMMANDS: tuple[str, ...] = (
+    "analyze",
+    "serve",
+    "models",
+    "evaluate",
+    "explain_chip",
+    "train",
+    "train_bundle",
+    "audit",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

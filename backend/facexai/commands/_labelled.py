@@ -12,14 +12,29 @@ from facexai.models.manifest import Manifest
 
 def add_labelled_set_arguments(p: argparse.ArgumentParser) -> None:
     """``--manifest``, ``--images`` and ``--labels``, defaulting to models/ and FairFace val."""
-    from facexai.training.config import REPO_ROOT, default_fairface_dir
+    from facexai.training.config import default_fairface_dir
 
     fairface = default_fairface_dir()
-    p.add_argument("--manifest", type=Path, default=REPO_ROOT / "models" / "manifest.json", help="model manifest")
+    p.add_argument(
+        "--manifest",
+        type=Path,
+        default=None,
+        help="model manifest (default: the service's, FACEXAI_MODELS_MANIFEST, else models/manifest.json)",
+    )
     p.add_argument("--images", type=Path, default=fairface, help="image root the CSV's file column is relative to")
     p.add_argument(
         "--labels", type=Path, default=fairface / "fairface_label_val.csv", help="label CSV (file,age,gender,race)"
     )
+
+
+def served_manifest(given: Path | None) -> Path:
+    """``--manifest`` when given, else the manifest ``facexai serve`` reads (FACEXAI_MODELS_MANIFEST, else
+    models/manifest.json): one setting for the service, ``analyze``, ``audit`` and ``models``."""
+    if given is not None:
+        return given
+    from facexai.service.settings import Settings
+
+    return Settings().models_manifest
 
 
 def progress_log(json_to_stdout: bool) -> Callable[[str], None]:

@@ -35,6 +35,19 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--ig-steps", type=int)
     p.add_argument("--ig-rule", choices=[r.value for r in QuadratureRule])
     p.add_argument("--ig-output", choices=[o.value for o in ExplainedOutput])
+    p.add_argument(
+        "--compare",
+        nargs=2,
+        metavar=("A", "B"),
+        help="also compare two models of one task on every face, as GET /analyses/…/compare does (e.g. race mine): "
+        "comparison.json and its PNG files",
+    )
+    p.add_argument(
+        "--compare-method",
+        choices=[m.value for m in ExplainMethod],
+        default=ExplainMethod.integrated_gradients.value,
+        help="the method the comparison explains with (default: integrated_gradients)",
+    )
     p.set_defaults(func=run)
 
 
@@ -54,8 +67,8 @@ def _write_pngs(node: object, out: Path, stem: str) -> object:
 
 
 def run(args: argparse.Namespace) -> int:
-    from facexai.api.schemas import AnalyzeResponse, ExplainMode
-    from facexai.core.errors import FacexaiError, check_upload_size
+    from facexai.api.schemas import AnalyzeResponse, Comparison, ExplainMode
+    from facexai.core.errors import FacexaiError, ModelsNotComparable, check_upload_size
     from facexai.models.registry import ModelRegistry
     from facexai.service.analyzer import Analyzer
     from facexai.service.settings import Settings
@@ -74,11 +87,25 @@ def run(args: argparse.Namespace) -> int:
         return 1
     try:
         image = limits.read(data)
-        registry = ModelRegistry.load(settings.models_manifest, settings.ig_batch_size)
+        # a model that fails to load is named and left out, as the service does ("degraded")
+        registry = ModelRegistry.load(settings.models_manifest, settings.ig_batch_size, tolerate_failures=True)
+        for name, reason in registry.failed.items():
+            print(f"facexai: warning: model {name} not loaded: {reason}")
+        if args.compare:
+            check_comparable(registry, args.compare)
         ig = settings.ig_defaults().override(args.ig_steps, args.ig_rule, args.ig_output)
         analyzer = Analyzer.from_settings(registry, settings)
         methods = ExplainMode(args.explain).methods
         result = analyzer.analyze(image, align=not args.no_align, methods=methods, ig=ig, detector=args.detector)
+        comparisons = [
+            analyzer.compare(
+                result.analysis_id, face.index, list(args.compare), None, ExplainMethod(args.compare_method), ig
+            )
+            for face in (result.faces if args.compare else [])
+        ]
+    except ModelsNotComparable as exc:
+        print(f"facexai: {exc.code}: {exc.detail}")
+        return 2
     except FacexaiError as exc:
         print(f"facexai: {exc.code}: {exc.detail}")
         return 1
@@ -91,5 +118,30 @@ def run(args: argparse.Namespace) -> int:
             f"{name} {p.label} ({p.probabilities[p.label]:.0%})" for name, p in face.predictions.items()
         )
         print(f"face {face.index} at {face.box.model_dump()}: {summary}")
+    if args.compare:
+        written = [
+            Comparison.model_validate(_write_pngs(c, args.out, f"compare_face{i}")).model_dump(mode="json")
+            for i, c in enumerate(comparisons)
+        ]
+        (args.out / "comparison.json").write_text(json.dumps(written, indent=2) + "\n")
+        for i, c in enumerate(comparisons):
+            print(f"face {i}, {' vs '.join(c.models)}: {c.summary}")
     print(f"wrote {args.out / 'analysis.json'} and {len(list(args.out.glob('*.png')))} PNG files")
     return 0
+
+
+def check_comparable(registry: object, pair: list[str]) -> None:
+    """The two models of ``--compare`` served and comparable, before any face is analysed
+    (ModelsNotComparable / UnknownModel otherwise)."""
+    from facexai.core.errors import ModelsNotComparable
+    from facexai.models.labelmap import LabelMapError, relate
+    from facexai.models.registry import ModelRegistry
+
+    assert isinstance(registry, ModelRegistry)
+    a, b = (registry.get(n).spec for n in pair)
+    if a.name == b.name:
+        raise ModelsNotComparable(f"--compare needs two different models, got {a.name} twice")
+    try:
+        relate(*((s.name, s.task, s.labels, s.label_map or None) for s in (a, b)))
+    except LabelMapError as exc:
+        raise ModelsNotComparable(str(exc)) from None

@@ -8,7 +8,7 @@ import argparse
 import json
 from pathlib import Path
 
-from facexai.commands._labelled import add_labelled_set_arguments, load_manifest_with, progress_log
+from facexai.commands._labelled import add_labelled_set_arguments, load_manifest_with, progress_log, served_manifest
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -46,6 +46,7 @@ def run(args: argparse.Namespace) -> int:
             "(with intervals and paired tests; docs/audit.md)"
         )
         return 2
+    args.manifest = served_manifest(args.manifest)
     manifest = load_manifest_with(args.manifest, args.models, log)
     if manifest is None:
         return 2

@@ -9,7 +9,7 @@ import argparse
 import json
 from pathlib import Path
 
-from facexai.commands._labelled import add_labelled_set_arguments, load_manifest_with, progress_log
+from facexai.commands._labelled import add_labelled_set_arguments, load_manifest_with, progress_log, served_manifest
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -57,6 +57,7 @@ def run(args: argparse.Namespace) -> int:
     from facexai.models.registry import ModelRegistry
 
     log = progress_log(args.json)
+    args.manifest = served_manifest(args.manifest)
     manifest = load_manifest_with(args.manifest, args.models, log)
     if manifest is None:
         return 2

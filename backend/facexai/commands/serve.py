@@ -25,7 +25,7 @@ def run(args: argparse.Namespace) -> int:
     # Checked before TensorFlow is imported, so a missing model is reported at once, by name.
     manifest_path = get_settings().models_manifest
     try:
-        manifest = load_manifest(manifest_path)
+        manifest = load_manifest(manifest_path, lenient=True)  # a bad entry is reported, not fatal
         missing = manifest.missing_files()
         check_backbones(manifest)
     except BackboneError as exc:
@@ -39,9 +39,12 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
-    if missing:
-        print(f"facexai: cannot start: model file(s) missing: {', '.join(map(str, missing))}", file=sys.stderr)
+    unusable = [f"{e.reason}" for e in manifest.invalid] + [f"model file missing: {p}" for p in missing]
+    if unusable and len(unusable) >= len(manifest.models) + len(manifest.invalid):
+        print(f"facexai: cannot start: no model can be served ({'; '.join(unusable)})", file=sys.stderr)
         return 2
+    for reason in unusable:  # the others are served; /health says "degraded" and names these
+        print(f"facexai: warning: not served: {reason}", file=sys.stderr)
 
     import uvicorn
 

@@ -96,7 +96,7 @@ def build_task_model(
 
     With ``mirror`` the network sees each image and its mirror image in one batch and ``logits``
     is the mean of the two (test-time averaging inside the model, so explanations explain
-    exactly what is served); Grad-CAM's feature maps then hold both views (facexai.explain.gradcam).
+    exactly what is served); Grad-CAM's feature maps then hold both views (facexai.explain.grad_cam).
     """
     import keras
     from keras import layers

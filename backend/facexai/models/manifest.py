@@ -15,16 +15,26 @@ Format (``models/manifest.json``)::
 a person; absent, it is derived from ``name`` (default_display_name). An optional top-level
 ``"population_maps": "population_maps.json"`` names the models' mean |IG| maps per race, also
 relative to the folder (facexai.models.population; written by ``facexai audit --store-population-maps``).
+
+A person's own model (``facexai models add``, docs/your_model.md) has ``"architecture": "keras"`` (any Keras 3
+model, loaded as it is saved), may have its own task and labels, a ``label_map`` to FairFace's labels
+(facexai.models.labelmap), ``"output": "logits"`` when it ends without a softmax, and ``supplied``: who
+added it, from what file, its sha256 (checked at every load) and what ``add`` measured.
+
+:func:`load_manifest` refuses a malformed entry; ``lenient=True`` (the service) keeps the other entries and
+lists the bad ones in ``Manifest.invalid`` with their reason, so one bad entry does not stop the service.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from facexai.core.labels import labels_for
+from facexai.models.labelmap import LabelMapError, normalise
 from facexai.models.preprocessing import PREPROCESSORS
 
 MANIFEST_VERSION = 1
@@ -32,6 +42,13 @@ MANIFEST_VERSION = 1
 ARMS: tuple[str, ...] = ("", "biased", "control")
 #: the architecture built from dlib's face ResNet plus trained weights (facexai.models.dlib_tasks)
 DLIB_RESNET = "dlib_resnet"
+#: a person's own Keras model (facexai models add): loaded as saved, with its own labels
+KERAS = "keras"
+#: what a model's output is: probabilities (a softmax), or logits the service turns into probabilities
+OUTPUTS: tuple[str, ...] = ("probabilities", "logits")
+#: a model's name and a new task's: a URL path segment and a file name
+NAME_PATTERN = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
+TASK_PATTERN = re.compile(r"[a-z][a-z0-9_]{0,31}")
 
 
 def default_display_name(name: str) -> str:
@@ -77,6 +94,18 @@ class ModelSpec:
     #: loaded and listed, but run by ``POST /analyze`` only when a request names it (a follow-up):
     #: the arms' further seeds, which the audit uses and a person rarely needs
     on_request: bool = False
+    #: "probabilities" (the model ends in a softmax) or "logits" (the service adds the softmax)
+    output: str = "probabilities"
+    #: a model with labels of its own: each label -> the FairFace labels of its task it stands for
+    #: ([] = unmapped); {} = none (facexai.models.labelmap)
+    label_map: dict[str, list[str]] = field(default_factory=dict)
+    #: a person's own model (facexai models add): {"by", "at", "from", "sha256", "bytes", "checks", ...};
+    #: {} for the bundle's models
+    supplied: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def user_supplied(self) -> bool:
+        return bool(self.supplied)
 
     def __post_init__(self) -> None:
         if not self.display_name.strip():
@@ -95,6 +124,17 @@ class ModelSpec:
             raise ManifestError(f"model {self.name!r}: duplicate labels")
         if self.input_size < 32:
             raise ManifestError(f"model {self.name!r}: input_size {self.input_size} is too small")
+        if self.output not in OUTPUTS:
+            raise ManifestError(f"model {self.name!r}: output {self.output!r} is none of {list(OUTPUTS)}")
+        if self.label_map:
+            try:
+                self.label_map = normalise(self.label_map, self.labels, self.task)
+            except LabelMapError as exc:
+                raise ManifestError(f"model {self.name!r}: {exc}") from None
+        if self.architecture == KERAS:  # a person's own model: its own task and labels
+            if not TASK_PATTERN.fullmatch(self.task):
+                raise ManifestError(f"model {self.name!r}: task {self.task!r} is not a lower-case identifier")
+            return
         try:
             expected = labels_for(self.task)
         except ValueError as exc:
@@ -118,7 +158,22 @@ class ModelSpec:
         return spec
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """The entry as the manifest stores it; the fields only a person's own model uses are left out
+        at their defaults, so the bundle's entries read and write back unchanged."""
+        data = asdict(self)
+        for key, default in (("output", "probabilities"), ("label_map", {}), ("supplied", {})):
+            if data[key] == default:
+                del data[key]
+        return data
+
+
+@dataclass
+class InvalidEntry:
+    """A manifest entry the service could not use, kept as written (and written back) with the reason."""
+
+    name: str
+    reason: str
+    raw: dict[str, Any]
 
 
 @dataclass
@@ -127,6 +182,8 @@ class Manifest:
     root: Path = Path(".")
     #: the population maps' file, relative to ``root``; "" when the bundle has none
     population_maps: str = ""
+    #: entries a lenient read could not use (load_manifest(lenient=True)); written back unchanged
+    invalid: list[InvalidEntry] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         names = [m.name for m in self.models]
@@ -196,14 +253,26 @@ class Manifest:
     def upsert(self, spec: ModelSpec) -> None:
         """Add ``spec``, replacing an entry of the same name in place."""
         spec.validate()
+        self.invalid = [e for e in self.invalid if e.name != spec.name]
         for i, existing in enumerate(self.models):
             if existing.name == spec.name:
                 self.models[i] = spec
                 return
         self.models.append(spec)
 
+    def remove(self, name: str) -> ModelSpec | InvalidEntry:
+        """Take the entry ``name`` (valid or not) out; KeyError when there is none."""
+        for i, spec in enumerate(self.models):
+            if spec.name == name:
+                return self.models.pop(i)
+        for i, entry in enumerate(self.invalid):
+            if entry.name == name:
+                return self.invalid.pop(i)
+        raise KeyError(name)
+
     def to_dict(self) -> dict[str, Any]:
-        data: dict[str, Any] = {"version": MANIFEST_VERSION, "models": [m.to_dict() for m in self.models]}
+        entries = [m.to_dict() for m in self.models] + [e.raw for e in self.invalid]
+        data: dict[str, Any] = {"version": MANIFEST_VERSION, "models": entries}
         if self.population_maps:
             data["population_maps"] = self.population_maps
         return data
@@ -216,7 +285,10 @@ class Manifest:
         tmp.replace(path)
 
 
-def load_manifest(path: Path | str) -> Manifest:
+def load_manifest(path: Path | str, lenient: bool = False) -> Manifest:
+    """The manifest at ``path``; ManifestError when the file or an entry is malformed. ``lenient``: a
+    malformed entry (an unknown preprocessing, labels that do not fit) is set aside in ``invalid`` with
+    its reason instead, and the others are read (the file itself must still be a manifest)."""
     path = Path(path)
     if not path.is_file():
         raise ManifestError(f"model manifest not found: {path}")
@@ -229,7 +301,22 @@ def load_manifest(path: Path | str) -> Manifest:
     maps = data.get("population_maps") or ""
     if not isinstance(maps, str):
         raise ManifestError(f"{path}: 'population_maps' must be a file name, got {maps!r}")
-    return Manifest([ModelSpec.from_dict(m) for m in data["models"]], root=path.parent, population_maps=maps)
+    if not lenient:
+        return Manifest([ModelSpec.from_dict(m) for m in data["models"]], root=path.parent, population_maps=maps)
+    specs: list[ModelSpec] = []
+    invalid: list[InvalidEntry] = []
+    for i, entry in enumerate(data["models"]):
+        name = str(entry.get("name", f"#{i + 1}")) if isinstance(entry, dict) else f"#{i + 1}"
+        try:
+            if not isinstance(entry, dict):
+                raise ManifestError(f"manifest entry {name} is not an object")
+            if any(s.name == name for s in specs):
+                raise ManifestError(f"model {name!r}: a second entry of that name")
+            specs.append(ModelSpec.from_dict(entry))
+        except (ManifestError, TypeError) as exc:
+            reason = str(exc) if isinstance(exc, ManifestError) else f"model {name!r}: {exc}"
+            invalid.append(InvalidEntry(name, reason, entry if isinstance(entry, dict) else {"name": name}))
+    return Manifest(specs, root=path.parent, population_maps=maps, invalid=invalid)
 
 
 def load_or_new_manifest(path: Path | str) -> Manifest:

@@ -1,44 +1,19 @@
 """Two models' maps of one class side by side: one shared scale, their difference, where they differ.
 
-Pure NumPy on maps the explainers produced; ``facexai.service.analyzer`` runs the models.
+Pure NumPy on maps the explainers produced; ``facexai.service.analyzer`` runs the models. Each method makes
+its maps comparable across models (``Method.magnitude``) and names their colours; region shares come from
+``facexai.core.regions.region_shares``, as the audit's do.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import numpy as np
 
-from facexai.core.regions import region_masks
+from facexai.core.regions import REGION_NAMES, region_shares
 from facexai.explain import render
 from facexai.explain.base import Attribution
-from facexai.explain.options import ExplainMethod
+from facexai.explain.methods import METHODS
 from facexai.service.results import Comparison, RegionShare
-
-#: colour map of each method's pictures
-COLOURS = {ExplainMethod.integrated_gradients: "inferno", ExplainMethod.grad_cam: "jet"}
-
-
-def _ig_magnitude(a: Attribution) -> np.ndarray:
-    """|IG| per unit of the explained output, so a model with larger outputs does not look
-    "more attentive" everywhere."""
-    values = np.abs(render.smooth(a.heatmap))
-    assert a.score_input is not None and a.score_baseline is not None
-    delta = abs(a.score_input - a.score_baseline)
-    return values / delta if delta > 0 else values * 0
-
-
-def _grad_cam_magnitude(a: Attribution) -> np.ndarray:
-    values = np.maximum(a.heatmap, 0)
-    peak = float(values.max())
-    return values / peak if peak > 0 else values
-
-
-#: each method's map made comparable across models
-MAGNITUDES: dict[ExplainMethod, Callable[[Attribution], np.ndarray]] = {
-    ExplainMethod.integrated_gradients: _ig_magnitude,
-    ExplainMethod.grad_cam: _grad_cam_magnitude,
-}
 
 
 def compare_maps(
@@ -57,22 +32,21 @@ def compare_maps(
     differ on this face by more than retraining alone moves."""
     (a, first), (b, _) = attributions.items()
     method = first.method
+    spec = METHODS[method]
     size = chip.shape[0]
-    maps = {name: render.resize_map(MAGNITUDES[method](att), (size, size)) for name, att in attributions.items()}
-    ref_map = render.resize_map(MAGNITUDES[method](reference[1]), (size, size)) if reference else None
+    maps = {name: render.resize_map(spec.magnitude(att), (size, size)) for name, att in attributions.items()}
+    ref_map = render.resize_map(spec.magnitude(reference[1]), (size, size)) if reference else None
     scale = render.robust_max(np.concatenate([v.ravel() for v in maps.values()]))
     units = {name: render.normalize(v, scale) for name, v in maps.items()}
     strength = {name: float(v.mean()) / scale if scale > 0 else 0.0 for name, v in maps.items()}
-    cmap = COLOURS[method]
+    cmap = spec.colours
     diff = np.clip(units[b] - units[a], -1, 1)
-    regions = []
     every = {**maps, **({reference[0]: ref_map} if reference and ref_map is not None else {})}
-    for region, mask in region_masks(size).items():
-        shares = {}
-        for name, v in every.items():
-            total = float(v.sum())
-            shares[name] = float(v[mask].sum()) / total if total > 0 else 0.0
-        regions.append(RegionShare(region=region, shares=shares))
+    shares = {name: region_shares(v) for name, v in every.items()}
+    regions = [
+        RegionShare(region=region, shares={name: float(s[r]) for name, s in shares.items()})
+        for r, region in enumerate(REGION_NAMES)
+    ]
     flat_a, flat_b = maps[a].ravel(), maps[b].ravel()
     corr = float(np.corrcoef(flat_a, flat_b)[0, 1]) if flat_a.std() > 0 and flat_b.std() > 0 else 0.0
     probabilities = {name: att.probability for name, att in attributions.items()}

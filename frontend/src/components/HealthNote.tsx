@@ -10,8 +10,8 @@ function healthOf(error: unknown): HealthResponse | undefined {
   return body && typeof body.status === 'string' ? (body as HealthResponse) : undefined
 }
 
-/** Says so while the service is still loading its models (GET /health answers 503 until then), and
- *  says why when loading failed. */
+/** Says so while the service is still loading its models (GET /health answers 503 until then), says
+ *  why when loading failed, and names the models left out when some failed to load ("degraded"). */
 export function HealthNote() {
   const [health, setHealth] = useState<HealthResponse | undefined>()
   useEffect(() => {
@@ -35,6 +35,14 @@ export function HealthNote() {
     }
   }, [])
   if (!health || health.status === 'ok') return null
+  if (health.status === 'degraded') {
+    const failed = Object.keys(health.failed ?? {})
+    return (
+      <p className="note" role="status" data-testid="health-degraded">
+        Not served: {failed.join(', ')} (failed to load; the models page says why). The other models work.
+      </p>
+    )
+  }
   if (health.status === 'failed') {
     return (
       <p className="note error" role="alert">

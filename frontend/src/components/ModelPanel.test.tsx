@@ -3,8 +3,9 @@ import userEvent from '@testing-library/user-event'
 import { describe, expect, it, vi } from 'vitest'
 import { ApiError } from '../api/errors'
 import type { ExplanationSlot } from '../hooks/analysisState'
-import { IgMaxStepsContext } from '../hooks/modelNames'
-import { FAITHFUL, face, gradCam, integratedGradients, LABELS } from '../test/fixtures'
+import { IgMaxStepsContext, ModelsResponseContext } from '../hooks/modelNames'
+import { FAITHFUL, face, gradCam, integratedGradients, LABELS, modelInfo, modelsResponse } from '../test/fixtures'
+import { modelSanity } from '../test/sanityFixtures'
 import type { ClassGridState } from './ClassGridView'
 import { ModelPanel } from './ModelPanel'
 
@@ -33,6 +34,24 @@ describe('ModelPanel', () => {
     expect(screen.getByTestId('heatmap')).toHaveAttribute('src', 'data:image/png;base64,GC-0-race-White')
     expect(screen.getByTestId('heatmap')).toHaveStyle({ opacity: '0.9' })
     expect(screen.queryByTestId('completeness')).toBeNull()
+  })
+
+  it('warns plainly beside the maps of a method that fails the sanity check for this model, and only there', () => {
+    const response = modelsResponse([{ ...modelInfo('race'), sanity: modelSanity() }])
+    const { rerender } = render(
+      <ModelsResponseContext.Provider value={response}>
+        <ModelPanel {...base} slot={slot()} method="grad_cam" />
+      </ModelsResponseContext.Provider>,
+    )
+    expect(screen.getByTestId('sanity-warning')).toHaveTextContent(
+      'this model’s Grad-CAM map hardly changes when every weight of the model is randomised'.replace('’', "'"),
+    )
+    rerender(
+      <ModelsResponseContext.Provider value={response}>
+        <ModelPanel {...base} slot={slot()} method="integrated_gradients" />
+      </ModelsResponseContext.Provider>,
+    )
+    expect(screen.queryByTestId('sanity-warning')).toBeNull()
   })
 
   it('shows the signed attribution on request', () => {

@@ -2,10 +2,11 @@ import { useState } from 'react'
 import { errorMessage } from '../api/errors'
 import { faithfulnessOf, METHOD_NAMES, type Face, type Method } from '../api/types'
 import type { ExplanationSlot } from '../hooks/analysisState'
-import { useDisplayName, useIgMaxSteps } from '../hooks/modelNames'
+import { useDisplayName, useIgMaxSteps, useModelsResponse } from '../hooks/modelNames'
 import { faithfulnessFigures, faithfulnessSentence, isFaithful } from '../lib/faithfulness'
 import { classLabel, decimal, percent } from '../lib/format'
 import { changeTooSmall, moreSteps } from '../lib/igSteps'
+import { sanityFor, sanityWarning } from '../lib/sanity'
 import { composeOverlayPng, saveBlob } from '../lib/images'
 import { ClassGridView, type ClassGridState } from './ClassGridView'
 import { Overlay } from './Overlay'
@@ -57,6 +58,11 @@ export function ModelPanel({ face, model, target, slot, method, opacity, signed 
   const igMaxSteps = useIgMaxSteps() // unknown until GET /models answers: no offer the service might refuse
   const nextSteps = ig && igMaxSteps !== undefined ? moreSteps(ig.steps, igMaxSteps) : undefined
   const faithfulness = faithfulnessOf(method === 'integrated_gradients' ? ig : gradCam)
+  const sanityNote = sanityWarning(
+    sanityFor(useModelsResponse(), model, method),
+    METHOD_NAMES[method],
+    Object.keys(prediction.probabilities).length,
+  )
 
   const save = async () => {
     if (!heatmap) return
@@ -102,6 +108,11 @@ export function ModelPanel({ face, model, target, slot, method, opacity, signed 
           status={statusText(slot, method)}
           testId={`overlay-${model}`}
         />
+        {sanityNote && (
+          <p className="note warn" role="note" data-testid="sanity-warning">
+            {sanityNote}
+          </p>
+        )}
         <dl className="facts">
           {explanation && (
             <>

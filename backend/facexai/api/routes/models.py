@@ -9,6 +9,7 @@ from facexai.api.deps import RegistryDep, SettingsDep
 from facexai.api.schemas import HealthResponse, ModelInfo, ModelsResponse, SummaryRules
 from facexai.core.labels import RACE
 from facexai.models.population import PopulationPictures, load_imbalance, load_pictures
+from facexai.models.sanity import load_sanity
 from facexai.service.comparison import REGION_GAP, STRENGTH_RATIO
 
 router = APIRouter(tags=["service"])
@@ -20,6 +21,7 @@ def list_models(registry: RegistryDep, settings: SettingsDep) -> ModelsResponse:
     race when the bundle has them, the Integrated Gradients steps a request gets and may ask for, the
     race labels and the thresholds the comparison's summary words its figures with."""
     population = load_pictures(registry.manifest)
+    sanity = load_sanity(registry.manifest)
     return ModelsResponse(
         models=[
             ModelInfo(
@@ -39,7 +41,10 @@ def list_models(registry: RegistryDep, settings: SettingsDep) -> ModelsResponse:
                 metrics=m.spec.metrics,
                 training=m.spec.training,
                 card_markdown=m.card_markdown,
+                user_supplied=m.spec.user_supplied,
+                label_map=m.spec.label_map or None,
                 **population_fields(population.get(m.name)),
+                sanity=sanity.get(m.name),
             )
             for m in registry.models.values()
         ],
@@ -49,6 +54,7 @@ def list_models(registry: RegistryDep, settings: SettingsDep) -> ModelsResponse:
         ig_max_steps=settings.ig_max_steps,
         imbalance=load_imbalance(registry.manifest),
         compare_default=registry.manifest.compare_default(),
+        failed=registry.failed,
     )
 
 
@@ -67,18 +73,20 @@ def population_fields(p: PopulationPictures | None) -> dict[str, Any]:
 
 @router.get("/health", response_model=HealthResponse, responses={503: {"model": HealthResponse}})
 def health(request: Request) -> JSONResponse | HealthResponse:
-    """200 "ok" once every model is loaded; until then 503 "loading" with the progress, or 503
-    "failed" with the reason when loading failed. `store` says where follow-ups' faces are kept and
-    whether that store answers (uploads get 503 store_unavailable while it does not)."""
+    """200 "ok" once every model is loaded, or 200 "degraded" when some models are served and others
+    failed to load (each named in `failed` with its reason); until then 503 "loading" with the progress,
+    or 503 "failed" with the reason when no model could be loaded. `store` says where follow-ups' faces
+    are kept and whether that store answers (uploads get 503 store_unavailable while it does not)."""
     registry = getattr(request.app.state, "registry", None)
     store = request.app.state.store.status()  # 200 also without the store: it is reported, not a failure
     if registry is not None:
         return HealthResponse(
-            status="ok",
+            status="degraded" if registry.failed else "ok",
             models_loaded=len(registry.models),
-            models_total=len(registry.models),
+            models_total=len(registry.models) + len(registry.failed),
             models=registry.names,
             store=store,
+            failed=registry.failed,
         )
     loading = request.app.state.loading
     body = HealthResponse(
