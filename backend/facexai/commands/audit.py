@@ -10,7 +10,7 @@ import functools
 import json
 from pathlib import Path
 
-from facexai.commands._labelled import add_labelled_set_arguments, progress_log
+from facexai.commands._labelled import add_labelled_set_arguments, progress_log, served_manifest
 from facexai.core.photos import DEFAULT_DETECTOR, DETECTORS
 
 
@@ -62,6 +62,30 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         action="store_true",
         help="also store the population maps (with intervals and tests) next to --manifest",
     )
+    p.add_argument(
+        "--sanity",
+        action="store_true",
+        help="sanity checks of the maps (Adebayo et al. 2018) for --models (default: all) on the --population faces: "
+        "randomised weights and a random class (docs/sanity.md)",
+    )
+    p.add_argument(
+        "--sanity-modes",
+        nargs="+",
+        choices=["cascading", "independent"],
+        default=["cascading", "independent"],
+        help="the weight randomisations --sanity runs (default both)",
+    )
+    p.add_argument(
+        "--sanity-face",
+        type=Path,
+        default=None,
+        metavar="PHOTO",
+        help="audit.html draws this photo's maps at each randomisation step (a public-domain face; default: the "
+        "mean over the faces, never one FairFace face)",
+    )
+    p.add_argument(
+        "--store-sanity", action="store_true", help="also store the sanity checks' result next to --manifest"
+    )
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=run)
 
@@ -76,6 +100,7 @@ def run(args: argparse.Namespace) -> int:
     from facexai.models.manifest import load_manifest
 
     log = progress_log(False)
+    args.manifest = served_manifest(args.manifest)  # the service's (FACEXAI_MODELS_MANIFEST) unless given
     try:
         manifest = load_manifest(args.manifest)
     except (OSError, ValueError) as exc:
@@ -83,7 +108,8 @@ def run(args: argparse.Namespace) -> int:
         return 2
     compare = tuple(args.compare) if args.compare else None
     default_pair = manifest.compare_default()
-    if compare is None and default_pair and not args.explain:
+    # the bundle's pair when nothing else is asked for (and --models, if given, names both)
+    if compare is None and default_pair and not args.explain and set(default_pair) <= set(args.models or default_pair):
         compare = (default_pair[0], default_pair[1])
     imbalance = None
     if args.imbalance or args.biased or args.control:
@@ -112,6 +138,9 @@ def run(args: argparse.Namespace) -> int:
         workers=args.workers,
         align=align,
         imbalance=imbalance,
+        sanity=list(args.models or manifest.names) if args.sanity or args.store_sanity else [],
+        sanity_modes=tuple(args.sanity_modes),
+        sanity_face=args.sanity_face,
     )
     try:
         check(config, manifest)
@@ -140,4 +169,11 @@ def run(args: argparse.Namespace) -> int:
         manifest.population_maps = "population_maps.json"
         manifest.save(args.manifest)
         log(f"stored the population maps in {target}")
+    if args.store_sanity and result.get("sanity_bundle"):
+        from facexai.evaluation.metrics import json_safe
+        from facexai.models.sanity import FILE_NAME
+
+        target = manifest.root / FILE_NAME
+        target.write_text(json.dumps(json_safe(result["sanity_bundle"]), ensure_ascii=False) + "\n")
+        log(f"stored the sanity checks in {target}")
     return 0

@@ -1,6 +1,7 @@
 import { render, screen, within } from '@testing-library/react'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { imbalance, jsonResponse, LABELS, modelInfo, modelsResponse } from '../test/fixtures'
+import { modelSanity } from '../test/sanityFixtures'
 import { ModelsPage } from './ModelsPage'
 
 afterEach(() => vi.unstubAllGlobals())
@@ -214,5 +215,50 @@ describe('ModelsPage', () => {
       expect(screen.getByTestId('population-stats-scope')).toHaveTextContent('between these two networks (faces as the only noise)')
       expect(screen.getByTestId('population-stats-scope')).toHaveTextContent('not what the imbalance does')
     })
+  })
+
+  it('gives each model’s sanity check per method in one sentence with its curve, and marks a method that fails', async () => {
+    serve(modelsResponse([{ ...modelInfo('race'), sanity: modelSanity() }, modelInfo('gender')]))
+    render(<ModelsPage />)
+    const cards = await screen.findAllByTestId('model-card')
+    const section = within(cards[0]).getByTestId('sanity')
+    expect(section).toHaveTextContent('a method fails')
+    const ig = within(section).getByTestId('sanity-integrated_gradients')
+    expect(within(ig).getByTestId('sanity-summary')).toHaveTextContent(
+      'After randomising the top block (head), the IG map keeps a rank correlation of 0.12 (0.08–0.16) with the trained one',
+    )
+    expect(within(ig).queryByText('fails')).toBeNull()
+    expect(within(ig).getByRole('img', { name: /Integrated Gradients: rank correlation/ })).toBeInTheDocument()
+    const gc = within(section).getByTestId('sanity-grad_cam')
+    expect(within(gc).getByText('fails')).toBeInTheDocument()
+    expect(within(gc).getByTestId('sanity-summary')).toHaveTextContent('shows the input more than what the model learned')
+    expect(section).toHaveTextContent('56 validation faces')
+    expect(within(cards[1]).queryByTestId('sanity')).toBeNull()
+  })
+
+  it('marks a user-supplied model, shows its card and label map, and names the models that failed to load', async () => {
+    const mine = {
+      ...modelInfo('utk'),
+      display_name: 'My UTKFace model',
+      task: 'race',
+      labels: ['White', 'Black', 'Asian', 'Indian', 'Others'],
+      architecture: 'keras',
+      user_supplied: true,
+      label_map: { White: ['White'], Black: ['Black'], Asian: ['East Asian', 'Southeast Asian'], Indian: ['Indian'], Others: [] },
+      card_markdown: '# My UTKFace model\n\n**A model you supplied**, added with `facexai models add`',
+    }
+    serve(modelsResponse([modelInfo('race'), mine], { failed: { mine_none: "model 'mine_none': unknown preprocessing 'none'" } }))
+    render(<ModelsPage />)
+    const cards = await screen.findAllByTestId('model-card')
+    expect(cards).toHaveLength(2)
+    expect(within(cards[0]).queryByTestId('user-supplied')).toBeNull()
+    expect(within(cards[1]).getByTestId('user-supplied')).toHaveTextContent('user-supplied')
+    expect(within(cards[1]).getByTestId('user-supplied-note')).toHaveTextContent('not trained or evaluated by this project')
+    expect(within(cards[1]).getByText('keras', { exact: false })).toBeInTheDocument()
+    const map = within(cards[1]).getByTestId('label-map')
+    expect(map).toHaveTextContent('AsianEast Asian, Southeast Asian')
+    expect(map).toHaveTextContent('Othersunmapped')
+    expect(within(cards[1]).getByText('Model card')).toBeInTheDocument()
+    expect(screen.getByTestId('failed-models')).toHaveTextContent("mine_none: model 'mine_none': unknown preprocessing 'none'")
   })
 })

@@ -9,6 +9,9 @@ import { ErrorBanner } from '../components/ErrorBanner'
 import { ImbalanceSection } from '../components/ImbalanceSection'
 import { Markdown } from '../components/Markdown'
 import { PopulationGrid } from '../components/PopulationGrid'
+import { SanityCurve } from '../components/SanityCurve'
+import { METHODS, METHOD_NAMES } from '../api/types'
+import { sanityOf } from '../lib/sanity'
 import { cardForReaders, classLabel, modelTitle } from '../lib/format'
 
 function Facts({ facts, label }: { facts: Fact[]; label: string }) {
@@ -25,6 +28,62 @@ function Facts({ facts, label }: { facts: Fact[]; label: string }) {
   )
 }
 
+/** A model with labels of its own: which FairFace labels each stands for (comparisons and the audit use it). */
+function LabelMapFacts({ labelMap, name }: { labelMap: Record<string, string[]>; name: string }) {
+  return (
+    <details data-testid="label-map">
+      <summary>Its labels in FairFace&apos;s terms</summary>
+      <Facts
+        facts={Object.entries(labelMap).map(([label, fairface]): Fact => [
+          classLabel(label),
+          fairface.length ? fairface.map(classLabel).join(', ') : 'unmapped',
+        ])}
+        label={`${name} label map`}
+      />
+    </details>
+  )
+}
+
+/** Do the model's maps depend on what it learned? One sentence and the curve per method (the committed sanity run). */
+function SanitySection({ model }: { model: ModelInfo }) {
+  const sanity = model.sanity
+  if (!sanity) return null
+  return (
+    <details className="sanity" data-testid="sanity">
+      <summary>
+        Do its maps depend on what it learned?{' '}
+        {METHODS.some((method) => sanityOf(model, method)?.passes === false) && <span className="badge warn">a method fails</span>}
+      </summary>
+      <p className="muted">
+        Each block of the network&apos;s weights is randomised in turn, from the top down, and the map of the same class
+        compared with the trained model&apos;s (rank correlation, 95% interval over {sanity.faces} validation faces;
+        dashed red: {sanity.fail_above}, above which a map after every block is random counts as not depending on the
+        weights). Integrated Gradients explains the change from a black image, so part of any IG map follows the
+        photo&apos;s own contrast whatever the weights. {sanity.source}.
+      </p>
+      {METHODS.map((method) => {
+        const result = sanityOf(model, method)
+        if (!result) return null
+        return (
+          <div key={method} className="sanity-method" data-testid={`sanity-${method}`}>
+            <h4>
+              {METHOD_NAMES[method]}
+              {!result.passes && <span className="badge warn">fails</span>}
+              {!result.random_logit_passes && <span className="badge warn">another class&apos;s map is alike</span>}
+            </h4>
+            <p data-testid="sanity-summary">{result.summary.charAt(0).toUpperCase() + result.summary.slice(1)}</p>
+            <SanityCurve
+              result={result}
+              failAbove={sanity.fail_above}
+              title={`${model.display_name}, ${METHOD_NAMES[method]}: rank correlation with the trained map as blocks are randomised`}
+            />
+          </div>
+        )
+      })}
+    </details>
+  )
+}
+
 export function ModelCard({ model }: { model: ModelInfo }) {
   const byRace = accuracyByRace(model)
   return (
@@ -34,14 +93,26 @@ export function ModelCard({ model }: { model: ModelInfo }) {
         {model.biased && <span className="badge warn">trained on race-imbalanced data</span>}
         {model.arm === 'control' && <span className="badge">control: race-balanced data of the same size</span>}
         {model.on_request && <span className="badge">run on request only</span>}
+        {model.user_supplied && (
+          <span className="badge user" data-testid="user-supplied">
+            user-supplied
+          </span>
+        )}
       </header>
       <p>{model.description}</p>
+      {model.user_supplied && (
+        <p className="muted" data-testid="user-supplied-note">
+          Added with <code>facexai models add</code>: not trained or evaluated by this project. Its card says what
+          the checks on adding it measured; <code>facexai audit</code> measures its accuracy per race.
+        </p>
+      )}
       <p className="muted">
         Task <code>{model.task}</code> · {model.labels.length} classes · {model.architecture.replace(/_/g, ' ')} ·{' '}
         {model.input_size}×
         {model.input_size} input
       </p>
       <p className="labels">{model.labels.map(classLabel).join(' · ')}</p>
+      {model.label_map && <LabelMapFacts labelMap={model.label_map} name={model.display_name} />}
       <Facts facts={metricFacts(model.metrics ?? {})} label={`${model.display_name} metrics`} />
       {!Object.keys(model.metrics ?? {}).length && <p className="muted">No metrics recorded for this model.</p>}
       {byRace && (
@@ -56,6 +127,7 @@ export function ModelCard({ model }: { model: ModelInfo }) {
           <Facts facts={trainingFacts(model.training ?? {})} label={`${model.display_name} training`} />
         </details>
       )}
+      <SanitySection model={model} />
       {model.card_markdown && (
         <details>
           <summary>Model card</summary>
@@ -196,6 +268,18 @@ export function ModelsPage() {
       )}
       <section aria-labelledby="cards-title">
         <h2 id="cards-title">Models</h2>
+        {Object.keys(response.failed ?? {}).length > 0 && (
+          <div className="note error" role="alert" data-testid="failed-models">
+            <p>Not served: these models of the manifest failed to load (the others work).</p>
+            <ul>
+              {Object.entries(response.failed ?? {}).map(([name, reason]) => (
+                <li key={name}>
+                  <code>{name}</code>: {reason}
+                </li>
+              ))}
+            </ul>
+          </div>
+        )}
         <div className="card-grid">
           {shown.map((model) => (
             <ModelCard key={model.name} model={model} />

@@ -16,11 +16,12 @@ from typing import Any
 import numpy as np
 
 from facexai.core.labels import TASK_LABELS
-from facexai.evaluation.audit import imbalance, stats
+from facexai.evaluation.audit import imbalance, sanity, stats
 from facexai.evaluation.audit.population import attribution, bundle_maps, significant_findings
 from facexai.evaluation.audit.regions import REGION_NAMES
 from facexai.evaluation.audit.run import AuditConfig, Gathered
 from facexai.evaluation.metrics import LEVEL, accuracy_ci, json_safe
+from facexai.models.labelmap import audit_view
 from facexai.models.manifest import Manifest
 
 Log = Any
@@ -38,11 +39,23 @@ GROUPINGS: dict[str, Any] = {
 
 
 def model_metrics(g: Gathered, manifest: Manifest) -> dict[str, Any]:
+    """Each model's accuracy against the faces' FairFace labels, overall and per group. A model with labels
+    of its own is measured through its label map (facexai.models.labelmap.audit_view): its probabilities
+    summed into FairFace's classes, the faces whose label none of its labels stands for left out and
+    counted (``unmapped_faces``). A model whose labels relate to no FairFace label is in
+    :func:`prediction_shares` instead."""
     out: dict[str, Any] = {}
     for name, probs in g.predictions.items():
         spec = manifest.get(name)
-        labels = list(spec.labels)
-        y_true = np.array([labels.index(f.labels[spec.task]) for f in g.faces.faces])
+        view = audit_view(spec.labels, spec.task, spec.label_map or None)
+        if view is None:
+            continue
+        truth = np.array([view.truth.get(f.labels[spec.task], -1) for f in g.faces.faces], int)
+        keep = truth >= 0
+        faces = [f for f, k in zip(g.faces.faces, keep, strict=True) if k]
+        labels = view.labels
+        probs = (probs if view.identity else view.project(probs))[keep] if len(probs) else probs
+        y_true = truth[keep]
         y_pred = probs.argmax(axis=1) if len(probs) else np.zeros(0, int)
         correct = y_pred == y_true
         low, high = accuracy_ci(correct)
@@ -57,14 +70,52 @@ def model_metrics(g: Gathered, manifest: Manifest) -> dict[str, Any]:
             "ece": cal["ece"],
             "calibration": cal["curve"],
         }
+        if spec.user_supplied:
+            entry["user_supplied"] = True
+        if not view.identity:
+            entry.update(classes=labels, label_map=spec.label_map, unmapped_faces=int((~keep).sum()))
         for key, (fn, order) in GROUPINGS.items():
-            groups = np.array([fn(f) for f in g.faces.faces])
+            groups = np.array([fn(f) for f in faces])
             if not len(groups):
                 continue
             result = stats.group_metrics(y_true, probs, groups, labels, order)
             entry[key] = result["groups"]
             entry.setdefault("largest_gap", {})[key] = result["largest_gap"]
         out[name] = entry
+    return out
+
+
+def prediction_shares(g: Gathered, manifest: Manifest) -> dict[str, Any]:
+    """The models the faces' labels cannot measure (a task of its own, or labels without a label map):
+    how often each class is predicted for each race, with its interval: a selection rate per race."""
+    from facexai.evaluation.metrics import proportion_ci
+
+    out: dict[str, Any] = {}
+    for name, probs in g.predictions.items():
+        spec = manifest.get(name)
+        if audit_view(spec.labels, spec.task, spec.label_map or None) is not None:
+            continue
+        predicted = probs.argmax(axis=1) if len(probs) else np.zeros(0, int)
+        races = np.array([f.labels["race"] for f in g.faces.faces])
+        by_race: dict[str, Any] = {}
+        for race in TASK_LABELS["race"]:
+            mine = predicted[races == race]
+            if not mine.size:
+                continue
+            shares = {}
+            for k, label in enumerate(spec.labels):
+                hits = int((mine == k).sum())
+                low, high = proportion_ci(hits, int(mine.size))
+                shares[label] = {"share": hits / mine.size, "ci_low": low, "ci_high": high}
+            by_race[race] = {"n": int(mine.size), "predicted": shares}
+        out[name] = {
+            "task": spec.task,
+            "labels": list(spec.labels),
+            "n": int(predicted.size),
+            "why": f"the faces carry no {spec.task} label its labels relate to: its predictions per race, "
+            "not its accuracy",
+            "by_race": by_race,
+        }
     return out
 
 
@@ -99,6 +150,7 @@ def write_outputs(
     n_perm = getattr(args, "permutations", 2000)
     correction = getattr(args, "correction", "holm")
     metrics = model_metrics(g, manifest)
+    shares = prediction_shares(g, manifest)
     population = attribution(g, config, n_boot, n_perm, correction) if g.explanations else {"models": {}}
     comparison = population.get("comparison")
     result: dict[str, Any] = {
@@ -135,6 +187,8 @@ def write_outputs(
         },
         "skipped": g.faces.skipped,
     }
+    if shares:
+        result["predictions_only"] = shares
     if comparison:
         result["comparison"] = {
             **{k: v for k, v in comparison.items() if k != "by_race"},
@@ -154,13 +208,16 @@ def write_outputs(
         result["population_maps"] = bundle_maps(population, config, manifest)
         if "imbalance" in result:
             result["population_maps"]["imbalance"] = result["imbalance"]
-    safe = json_safe({k: v for k, v in result.items() if k != "population_maps"})
+    result.update(sanity.report(g, config, n_boot))  # --sanity (facexai.evaluation.audit.sanity)
+    safe = json_safe({k: v for k, v in result.items() if k not in ("population_maps", "sanity_bundle")})
     (config.out / "audit.json").write_text(json.dumps(safe, indent=2, ensure_ascii=False, allow_nan=False) + "\n")
     if "population_maps" in result:
         (config.out / "population_maps.json").write_text(
             json.dumps(json_safe(result["population_maps"]), ensure_ascii=False) + "\n"
         )
-    (config.out / "audit.html").write_text(render_html(safe, population, config))
+    if "sanity_bundle" in result:
+        (config.out / "sanity.json").write_text(json.dumps(json_safe(result["sanity_bundle"]), indent=1) + "\n")
+    (config.out / "audit.html").write_text(render_html(safe, population, config, g.sanity))
     return result
 
 
@@ -319,7 +376,9 @@ def _fmt(v: Any, pct: bool = True) -> str:
     return f"{v * 100:.1f}" if pct else f"{v:.3f}"
 
 
-def render_html(safe: dict[str, Any], population: dict[str, Any], config: AuditConfig) -> str:
+def render_html(
+    safe: dict[str, Any], population: dict[str, Any], config: AuditConfig, sanity_arrays: dict | None = None
+) -> str:
     figs = _figures(safe, population)
     e = html.escape
     parts = [
@@ -397,6 +456,23 @@ def render_html(safe: dict[str, Any], population: dict[str, Any], config: AuditC
                 "<th>accuracy %</th><th>95% CI</th><th>ECE</th><th>TPR of own class %</th></tr>"
                 f"{rows}</table></details>"
             )
+    for name, m in safe.get("predictions_only", {}).items():
+        labels = m["labels"]
+        rows = "".join(
+            f"<tr><td>{e(race)}</td><td>{r['n']}</td>"
+            + "".join(
+                f"<td>{_fmt(r['predicted'][k]['share'])} [{_fmt(r['predicted'][k]['ci_low'])}, "
+                f"{_fmt(r['predicted'][k]['ci_high'])}]</td>"
+                for k in labels
+            )
+            + "</tr>"
+            for race, r in m["by_race"].items()
+        )
+        parts.append(
+            f"<h3>{e(name)}: predictions by race (n={m['n']})</h3><p>{e(m['why'])}.</p>"
+            f"<table><tr><th>race</th><th>n</th>{''.join(f'<th>{e(k)} %</th>' for k in labels)}</tr>{rows}</table>"
+        )
+    parts.append(sanity.html_section(safe, sanity_arrays or {}, _png))
     parts.append("<h2>Calibration</h2>" + figs.get("calibration", ""))
     if "maps" in figs:
         parts.append("<h2>Mean |IG| maps by race</h2>" + figs["maps"])

@@ -21,7 +21,8 @@ from facexai.evaluation.audit.faces import Face, LabelledSet, choose_population,
 from facexai.evaluation.audit.regions import SMALL
 from facexai.evaluation.audit.shards import ShardSet
 from facexai.explain.options import IGOptions
-from facexai.models.manifest import Manifest
+from facexai.models.labelmap import LabelMapError, fairface_map, relate
+from facexai.models.manifest import Manifest, ModelSpec
 
 Log = Callable[[str], None]
 
@@ -55,6 +56,10 @@ class AuditConfig:
     #: the imbalance experiment's arms (biased seeds, control seeds): every one explained on the same
     #: faces, the effect computed with retraining in the error bar (facexai.evaluation.audit.imbalance)
     imbalance: tuple[list[str], list[str]] | None = None
+    #: the sanity checks (facexai.evaluation.audit.sanity) of these models' maps on the population's faces
+    sanity: list[str] = field(default_factory=list)
+    sanity_modes: tuple[str, ...] = ("cascading", "independent")
+    sanity_face: Path | None = None  # a public-domain photo whose maps the report draws at each step
 
     def explained(self) -> list[str]:
         arms = [*self.imbalance[0], *self.imbalance[1]] if self.imbalance else []
@@ -65,7 +70,7 @@ def check(config: AuditConfig, manifest: Manifest) -> list[str]:
     """The models to predict with; raises AuditError for an unknown model or a pair that does not
     predict the same labels."""
     names = config.models or manifest.names
-    wanted = set(names) | set(config.explained())
+    wanted = set(names) | set(config.explained()) | set(config.sanity)
     unknown = sorted(wanted - set(manifest.names))
     if unknown:
         raise AuditError(f"unknown model(s) {unknown}; the manifest {config.manifest} has {manifest.names}")
@@ -73,11 +78,13 @@ def check(config: AuditConfig, manifest: Manifest) -> list[str]:
         a, b = (manifest.get(n) for n in config.compare)
         if a.name == b.name:
             raise AuditError(f"--compare needs two different models, got {a.name!r} twice")
-        if list(a.labels) != list(b.labels):
+        try:  # the same labels, or labels that map onto each other through FairFace's (label maps)
+            relate(*(labelling(s) for s in (a, b)))
+        except LabelMapError as exc:
             raise AuditError(
-                f"--compare {a.name} {b.name}: they predict different labels ({a.task}: {a.labels} vs "
-                f"{b.task}: {b.labels}); a paired comparison needs the same classes"
-            )
+                f"--compare {a.name} {b.name}: they predict different labels that do not map onto each other "
+                f"({exc}); a paired comparison needs the same classes"
+            ) from None
     if config.imbalance:
         biased, control = config.imbalance
         if not biased or not control or len(biased) + len(control) < 3:
@@ -96,7 +103,15 @@ def check(config: AuditConfig, manifest: Manifest) -> list[str]:
                 )
     if config.target not in ("labelled", "predicted"):
         raise AuditError(f"--target must be 'labelled' or 'predicted', not {config.target!r}")
-    return [n for n in manifest.names if n in set(names) | set(config.explained())]
+    unknown_modes = sorted(set(config.sanity_modes) - {"cascading", "independent"})
+    if unknown_modes:
+        raise AuditError(f"--sanity-modes: unknown {unknown_modes}; expected cascading and/or independent")
+    return [n for n in manifest.names if n in wanted]
+
+
+def labelling(spec: ModelSpec) -> tuple[str, str, list[str], dict[str, list[str]] | None]:
+    """(name, task, labels, label map): what relating two models' labels needs."""
+    return spec.name, spec.task, list(spec.labels), spec.label_map or None
 
 
 def predict_key(manifest: Manifest, name: str) -> dict[str, Any]:
@@ -114,6 +129,17 @@ def explain_key(manifest: Manifest, name: str, config: AuditConfig) -> dict[str,
     }
 
 
+def sanity_key(manifest: Manifest, name: str, config: AuditConfig) -> dict[str, Any]:
+    from facexai.evaluation.audit.sanity import SanityOptions
+
+    return {
+        "kind": "sanity",
+        "weights": file_sha256(manifest.path_of(manifest.get(name))),
+        "ig": {k: getattr(v, "value", v) for k, v in asdict(config.ig).items()},
+        "sanity": SanityOptions(seed=config.seed, modes=tuple(config.sanity_modes)).key(),
+    }
+
+
 @dataclass
 class Gathered:
     """Everything the statistics need, for the faces of this run."""
@@ -125,6 +151,8 @@ class Gathered:
     engine: dict[str, Any]
     throughput: dict[str, Any]
     shards: dict[str, str]  # model/kind -> folder name
+    #: --sanity: model -> the sanity shards' arrays, rows in explained_faces order (the faces done)
+    sanity: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)
 
 
 def compute(config: AuditConfig, manifest: Manifest, log: Log = print, progress_bar: bool = True) -> Gathered:
@@ -143,9 +171,17 @@ def compute(config: AuditConfig, manifest: Manifest, log: Log = print, progress_
     label_task = {n: manifest.get(n).task for n in names}
 
     def target(face: Face, name: str) -> int:
+        """The class explained: the face's label in the model's terms; the model's top class (-1) with
+        --target predicted, or where the label has no single counterpart (a label map: facexai.models.labelmap)."""
         if config.target == "predicted":
             return -1
-        return list(manifest.get(name).labels).index(face.labels[label_task[name]])
+        spec = manifest.get(name)
+        label = face.labels.get(label_task[name])
+        if label in spec.labels and not spec.label_map:
+            return list(spec.labels).index(label)
+        mapping = fairface_map(spec.labels, spec.task, spec.label_map or None) or {}
+        counterparts = [i for i, own in enumerate(spec.labels) if label in mapping.get(own, [])]
+        return counterparts[0] if len(counterparts) == 1 else -1
 
     for n, shard_set in pred_sets.items():
         finished = shard_set.done()
@@ -167,9 +203,20 @@ def compute(config: AuditConfig, manifest: Manifest, log: Log = print, progress_
         for n, todo in explain_todo.items():
             if i < len(todo):
                 explain_jobs.append(Job("explain", n, todo[i : i + step], expl_sets[n], options))
+    sanity_sets = {n: ShardSet.open(shard_root, n, sanity_key(manifest, n, config)) for n in config.sanity}
+    sanity_options = (
+        {**options, "sanity": sanity_key(manifest, config.sanity[0], config)["sanity"]} if config.sanity else {}
+    )
+    sanity_jobs: list[Job] = []
+    for n, sanity_set in sanity_sets.items():  # model by model: a stopped run has whole models done
+        finished = sanity_set.done()
+        todo = [(f.file, str(config.images / f.file), -1) for f in chosen if f.file not in finished]
+        sanity_jobs += [
+            Job("sanity", n, todo[i : i + step], sanity_set, sanity_options) for i in range(0, len(todo), step)
+        ]
     throughput: dict[str, Any] = {"faces_per_minute": None, "explained_faces": 0, "predicted_faces": 0}
     engine: dict[str, Any] = {"name": "ray", "workers": 0, "nodes": 0, "address": config.address or "local"}
-    todo_items = sum(len(j.items) for j in jobs) + sum(len(j.items) for j in explain_jobs)
+    todo_items = sum(len(j.items) for j in [*jobs, *explain_jobs, *sanity_jobs])
     log(
         f"to compute: {sum(len(j.items) for j in jobs)} predictions, {sum(len(j.items) for j in explain_jobs)} "
         f"explanations ({len(chosen)} faces x {len(expl_sets)} models, the rest in the shards)"
@@ -187,7 +234,7 @@ def compute(config: AuditConfig, manifest: Manifest, log: Log = print, progress_
             engine = {**info.as_dict(), "load_seconds": round(workers.load_seconds, 1)}
             log(f"Ray: {info.nodes} node(s), {info.cpus:g} CPUs, {workers.count} workers at {info.address}")
             try:
-                for kind, batch in (("predict", jobs), ("explain", explain_jobs)):
+                for kind, batch in (("predict", jobs), ("explain", explain_jobs), ("sanity", sanity_jobs)):
                     total = sum(len(j.items) for j in batch)
                     if not total:
                         continue
@@ -211,7 +258,9 @@ def compute(config: AuditConfig, manifest: Manifest, log: Log = print, progress_
                     bar.close()
                     faces_done = total / models
                     throughput[f"{kind}_seconds"] = round(seconds, 1)
-                    throughput[f"{kind}ed_faces" if kind == "predict" else "explained_faces"] = int(faces_done)
+                    throughput[
+                        {"predict": "predicted_faces", "sanity": "sanity_faces"}.get(kind, "explained_faces")
+                    ] = int(faces_done)
                     throughput[f"{kind}_faces_per_minute"] = round(faces_done / (seconds / 60), 2)
                     log(f"{kind}: {faces_done:.0f} faces x {models} model(s) in {seconds:.0f} s")
             finally:
@@ -235,7 +284,9 @@ def compute(config: AuditConfig, manifest: Manifest, log: Log = print, progress_
     explanations = {n: _ordered(s.read(), [f.file for f in chosen], "explain " + n) for n, s in expl_sets.items()}
     shards = {f"{n}/predict": s.folder.name for n, s in pred_sets.items()}
     shards.update({f"{n}/explain": s.folder.name for n, s in expl_sets.items()})
-    return Gathered(faces, chosen, predictions, explanations, engine, throughput, shards)
+    shards.update({f"{n}/sanity": s.folder.name for n, s in sanity_sets.items()})
+    sanity = {n: _done_rows(s.read(), [f.file for f in chosen]) for n, s in sanity_sets.items()}
+    return Gathered(faces, chosen, predictions, explanations, engine, throughput, shards, sanity)
 
 
 def gather(config: AuditConfig, manifest: Manifest, partial: bool = False) -> Gathered:
@@ -255,7 +306,20 @@ def gather(config: AuditConfig, manifest: Manifest, partial: bool = False) -> Ga
     predictions = {n: _ordered(pred[n], [f.file for f in faces.faces], "predict " + n)["probs"] for n in names}
     explanations = {n: _ordered(e, [f.file for f in chosen], "explain " + n) for n, e in expl.items()}
     engine, throughput = _last_run(config.out, {}, {})
-    return Gathered(faces, chosen, predictions, explanations, engine, throughput, {})
+    population = [f.file for f in choose_population(faces.faces, config.population, config.seed)]
+    sanity = {
+        n: _done_rows(ShardSet.open(root, n, sanity_key(manifest, n, config)).read(), population) for n in config.sanity
+    }
+    return Gathered(faces, chosen, predictions, explanations, engine, throughput, {}, sanity)
+
+
+def _done_rows(arrays: dict[str, np.ndarray], files: list[str]) -> dict[str, np.ndarray]:
+    """The shard arrays' rows of those ``files`` they hold, in ``files`` order (the sanity checks: a
+    stopped run reports the faces it has)."""
+    if not arrays:
+        return {}
+    have = set(arrays["files"].tolist())
+    return _ordered(arrays, [f for f in files if f in have], "sanity")
 
 
 def _ordered(arrays: dict[str, np.ndarray], files: list[str], what: str) -> dict[str, np.ndarray]:

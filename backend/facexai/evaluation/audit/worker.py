@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from facexai.evaluation.audit.faces import decode_chip
-from facexai.evaluation.audit.regions import SMALL, reduce_gradcam, reduce_ig
+from facexai.evaluation.audit.regions import SMALL
 
 #: one item of a task: (file as the CSV names it, the file's bytes, explained class or -1 = predicted)
 Item = tuple[str, bytes, int]
@@ -90,9 +90,22 @@ class AuditWorker:
         probs = loaded.predict(batch)
         return job, {"files": np.array([f for f, _, _ in items]), "probs": probs.astype(np.float32)}, failed
 
+    def sanity(
+        self, job: int, name: str, items: list[Item], ig: dict[str, Any], sanity: dict[str, Any]
+    ) -> tuple[int, dict[str, np.ndarray], list]:
+        """The sanity checks of a batch (facexai.evaluation.audit.sanity), on a copy of the model."""
+        from facexai.evaluation.audit.sanity import run_items
+
+        arrays, failed = run_items(self.registry, self._chips, name, items, ig, sanity)
+        return job, arrays, failed
+
     def explain(
         self, job: int, name: str, items: list[Item], ig: dict[str, Any], gradcam: bool, small: int = SMALL
     ) -> tuple[int, dict[str, np.ndarray], list]:
+        """IG of every face (always: the population maps, completeness and timings are IG's) and, with
+        ``gradcam``, Grad-CAM of the same classes; each method reduces its maps (``Method.reduce``) to region
+        shares and a small map, kept as ``<Method.short>_shares`` and ``<Method.short>_map``."""
+        from facexai.explain.methods import METHODS
         from facexai.explain.options import ExplainMethod, IGOptions
 
         loaded = self.registry.get(name)
@@ -108,16 +121,17 @@ class AuditWorker:
             "files": np.array([f for f, _, _ in items]),
             "targets": np.array([a.target for a in ig_atts], np.int32),
             "probs": np.stack([a.probabilities for a in ig_atts]).astype(np.float32),
-            "ig_shares": np.stack([reduce_ig(a.heatmap, small)[0] for a in ig_atts]).astype(np.float32),
-            "ig_map": np.stack([reduce_ig(a.heatmap, small)[1] for a in ig_atts]).astype(np.float32),
-            "ig_completeness": np.array(
-                [np.nan if a.completeness_error is None else a.completeness_error for a in ig_atts], np.float32
-            ),
-            "ig_seconds": np.full(len(items), seconds / max(len(items), 1), np.float32),
         }
-        if gradcam:
-            cams = loaded.explain(ExplainMethod.grad_cam, batch, out["targets"].tolist())
-            reduced = [reduce_gradcam(a.heatmap, small) for a in cams]
-            out["gc_shares"] = np.stack([r[0] for r in reduced]).astype(np.float32)
-            out["gc_map"] = np.stack([r[1] for r in reduced]).astype(np.float32)
+        explained = {ExplainMethod.integrated_gradients: ig_atts}
+        if gradcam:  # the classes IG explained (a target of -1 is the predicted one, resolved by IG)
+            explained[ExplainMethod.grad_cam] = loaded.explain(ExplainMethod.grad_cam, batch, out["targets"].tolist())
+        for method, attributions in explained.items():
+            spec = METHODS[method]
+            reduced = [spec.reduce(a.heatmap, small) for a in attributions]
+            out[f"{spec.short}_shares"] = np.stack([shares for shares, _ in reduced]).astype(np.float32)
+            out[f"{spec.short}_map"] = np.stack([small_map for _, small_map in reduced]).astype(np.float32)
+        out["ig_completeness"] = np.array(
+            [np.nan if a.completeness_error is None else a.completeness_error for a in ig_atts], np.float32
+        )
+        out["ig_seconds"] = np.full(len(items), seconds / max(len(items), 1), np.float32)
         return job, out, failed
