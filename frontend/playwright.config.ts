@@ -7,6 +7,8 @@ const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 export default defineConfig({
   testDir: './e2e',
   globalSetup: './e2e/global-setup.ts',
+  // the static demo's test runs with no service: playwright.demo.config.ts (npm run e2e:demo)
+  testIgnore: 'demo.spec.ts',
   // Analyses and Integrated Gradients take seconds on a small shared CPU.
   timeout: 300_000,
   expect: { timeout: 60_000 },

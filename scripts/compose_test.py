@@ -12,7 +12,10 @@
    (default 2), waits for /health through nginx, uploads the two-face photo through the web app's port,
    asks for Integrated Gradients follow-ups and the comparison, and checks that X-Facexai-Replica names at
    least two replicas among one analysis's requests and that every follow-up succeeded; loads / and one of
-   its scripts. `down -v` at the end, also when a step fails.
+   its scripts. Then: the security headers, once each, on the app's files, the API and the docs; DELETE
+   /analyses/{id} forgets an analysis on every replica; a burst from this machine is limited (429 with
+   Retry-After and a JSON error) while a client inside a backend container (another address to nginx) still
+   gets through. `down -v` at the end, also when a step fails.
 
 Prints the build and start-up times. Exit 0: passed, or skipped because no Docker engine can be started here
 (the reason is printed); anything else fails.
@@ -32,12 +35,14 @@ import struct
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.request
 import uuid
 import zlib
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 COMPOSE_FILE = REPO / "docker-compose.yml"
@@ -48,6 +53,15 @@ MINBASE = "local/bookworm:minbase"
 MIRROR = "http://deb.debian.org/debian"
 STAND_IN_LABEL = "org.facexai.stand-in"
 PHOTO = REPO.parent / "shared" / "images" / "multi_face_astronaut_hopper.jpg"  # public domain, two faces
+#: sent once on every answer through nginx (frontend/nginx.conf)
+HEADER_NAMES = [
+    "Content-Security-Policy",
+    "X-Content-Type-Options",
+    "Referrer-Policy",
+    "Permissions-Policy",
+    "X-Frame-Options",
+    "Cross-Origin-Opener-Policy",
+]
 
 #: stand-ins by the image's name: a Dockerfile on the Debian 12 minbase (DOCKER.md's measured recipes)
 APT = "apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends"
@@ -71,9 +85,14 @@ RUN ln -s ../lib/node_modules/npm/bin/npm-cli.js /usr/local/bin/npm \\
 ENV NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt
 CMD ["node"]
 """,
+    # with the official image's templates: /etc/nginx/templates/*.template -> /etc/nginx/conf.d/* at start,
+    # the environment's variables (those NGINX_ENVSUBST_FILTER matches) substituted (NGINX_ENTRYPOINT)
     "nginx": f"""FROM {MINBASE}
-RUN {APT} nginx && {CLEAN} && rm -f /etc/nginx/sites-enabled/default \\
+RUN {APT} nginx gettext-base && {CLEAN} && rm -f /etc/nginx/sites-enabled/default \\
  && ln -sf /dev/stdout /var/log/nginx/access.log && ln -sf /dev/stderr /var/log/nginx/error.log
+COPY docker-entrypoint.sh /docker-entrypoint.sh
+RUN chmod 755 /docker-entrypoint.sh
+ENTRYPOINT ["/docker-entrypoint.sh"]
 EXPOSE 80
 CMD ["nginx", "-g", "daemon off;"]
 """,
@@ -83,6 +102,23 @@ EXPOSE 6379
 CMD ["redis-server", "--protected-mode", "no"]
 """,
 }
+
+#: the part of nginx's official entrypoint the web app's image uses (20-envsubst-on-templates.sh)
+NGINX_ENTRYPOINT = r"""#!/bin/sh
+set -e
+filter="${NGINX_ENVSUBST_FILTER:-}"
+names=$(awk 'END { for (name in ENVIRON) print name }' </dev/null | grep -E "${filter:-.}" || true)
+defined_envs=$(printf '${%s} ' $names)
+if [ -d /etc/nginx/templates ]; then
+  for template in /etc/nginx/templates/*.template; do
+    [ -f "$template" ] || continue
+    output="/etc/nginx/conf.d/$(basename "$template" .template)"
+    echo "$0: running envsubst on $template to $output"
+    envsubst "$defined_envs" <"$template" >"$output"
+  done
+fi
+exec "$@"
+"""
 
 
 class Skip(Exception):
@@ -211,13 +247,28 @@ def recipe_for(image: str) -> str:
     return RECIPES[repository]
 
 
+def recipe_digest(recipe: str) -> str:
+    """What a stand-in is built from (its recipe, and the entrypoint it copies), in 12 hex digits."""
+    built_from = recipe + NGINX_ENTRYPOINT if "docker-entrypoint.sh" in recipe else recipe
+    return hashlib.sha256(built_from.encode()).hexdigest()[:12]
+
+
 def cache_file(name: str, recipe: str) -> Path:
-    digest = hashlib.sha256(recipe.encode()).hexdigest()[:12]
-    return CACHE / f"{re.sub(r'[^A-Za-z0-9_.-]', '_', name)}-{digest}.tar"
+    return CACHE / f"{re.sub(r'[^A-Za-z0-9_.-]', '_', name)}-{recipe_digest(recipe)}.tar"
 
 
 def have(image: str) -> bool:
     return ok(["docker", "image", "inspect", image])
+
+
+def stale_stand_in(image: str) -> bool:
+    """A stand-in built here from another recipe than today's (an image pulled from a registry never is)."""
+    labels = f'{{{{index .Config.Labels "{STAND_IN_LABEL}"}}}}|{{{{index .Config.Labels "{STAND_IN_LABEL}.recipe"}}}}'
+    done = subprocess.run(["docker", "image", "inspect", "-f", labels, image], capture_output=True, text=True)
+    stand_in_of, _, digest = done.stdout.strip().replace("<no value>", "").partition("|")
+    if done.returncode != 0 or not stand_in_of:
+        return False
+    return digest != recipe_digest(recipe_for(image))
 
 
 def pullable(image: str) -> bool:
@@ -251,12 +302,19 @@ def stand_in(image: str) -> None:
     cached = cache_file(image, recipe)
     if cached.is_file():
         run(["docker", "load", "-q", "-i", str(cached)])
+        if have(image) and stale_stand_in(image):
+            # saved before stand-ins were labelled with their recipe: the file's name says which it was
+            label = f'FROM {image}\nLABEL {STAND_IN_LABEL}.recipe="{recipe_digest(recipe)}"\n'
+            run(["docker", "build", "-q", "-t", image, "-"], input=label.encode())
+            save(image, cached)
         if have(image):
             return
     minbase()
     with tempfile.TemporaryDirectory(prefix="facexai-stand-in-") as tmp:
         context = Path(tmp)
-        (context / "Dockerfile").write_text(recipe + f'LABEL {STAND_IN_LABEL}="{image} from Debian 12"\n')
+        labels = f'LABEL {STAND_IN_LABEL}="{image} from Debian 12" {STAND_IN_LABEL}.recipe="{recipe_digest(recipe)}"\n'
+        (context / "Dockerfile").write_text(recipe + labels)
+        (context / "docker-entrypoint.sh").write_text(NGINX_ENTRYPOINT)
         if HOST_CA.is_file():
             shutil.copy(HOST_CA, context / "ca-certificates.crt")
         else:
@@ -269,6 +327,10 @@ def stand_in(image: str) -> None:
             shutil.copy(node, context / "node")
             shutil.copytree(npm, context / "npm", symlinks=True)
         run(["docker", "build", "-q", "-t", image, str(context)])
+    save(image, cached)
+
+
+def save(image: str, cached: Path) -> None:
     CACHE.mkdir(parents=True, exist_ok=True)
     partial = cached.with_suffix(".partial")
     run(["docker", "save", "-o", str(partial), image])
@@ -278,7 +340,11 @@ def stand_in(image: str) -> None:
 def ensure_images() -> dict[str, str]:
     how: dict[str, str] = {}
     for image in named_images():
-        if have(image):
+        if have(image) and stale_stand_in(image):
+            log(f"{image} is a stand-in from an older recipe: building today's")
+            stand_in(image)
+            how[image] = "stand-in (rebuilt)"
+        elif have(image):
             how[image] = "present"
         elif pullable(image):
             how[image] = "pulled"
@@ -295,9 +361,16 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def request(url: str, data: bytes | None = None, headers: dict[str, str] | None = None, timeout: float = 300):
+def request(
+    url: str,
+    data: bytes | None = None,
+    headers: dict[str, str] | None = None,
+    timeout: float = 300,
+    method: str | None = None,
+):
     """(status, headers, body) of one HTTP request; HTTP errors are answers too."""
-    req = urllib.request.Request(url, data=data, headers=headers or {}, method="POST" if data else "GET")
+    method = method or ("POST" if data else "GET")
+    req = urllib.request.Request(url, data=data, headers=headers or {}, method=method)
     try:
         with urllib.request.urlopen(req, timeout=timeout) as response:
             return response.status, response.headers, response.read()
@@ -396,6 +469,116 @@ def exercise(url: str, photo: Path, replicas: int) -> dict[str, object]:
     return facts
 
 
+def check_headers(url: str) -> dict[str, object]:
+    """The security headers, once each, on the web app's files, the API's answers and the docs (frontend/nginx.conf;
+    the same values as backend/facexai/api/security.py, which tests/test_security_headers.py compares)."""
+    checked = {}
+    status, _, body = request(url + "/")
+    script = re.search(rb'<script[^>]+src="([^"]+\.js)"', body)
+    assert status == 200 and script, f"GET / -> {status}"
+    for path in ["/", script.group(1).decode(), "/models", "/analyses/unknown/faces/0/explanations/race", "/docs"]:
+        status, headers, _ = request(url + path)
+        for name in HEADER_NAMES:
+            values = headers.get_all(name) or []
+            assert len(values) == 1, f"GET {path}: {name} sent {len(values)} times: {values}"
+        csp = headers["Content-Security-Policy"]
+        assert "frame-ancestors 'none'" in csp and "default-src 'self'" in csp, f"GET {path}: {csp}"
+        assert ("https://cdn.jsdelivr.net" in csp) == (path == "/docs"), f"GET {path}: {csp}"
+        assert headers["X-Content-Type-Options"] == "nosniff" and headers["Referrer-Policy"] == "no-referrer"
+        assert headers["Permissions-Policy"].startswith("camera=(self), microphone=()"), headers["Permissions-Policy"]
+        checked[path] = status
+    return {"headers_checked": checked}
+
+
+def forget_on_every_replica(url: str, photo: Path, replicas: int) -> dict[str, object]:
+    """DELETE /analyses/{id} through nginx: every replica then answers 404 analysis_not_found for it."""
+    name, raw, raw_type, align, _ = upload_for(photo)
+    data, content_type = multipart(name, raw, raw_type)
+    query = f"explain=none&align={str(align).lower()}"
+    status, _, body = request(f"{url}/analyze?{query}", data, {"Content-Type": content_type})
+    assert status == 200, f"POST /analyze -> {status}: {body[:300]!r}"
+    analysis = json.loads(body)["analysis_id"]
+    status, headers, body = request(f"{url}/analyses/{analysis}", method="DELETE")
+    assert status == 204 and body == b"", f"DELETE /analyses/{analysis} -> {status}: {body[:300]!r}"
+    forgot_on = headers["X-Facexai-Replica"]
+    unknown_on: set[str] = set()
+    path = f"/analyses/{analysis}/faces/0/explanations/race?explain=grad_cam"
+    for _ in range(40):  # nginx picks a replica at random per request: until every one has answered
+        status, headers, body = request(url + path)
+        assert status == 404 and json.loads(body)["code"] == "analysis_not_found", f"GET {path} -> {status}"
+        unknown_on.add(headers["X-Facexai-Replica"])
+        if len(unknown_on) >= replicas:
+            break
+    assert len(unknown_on) >= min(2, replicas), f"only {unknown_on} answered after DELETE"
+    status, _, body = request(f"{url}/analyses/{analysis}", method="DELETE")
+    assert status == 404 and json.loads(body)["code"] == "analysis_not_found", f"DELETE again -> {status}"
+    return {"forgotten_by": forgot_on, "unknown_afterwards_on": sorted(unknown_on)}
+
+
+def rate_limit(url: str, compose: list[str], seconds: float = 6.0, concurrent: int = 60) -> dict[str, object]:
+    """One client's burst is limited (429, Retry-After, the API's JSON error) while another client still gets
+    through: the burst comes from this machine (nginx sees the compose network's gateway address), the other
+    client from inside a backend container (nginx sees that container's address, a budget of its own)."""
+    path = "/analyses/unknown/faces/0/explanations/race?explain=grad_cam"  # cheap: 404 analysis_not_found
+    answers: list[tuple[int, float]] = []
+    refused: list[tuple[Any, bytes]] = []  # (headers, body)
+    stop_at = time.monotonic() + seconds
+
+    def one() -> None:
+        t = time.monotonic()
+        status, headers, body = request(url + path, timeout=60)
+        answers.append((status, time.monotonic() - t))
+        if status == 429 and len(refused) < 1:
+            refused.append((headers, body))
+
+    def burst() -> None:
+        while time.monotonic() < stop_at:
+            pool = [threading.Thread(target=one) for _ in range(concurrent)]
+            for thread in pool:
+                thread.start()
+            for thread in pool:
+                thread.join()
+
+    burster = threading.Thread(target=burst)
+    burster.start()
+    try:
+        time.sleep(1.0)  # the first wave is in: this client is over its rate and its burst
+        other = (
+            "import json, time, urllib.error, urllib.request\n"
+            "out = []\n"
+            "for _ in range(5):\n"
+            "    t = time.monotonic()\n"
+            "    try:\n"
+            f"        status = urllib.request.urlopen('http://frontend:80{path}', timeout=30).status\n"
+            "    except urllib.error.HTTPError as e:\n"
+            "        status = e.code\n"
+            "    out.append([status, round(time.monotonic() - t, 3)])\n"
+            "print(json.dumps(out))\n"
+        )
+        done = run([*compose, "exec", "-T", "backend", "python", "-c", other], quiet=True, cwd=REPO)
+        other_answers = json.loads(done.stdout.decode().strip().splitlines()[-1])
+    finally:
+        burster.join()
+    statuses = [status for status, _ in answers]
+    assert 429 in statuses, f"no 429 among {len(statuses)} requests from one client: {sorted(set(statuses))}"
+    assert set(statuses) <= {404, 429}, f"unexpected answers to the burst: {sorted(set(statuses))}"
+    headers, body = refused[0]
+    error = json.loads(body)
+    assert error["code"] == "rate_limited" and error["detail"], body
+    assert int(headers["Retry-After"]) >= 1 and headers["Content-Type"] == "application/json", dict(headers)
+    assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]
+    assert all(status == 404 for status, _ in other_answers), f"the other client was refused: {other_answers}"
+    return {
+        "burst": {
+            "requests": len(statuses),
+            "limited_429": statuses.count(429),
+            "passed": statuses.count(404),
+            "max_wait_s": round(max(took for _, took in answers), 2),
+        },
+        "other_client_meanwhile": other_answers,
+    }
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--replicas", type=int, default=int(os.environ.get("REPLICAS", 2)))
@@ -437,6 +620,9 @@ def main() -> int:
 
         facts = exercise(url, args.photo, args.replicas)
         log("through nginx: " + json.dumps(facts))
+        log("security headers: " + json.dumps(check_headers(url)))
+        log("DELETE: " + json.dumps(forget_on_every_replica(url, args.photo, args.replicas)))
+        log("rate limit: " + json.dumps(rate_limit(url, compose)))  # last: this machine's budget is spent
     except Skip as reason:
         log(f"SKIPPED: no Docker engine can be started here: {reason}")
         return 0

@@ -5,18 +5,24 @@ is missing and where it was looked for. The run's summary says how many of them 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+import shutil
+import socket
+import subprocess
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
+import httpx
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("FACEXAI_SHARED_DIR", REPO.parent / "shared"))
 IMAGES = Path(os.environ.get("FACEXAI_SHARED_IMAGES", SHARED / "images"))
 FAIRFACE = Path(os.environ.get("FACEXAI_FAIRFACE_DIR", SHARED / "fairface"))
+REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
 
 #: marker -> (the fixture that hands the data out, its folder, the file or folder that must exist, what it is,
 #: the variable that moves it)
@@ -118,3 +124,78 @@ def client(app_settings) -> Iterator:
 
     with TestClient(create_app(app_settings)) as c:
         yield c
+
+
+# --- processes of a test's own: a real redis-server (tests/test_replicas.py, tests/test_store.py) ---------
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_for(check: Callable[[], bool], timeout_s: float, what: str, proc: subprocess.Popen | None = None) -> float:
+    """Seconds until ``check()`` holds; fails after ``timeout_s`` or when ``proc`` exits."""
+    started = time.monotonic()
+    while time.monotonic() - started < timeout_s:
+        if proc is not None and proc.poll() is not None:
+            raise AssertionError(f"{what}: the process exited with {proc.returncode}")
+        try:
+            if check():
+                return time.monotonic() - started
+        except (httpx.HTTPError, OSError):
+            pass
+        time.sleep(0.3)
+    raise AssertionError(f"{what}: not within {timeout_s} s")
+
+
+def stop(proc: subprocess.Popen) -> None:
+    """Stop one process we started, by its pid: SIGTERM, then SIGKILL after 10 s."""
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(10)
+
+
+class Redis:
+    """A throwaway redis-server on loopback: no persistence, bounded memory; start and stop at will."""
+
+    def __init__(self, port: int, log: Path) -> None:
+        self.port, self.log = port, log
+        self.proc: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        args = [REDIS_SERVER, "--bind", "127.0.0.1", "--port", str(self.port), "--save", "", "--appendonly", "no"]
+        args += ["--maxmemory", "64mb", "--maxmemory-policy", "allkeys-lru", "--daemonize", "no"]
+        with self.log.open("ab") as log:
+            self.proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+
+        def answers() -> bool:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=1) as s:
+                s.sendall(b"PING\r\n")
+                return s.recv(16).startswith(b"+PONG")
+
+        wait_for(answers, 10, "redis-server", self.proc)
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            stop(self.proc)
+
+
+@pytest.fixture
+def redis_server(tmp_path: Path) -> Iterator[Redis]:
+    """A redis-server of this test's own (mark the test ``slow``); skips where none is installed."""
+    if not Path(REDIS_SERVER).is_file():
+        pytest.skip("redis-server not installed (make test installs Debian's redis-server)")
+    server = Redis(free_port(), tmp_path / "redis.log")
+    try:
+        server.start()
+        yield server
+    finally:
+        server.stop()

@@ -68,6 +68,7 @@ def test_health_and_models(client):
         "models": MODELS,
         "detail": None,
         "store": "memory",
+        "failed": {},
     }
     body = client.get("/models").json()
     models = body["models"]
@@ -274,14 +275,15 @@ def test_validation_errors_are_json(client):
     assert client.get("/openapi.json").json()["paths"]["/analyze"]["post"]
 
 
-def test_refuses_to_start_without_a_model_file(untrained_bundle, tmp_path):
+def test_refuses_to_start_without_any_model_file(untrained_bundle, tmp_path):
     manifest = json.loads(untrained_bundle.read_text())
-    manifest["models"][2]["file"] = "gone.keras"
+    for entry in manifest["models"]:
+        entry["file"] = f"gone_{entry['name']}.keras"
     (tmp_path / "manifest.json").write_text(json.dumps(manifest))
     settings = Settings(
         models_manifest=tmp_path / "manifest.json", frontend_dist=Path("/nonexistent"), load_in_background=False
     )
-    with pytest.raises(ModelFileMissing, match=r"gone\.keras"), TestClient(create_app(settings)):
+    with pytest.raises(ModelFileMissing, match=r"gone_race\.keras"), TestClient(create_app(settings)):
         pass
 
 
@@ -311,6 +313,7 @@ def test_the_service_answers_while_the_models_load_in_the_background(untrained_b
             "models": [],
             "detail": None,
             "store": "memory",
+            "failed": {},
         }
         r = post(c, images_dir / "grace_hopper.jpg", explain="none")
         assert (r.status_code, r.json()["code"], r.headers["Retry-After"]) == (503, "models_not_ready", "5")
@@ -322,7 +325,8 @@ def test_the_service_answers_while_the_models_load_in_the_background(untrained_b
 
 def test_a_failed_background_load_is_reported_not_hidden(untrained_bundle, tmp_path, images_dir):
     manifest = json.loads(untrained_bundle.read_text())
-    manifest["models"][2]["file"] = "gone.keras"
+    for entry in manifest["models"]:
+        entry["file"] = "gone.keras"
     (tmp_path / "manifest.json").write_text(json.dumps(manifest))
     settings = Settings(models_manifest=tmp_path / "manifest.json", frontend_dist=Path("/nonexistent"))
     with TestClient(create_app(settings)) as c:
@@ -331,3 +335,23 @@ def test_a_failed_background_load_is_reported_not_hidden(untrained_bundle, tmp_p
         assert c.get("/health").status_code == 503
         r = post(c, images_dir / "grace_hopper.jpg", explain="none")
         assert (r.status_code, r.json()["code"]) == (503, "models_not_ready") and "gone.keras" in r.json()["detail"]
+
+
+def test_one_missing_model_file_degrades_the_service_instead_of_stopping_it(untrained_bundle, tmp_path):
+    manifest = json.loads(untrained_bundle.read_text())
+    manifest["models"][2]["file"] = "gone.keras"
+    (tmp_path / "manifest.json").write_text(json.dumps(manifest))
+    for entry in manifest["models"][:2] + manifest["models"][3:]:
+        (tmp_path / entry["file"]).write_bytes((untrained_bundle.parent / entry["file"]).read_bytes())
+    settings = Settings(
+        models_manifest=tmp_path / "manifest.json",
+        frontend_dist=Path("/nonexistent"),
+        load_in_background=False,
+        warm_up=False,
+    )
+    with TestClient(create_app(settings)) as c:
+        health = c.get("/health")
+        assert health.status_code == 200 and health.json()["status"] == "degraded"
+        name = manifest["models"][2]["name"]
+        assert list(health.json()["failed"]) == [name] and "gone.keras" in health.json()["failed"][name]
+        assert name not in health.json()["models"] and len(health.json()["models"]) == 3

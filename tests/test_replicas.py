@@ -10,21 +10,18 @@ from __future__ import annotations
 
 import io
 import os
-import shutil
-import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import numpy as np
 import pytest
-from conftest import IMAGES
+from conftest import IMAGES, REDIS_SERVER, Redis, free_port, stop, wait_for
 from PIL import Image
 
-REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
 FACEXAI = Path(sys.executable).parent / "facexai"
 PHOTO = IMAGES / "multi_face_astronaut_hopper.jpg"
 
@@ -34,77 +31,6 @@ pytestmark = [
         not Path(REDIS_SERVER).is_file(), reason="redis-server not installed (make test installs Debian's redis-server)"
     ),
 ]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def wait_for(check: Callable[[], bool], timeout_s: float, what: str, proc: subprocess.Popen | None = None) -> float:
-    """Seconds until ``check()`` holds; fails after ``timeout_s`` or when ``proc`` exits."""
-    started = time.monotonic()
-    while time.monotonic() - started < timeout_s:
-        if proc is not None and proc.poll() is not None:
-            raise AssertionError(f"{what}: the process exited with {proc.returncode}")
-        try:
-            if check():
-                return time.monotonic() - started
-        except (httpx.HTTPError, OSError):
-            pass
-        time.sleep(0.3)
-    raise AssertionError(f"{what}: not within {timeout_s} s")
-
-
-def stop(proc: subprocess.Popen) -> None:
-    """Stop one process we started, by its pid: SIGTERM, then SIGKILL after 10 s."""
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(10)
-
-
-class Redis:
-    """A throwaway redis-server on loopback: no persistence, bounded memory; start and stop at will."""
-
-    def __init__(self, port: int, log: Path) -> None:
-        self.port, self.log = port, log
-        self.proc: subprocess.Popen | None = None
-
-    @property
-    def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
-
-    def start(self) -> None:
-        args = [REDIS_SERVER, "--bind", "127.0.0.1", "--port", str(self.port), "--save", "", "--appendonly", "no"]
-        args += ["--maxmemory", "64mb", "--maxmemory-policy", "allkeys-lru", "--daemonize", "no"]
-        with self.log.open("ab") as log:
-            self.proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-
-        def answers() -> bool:
-            with socket.create_connection(("127.0.0.1", self.port), timeout=1) as s:
-                s.sendall(b"PING\r\n")
-                return s.recv(16).startswith(b"+PONG")
-
-        wait_for(answers, 10, "redis-server", self.proc)
-
-    def stop(self) -> None:
-        if self.proc is not None:
-            stop(self.proc)
-
-
-@pytest.fixture
-def redis_server(tmp_path: Path) -> Iterator[Redis]:
-    server = Redis(free_port(), tmp_path / "redis.log")
-    try:
-        server.start()
-        yield server
-    finally:
-        server.stop()
 
 
 class Replica:

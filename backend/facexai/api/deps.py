@@ -12,6 +12,7 @@ from facexai.models.registry import ModelRegistry
 from facexai.service.admission import Admission
 from facexai.service.analyzer import Analyzer
 from facexai.service.settings import Settings
+from facexai.service.store import AnalysisStore
 
 
 def get_app_settings(request: Request) -> Settings:
@@ -39,10 +40,16 @@ def get_admission(request: Request) -> Admission:
     return request.app.state.admission
 
 
+def get_store(request: Request) -> AnalysisStore:
+    """The analyses' store, there before the models load (forgetting one needs no model)."""
+    return request.app.state.store
+
+
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 RegistryDep = Annotated[ModelRegistry, Depends(get_registry)]
 AnalyzerDep = Annotated[Analyzer, Depends(get_analyzer)]
 AdmissionDep = Annotated[Admission, Depends(get_admission)]
+StoreDep = Annotated[AnalysisStore, Depends(get_store)]
 
 
 IGSteps = Annotated[

@@ -17,6 +17,7 @@ from facexai.api.limits import ENVELOPE_BYTES, BodyLimit, keep_uploads_in_memory
 from facexai.api.openapi import link_follow_ups
 from facexai.api.replica import ReplicaHeader, declare_replica_header
 from facexai.api.routes import analyses, analyze, models
+from facexai.api.security import SecurityHeaders
 from facexai.api.webapp import mount_web_app
 from facexai.service.admission import Admission
 from facexai.service.settings import Settings, get_settings
@@ -42,14 +43,21 @@ def build_state(app: FastAPI, settings: Settings) -> None:
     from facexai.service.analyzer import Analyzer
 
     loading: Loading = app.state.loading
+    # one model that fails (a bad entry, a missing or broken file) is reported by /health ("degraded"),
+    # not fatal: only when none loads does the loading fail
     registry = ModelRegistry.load(
-        settings.models_manifest, ig_batch_size=settings.ig_batch_size, on_loaded=loading.loaded.append
+        settings.models_manifest,
+        ig_batch_size=settings.ig_batch_size,
+        on_loaded=loading.loaded.append,
+        tolerate_failures=True,
     )
     if settings.warm_up:
         registry.warm_up()
     app.state.analyzer = Analyzer.from_settings(registry, settings, app.state.store)
     app.state.registry = registry
     log.info("facexai ready: models %s", ", ".join(registry.names))
+    for name, reason in registry.failed.items():
+        log.error("facexai degraded: model %s is not served: %s", name, reason)
 
 
 def load_in_background(app: FastAPI, settings: Settings) -> threading.Thread:
@@ -90,6 +98,8 @@ def create_app(settings: Settings | None = None, load_models: bool = True) -> Fa
         version=__version__,
         description="Age, gender and race of every face in a photo, explained with Integrated Gradients and Grad-CAM.",
         lifespan=lifespan,
+        # Swagger UI's validator badge would send the schema's address to validator.swagger.io
+        swagger_ui_parameters={"validatorUrl": None},
     )
     app.state.settings = settings
     app.state.registry = None
@@ -98,6 +108,8 @@ def create_app(settings: Settings | None = None, load_models: bool = True) -> Fa
     keep_uploads_in_memory(settings.max_upload_bytes)
     app.add_middleware(BodyLimit, max_body_bytes=settings.max_upload_bytes + ENVELOPE_BYTES)
     app.add_middleware(ReplicaHeader, name=settings.replica_name)
+    # CSP, nosniff, Referrer-Policy, Permissions-Policy on every answer; /docs and /redoc get their own CSP
+    app.add_middleware(SecurityHeaders, docs_paths=(app.docs_url, app.redoc_url, app.swagger_ui_oauth2_redirect_url))
     install_error_handlers(app)
     app.include_router(analyze.router)
     app.include_router(analyses.router)

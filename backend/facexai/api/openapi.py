@@ -11,11 +11,13 @@ ANALYZE = ("/analyze", "post")
 #: the follow-ups name an analysis by the id POST /analyze answered, and one of its faces
 FOLLOW_UP_PREFIX = "/analyses/{analysis_id}/faces/{face_index}/"
 FOLLOW_UP_PARAMETERS = {"analysis_id": "$response.body#/analysis_id", "face_index": "$response.body#/faces/0/index"}
+#: the analysis itself: DELETE forgets it
+ANALYSIS = "/analyses/{analysis_id}"
 
 
 def link_follow_ups(schema: dict[str, Any]) -> dict[str, Any]:
-    """OpenAPI links from POST /analyze's 200 to every operation on one of its faces (clients and
-    fuzzers then know where the id and the face index come from)."""
+    """OpenAPI links from POST /analyze's 200 to every operation on one of its faces, and to forgetting
+    the analysis (clients and fuzzers then know where the id and the face index come from)."""
     path, method = ANALYZE
     links = {}
     for follow_path, operations in sorted(schema["paths"].items()):
@@ -28,6 +30,12 @@ def link_follow_ups(schema: dict[str, Any]) -> dict[str, Any]:
                 "parameters": dict(FOLLOW_UP_PARAMETERS),
                 "description": f"{follow_method.upper()} {follow_path} for the first face of this analysis",
             }
+    if forget := schema["paths"].get(ANALYSIS, {}).get("delete"):
+        links["forget"] = {
+            "operationId": forget["operationId"],
+            "parameters": {"analysis_id": FOLLOW_UP_PARAMETERS["analysis_id"]},
+            "description": f"DELETE {ANALYSIS}: forget this analysis now",
+        }
     schema["paths"][path][method]["responses"]["200"]["links"] = links
     return schema
 

@@ -105,6 +105,12 @@ class ModelFileMissing(FacexaiError):
     code = "model_file_missing"
 
 
+class ModelsFailed(FacexaiError):
+    """Not one model of the manifest could be loaded (each one's reason in the detail)."""
+
+    code = "models_failed"
+
+
 class InvalidParameter(FacexaiError):
     status_code = 422
     code = "validation_error"

@@ -2,7 +2,7 @@
 
 The Analyzer only orchestrates: faces come from ``facexai.core.faces`` (dlib, behind a lock), the aligned
 faces are kept by ``facexai.service.store``, every method is reached through the models' explainers
-(``facexai.explain.EXPLAINERS``) and drawn by ``facexai.service.pictures``; two models' maps are compared
+(``facexai.explain.methods.METHODS``) and drawn by ``facexai.service.pictures``; two models' maps are compared
 by ``facexai.service.comparison``. It returns the domain's types (``facexai.service.results``); the web layer maps them.
 """
 
@@ -21,6 +21,7 @@ from facexai.core.photos import PhotoLimits
 from facexai.explain import render
 from facexai.explain.base import Attribution
 from facexai.explain.options import ExplainMethod, IGOptions
+from facexai.models.labelmap import LabelMapError, relate
 from facexai.models.registry import LoadedModel, ModelRegistry
 from facexai.service.comparison import compare_maps
 from facexai.service.faithfulness import score_map
@@ -66,7 +67,9 @@ class Analyzer:
             settings.detection_threshold,
             settings.cnn_detector_upsample,
         )
-        store = store or open_store(settings)  # Redis with FACEXAI_REDIS_URL, else this process's memory
+        # Redis with FACEXAI_REDIS_URL, else this process's memory; the app's own (an empty MemoryStore is falsy:
+        # `or` would give the analyzer another store than DELETE /analyses/{id} and /health use)
+        store = store if store is not None else open_store(settings)
         return cls(registry, aligner, store, settings.ig_defaults(), settings.photo_limits())
 
     # --- the photo ---------------------------------------------------------------------------
@@ -229,21 +232,32 @@ class Analyzer:
         the two differ on this face by more than retraining alone moves (one explanation more)."""
         if len(model_names) != 2 or model_names[0] == model_names[1]:
             raise ModelsNotComparable(f"compare needs two different models, got {model_names}")
-        face = self.store.get(analysis_id).face(face_index)
         models: list[LoadedModel] = [self.registry.get(n) for n in model_names]
-        if models[0].spec.labels != models[1].spec.labels:
-            raise ModelsNotComparable(
-                f"{models[0].name} and {models[1].name} explain different labels "
-                f"({', '.join(models[0].spec.labels)} / {', '.join(models[1].spec.labels)}); "
-                "compare needs two models of the same task"
-            )
+        try:  # the same labels, or labels that map onto each other through FairFace's (a label map)
+            relation = relate(*(_labelling(m) for m in models))
+        except LabelMapError as exc:
+            raise ModelsNotComparable(str(exc)) from None
+        face = self.store.get(analysis_id).face(face_index)
         attributions: dict[str, Attribution] = {}
         labels: dict[str, str] = {}
-        for m in models:
+        for k, m in enumerate(models):
             x = m.prepare(face.at(m.input_size))[None]
-            idx = int(m.predict(x)[0].argmax()) if target is None else m.label_index(target)
+            if k == 0:
+                idx = int(m.predict(x)[0].argmax()) if target is None else m.label_index(target)
+            else:  # the second model's label standing for the first's (of several, its likeliest here)
+                first = labels[models[0].name]
+                candidates = relation.counterparts(first)
+                if not candidates:
+                    why = (
+                        f"{models[0].name}'s “{first}” is unmapped (its label map gives it no FairFace label)"
+                        if not relation.a.get(first)
+                        else f"{m.name} has no label that stands for {models[0].name}'s “{first}”"
+                    )
+                    raise ModelsNotComparable(f"{why}: compare another class")
+                probabilities = m.predict(x)[0]
+                idx = max((m.label_index(c) for c in candidates), key=lambda i: float(probabilities[i]))
             attributions[m.name] = m.explain(method, x, [idx], ig or self.ig_defaults)[0]
-            labels[m.name] = target = m.spec.labels[idx]
+            labels[m.name] = m.spec.labels[idx]
         other = self.registry.manifest.reference_for(models[0].name) if reference else None
         ref: tuple[str, Attribution] | None = None
         names = {m.name: m.spec.display_name for m in models}
@@ -253,7 +267,20 @@ class Analyzer:
             ref = (other, r.explain(method, x, [r.label_index(labels[models[0].name])], ig or self.ig_defaults)[0])
             names[other] = r.spec.display_name
         size = render.display_size(max(m.input_size for m in models))
-        return compare_maps(attributions, labels, face.at(size), grid, names, ref)
+        result = compare_maps(attributions, labels, face.at(size), grid, names, ref)
+        result.targets = dict(labels)
+        a, b = (labels[m.name] for m in models)
+        if a != b:  # the summary names the first model's class; say what the second's map explains
+            result.summary += (
+                f" {models[1].spec.display_name} has no “{a}” of its own: its map explains “{b}”, "
+                "its label that stands for it (its label map)."
+            )
+        return result
+
+
+def _labelling(m: LoadedModel) -> tuple[str, str, list[str], dict[str, list[str]] | None]:
+    """(name, task, labels, label map): what relating two models' labels needs."""
+    return m.name, m.spec.task, m.spec.labels, m.spec.label_map or None
 
 
 def _ms(start: float) -> float:

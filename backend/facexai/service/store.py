@@ -1,7 +1,8 @@
 """The aligned faces of recent analyses, under a random id for a few minutes, never on disk.
 
 A client can then ask for another class's explanation, or Integrated Gradients after a fast
-first answer, without uploading the photo again. One interface, two places:
+first answer, without uploading the photo again, and forget them at once (``delete``: DELETE
+/analyses/{id}) instead of waiting for them to expire. One interface, two places:
 
 - :class:`MemoryStore` (the default): this process's memory, TTL + LRU. ``make run`` needs nothing else,
   but a follow-up must reach the process that took the upload.
@@ -74,6 +75,11 @@ class AnalysisStore(ABC):
     def get(self, analysis_id: str) -> StoredAnalysis:
         """The analysis's faces; :class:`AnalysisNotFound` when unknown or expired."""
 
+    @abstractmethod
+    def delete(self, analysis_id: str) -> None:
+        """Forgets the analysis's faces now, for every process that shares the store;
+        :class:`AnalysisNotFound` when unknown or expired (or forgotten already)."""
+
     def status(self) -> str:
         """``kind`` while the store answers, else "unavailable" (for /health)."""
         return self.kind
@@ -116,6 +122,12 @@ class MemoryStore(AnalysisStore):
                 raise self._not_found(analysis_id)
             self._items.move_to_end(analysis_id)
             return record
+
+    def delete(self, analysis_id: str) -> None:
+        with self._lock:
+            self._evict()
+            if self._items.pop(analysis_id, None) is None:
+                raise self._not_found(analysis_id)
 
     def _evict(self) -> None:
         now = time.monotonic()
@@ -188,6 +200,15 @@ class RedisStore(AnalysisStore):
             raise self._not_found(analysis_id)
         faces = [StoredFace(chip=decode_chip(fields[str(i).encode()])) for i in range(int(fields[b"n"]))]
         return StoredAnalysis(id=analysis_id, faces=faces, created=time.monotonic())
+
+    def delete(self, analysis_id: str) -> None:
+        """One ``DEL`` of the analysis's hash: every replica then answers 404 for it."""
+        try:
+            deleted = int(self._redis.delete(self.PREFIX + analysis_id))
+        except self._errors as exc:
+            raise self._unavailable(exc) from exc
+        if deleted == 0:
+            raise self._not_found(analysis_id)
 
     def status(self) -> str:
         try:

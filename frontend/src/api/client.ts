@@ -2,7 +2,9 @@
 // and response below is checked against the backend's OpenAPI schema at compile time.
 import createClient from 'openapi-fetch'
 import type { paths } from './schema'
+import { isDemo } from '../demo'
 import { ApiError, toApiError } from './errors'
+import { demoRoot, recordedTransport } from './recorded'
 import type {
   AnalyzeResponse,
   ClassGrid,
@@ -27,7 +29,8 @@ export function makeClient(baseUrl = globalThis.location?.origin ?? '', fetchImp
 
 let defaultClient: Client | undefined
 function client(): Client {
-  defaultClient ??= makeClient()
+  // the static demo (make demo) answers from the recordings beside the page, with no service behind it
+  defaultClient ??= isDemo() ? makeClient(undefined, recordedTransport(demoRoot()) as typeof fetch) : makeClient()
   return defaultClient
 }
 
@@ -37,14 +40,18 @@ interface Result<T> {
   response: Response
 }
 
-async function unwrap<T>(call: Promise<Result<T>>): Promise<T> {
-  let result: Result<T>
+/** The answer, whatever its status; a request that got none is an ApiError network_error. */
+async function send<T>(call: Promise<Result<T>>): Promise<Result<T>> {
   try {
-    result = await call
+    return await call
   } catch (cause) {
     if (cause instanceof DOMException && cause.name === 'AbortError') throw cause
     throw new ApiError(0, 'network_error', cause instanceof Error ? cause.message : String(cause))
   }
+}
+
+async function unwrap<T>(call: Promise<Result<T>>): Promise<T> {
+  const result = await send(call)
   if (result.data !== undefined && result.response.ok) return result.data
   throw toApiError(result.response.status, result.error)
 }
@@ -140,4 +147,14 @@ export function fetchModels(signal?: AbortSignal, api: Client = client()): Promi
 
 export function fetchHealth(signal?: AbortSignal, api: Client = client()): Promise<HealthResponse> {
   return unwrap(api.GET('/health', { signal }))
+}
+
+/**
+ * Asks the service to forget an analysis now (DELETE /analyses/{id}: 204): its aligned faces leave the
+ * server's memory, or Redis for every replica, instead of expiring. ApiError analysis_not_found when it is
+ * gone already.
+ */
+export async function forgetAnalysis(analysisId: string, api: Client = client()): Promise<void> {
+  const { response, error } = await send(api.DELETE('/analyses/{analysis_id}', { params: { path: { analysis_id: analysisId } } }))
+  if (!response.ok) throw toApiError(response.status, error)
 }

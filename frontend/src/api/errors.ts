@@ -32,7 +32,14 @@ const MESSAGES: Record<string, string> = {
   models_loading: 'The models are still loading. Try again in a few seconds.',
   models_not_ready: 'The models are still loading. Try again in a few seconds.',
   busy: 'The service is busy with other photos right now. Try again in a few seconds.',
+  // nginx's per-client limit in the compose stack (frontend/nginx.conf)
+  rate_limited: 'Too many requests from your address right now. Try again in a few seconds.',
   network_error: 'The service could not be reached. Check that it is running and try again.',
+  // the static demo (make demo): only the sample photos' recorded requests have answers
+  not_in_demo:
+    'Not in the demo: this static demo holds only what was recorded for its sample photos with the default ' +
+    'options. Run facexai yourself to explain other classes or use other options.',
+  demo_missing: 'The demo’s recordings could not be loaded: the demo folder may be incomplete.',
 }
 
 /** A short headline for an error code. */
@@ -42,9 +49,10 @@ export function errorMessage(error: ApiError): string {
 
 /**
  * Codes whose headline says all a person can act on: the service's no_face detail repeats "no face was
- * found in the photo" and may add an API hint (detector=cnn) the app does not offer as a control.
+ * found in the photo" and may add an API hint (detector=cnn) the app does not offer as a control; the
+ * demo's not_in_demo detail is the request's recording key.
  */
-const HEADLINE_ONLY = new Set(['no_face'])
+const HEADLINE_ONLY = new Set(['no_face', 'not_in_demo'])
 
 const words = (text: string) => text.toLowerCase().match(/[a-z0-9]+/g) ?? []
 

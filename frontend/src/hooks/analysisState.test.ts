@@ -66,6 +66,15 @@ describe('reducer', () => {
     expect(missingMethods(state.explanations[key], ['grad_cam', 'integrated_gradients'])).toEqual(['integrated_gradients'])
   })
 
+  it('forgets everything of the photo but the settings, and says whether the server forgot it too', () => {
+    const ready = reducer(analyzed(), { type: 'settings', settings: { align: false, ig_steps: 64 } })
+    const state = reducer(ready, { type: 'forgotten' })
+    expect(state).toEqual({ ...initialState, settings: { align: false, ig_steps: 64 }, method: ready.method, forgotten: {} })
+    const error = new ApiError(503, 'store_unavailable', '')
+    expect(reducer(ready, { type: 'forgotten', error }).forgotten).toEqual({ error })
+    expect(reducer(state, { type: 'start', fileName: 'next.jpg' }).forgotten).toBeUndefined()
+  })
+
   it('ignores a face index out of range', () => {
     const state = analyzed()
     expect(reducer(state, { type: 'selectFace', face: 5 })).toBe(state)

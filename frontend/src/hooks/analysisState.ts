@@ -15,6 +15,7 @@ import {
   type GradCamResult,
   type IgOptions,
   type Method,
+  METHODS,
 } from '../api/types'
 import { largestFace } from '../lib/faces'
 
@@ -69,6 +70,12 @@ export interface AnalysisState {
   gridsShown: string[]
   /** `${face}/${model}/${method}` -> every class of one model explained on one colour scale */
   grids: Record<string, GridSlot>
+  /**
+   * Set by "Forget this photo" until the next upload: the page keeps nothing of the photo or its analysis,
+   * and the server forgot it too, unless `error` says it could not be asked (it then forgets the faces by
+   * itself when they expire)
+   */
+  forgotten?: { error?: ApiError }
 }
 
 export const initialState: AnalysisState = {
@@ -99,6 +106,8 @@ export type Job = { id: string; slot: string } & (
 
 export type Action =
   | { type: 'start'; fileName: string; photoUrl?: string; file?: File; detector?: Detector }
+  /** "Forget this photo" done: back to the upload, nothing of the photo or its analysis kept */
+  | { type: 'forgotten'; error?: ApiError }
   | { type: 'analyzed'; result: AnalyzeResponse }
   | { type: 'failed'; error: ApiError }
   | { type: 'settings'; settings: Settings }
@@ -118,8 +127,6 @@ export type Action =
   | { type: 'gridStatus'; key: string; status: SlotStatus; error?: ApiError }
   | { type: 'gridLoaded'; key: string; grid: ClassGrid }
 
-const BOTH_METHODS: readonly Method[] = ['grad_cam', 'integrated_gradients']
-
 /** The explanation the service gave for the predicted (or explained) class of every model of every face. */
 function seed(result: AnalyzeResponse): Pick<AnalysisState, 'targets' | 'explanations'> {
   const targets: Record<string, string> = {}
@@ -131,8 +138,7 @@ function seed(result: AnalyzeResponse): Pick<AnalysisState, 'targets' | 'explana
       targets[targetKey(face.index, model)] = target
       if (explanation) {
         const status: ExplanationSlot['status'] = {}
-        if (explanation.grad_cam) status.grad_cam = 'done'
-        if (explanation.integrated_gradients) status.integrated_gradients = 'done'
+        for (const method of METHODS) if (explanation[method]) status[method] = 'done'
         explanations[explanationKey(face.index, model, target)] = { status, explanation }
       }
     }
@@ -142,17 +148,13 @@ function seed(result: AnalyzeResponse): Pick<AnalysisState, 'targets' | 'explana
 
 function mergeExplanation(old: Explanation | undefined, fresh: Explanation): Explanation {
   if (!old) return fresh
-  return {
-    ...old,
-    ...fresh,
-    integrated_gradients: fresh.integrated_gradients ?? old.integrated_gradients ?? null,
-    grad_cam: fresh.grad_cam ?? old.grad_cam ?? null,
-  }
+  const maps = Object.fromEntries(METHODS.map((method) => [method, fresh[method] ?? old[method] ?? null]))
+  return { ...old, ...fresh, ...(maps as Pick<Explanation, Method>) }
 }
 
 /** Queues the methods of one explanation that are neither known nor on their way (failed ones again). */
 function queueExplanation(state: AnalysisState, key: string): AnalysisState {
-  const methods = missingMethods(state.explanations[key], BOTH_METHODS)
+  const methods = missingMethods(state.explanations[key], METHODS)
   return methods.length ? reducer(state, { type: 'explanationStatus', key, methods, status: 'queued' }) : state
 }
 
@@ -174,6 +176,8 @@ export function reducer(state: AnalysisState, action: Action): AnalysisState {
       const { fileName, photoUrl, file, detector = 'hog' } = action
       return { ...initialState, settings, method, phase: 'analyzing', fileName, photoUrl, file, detector }
     }
+    case 'forgotten':
+      return { ...initialState, settings: state.settings, method: state.method, forgotten: { error: action.error } }
     case 'analyzed': {
       const face = largestFace(action.result.faces)
       const ready = { ...state, phase: 'ready' as const, result: action.result, error: undefined, face, comparisons: {}, grids: {} }
@@ -270,7 +274,7 @@ export function missingMethods(slot: ExplanationSlot | undefined, wanted: readon
  * (the upload's Grad-CAM comes without it; the map is cheap to compute again beside Integrated Gradients).
  */
 export function explainFor(methods: readonly Method[], gradCam: GradCamResult | null | undefined): ExplainMode {
-  if (methods.length === 2) return 'both'
+  if (methods.length === METHODS.length) return 'both'
   if (methods[0] === 'integrated_gradients' && gradCam && !faithfulnessOf(gradCam)) return 'both'
   return methods[0]
 }
@@ -341,7 +345,7 @@ export function pendingJobs(state: AnalysisState, pair?: readonly [string, strin
   const jobs: Job[] = []
   for (const key of Object.keys(state.explanations).sort((a, b) => rank(a) - rank(b))) {
     const slot = state.explanations[key]
-    const methods = BOTH_METHODS.filter((method) => slot.status[method] === 'queued')
+    const methods = METHODS.filter((method) => slot.status[method] === 'queued')
     if (methods.length === 0) continue
     const ig = methods.includes('integrated_gradients')
       ? { ...igOptions(state, 'integrated_gradients'), ...(slot.steps ? { ig_steps: slot.steps } : {}) }

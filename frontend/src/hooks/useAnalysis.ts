@@ -5,14 +5,21 @@
 // one at a time, and what is asked for while others wait (a class switch, another face, every class
 // of a model) goes ahead of them. Faithfulness is asked for with the explanations, never with the
 // upload, so the first results stay fast.
-import { useCallback, useEffect, useMemo, useReducer, useRef } from 'react'
-import { analyze, fetchClassGrid, fetchComparison, fetchExplanation } from '../api/client'
+import { useCallback, useEffect, useMemo, useReducer, useRef, type RefObject } from 'react'
+import { analyze, fetchClassGrid, fetchComparison, fetchExplanation, forgetAnalysis } from '../api/client'
 import { ApiError } from '../api/errors'
 import type { Detector, IgOptions } from '../api/types'
 import { comparedPair } from '../lib/format'
 import { SerialQueue } from '../lib/queue'
 import { initialState, jobStatus, pendingJobs, reducer, type Action, type Job } from './analysisState'
 import { useModelsResponse } from './modelNames'
+
+/** A ref's value, left empty: an analysis id is forgotten once. */
+function take<T>(ref: RefObject<T | undefined>): T | undefined {
+  const value = ref.current
+  ref.current = undefined
+  return value
+}
 
 function asApiError(error: unknown): ApiError {
   return error instanceof ApiError ? error : new ApiError(0, 'network_error', String(error))
@@ -74,11 +81,24 @@ export function useAnalysis() {
     }
   }, [state, pair])
 
+  // The analysis shown, which the server keeps for follow-ups until it expires: forgotten there as soon as
+  // another photo replaces it (fire and forget: it expires anyway) or "Forget this photo" is pressed.
+  const shown = useRef<string | undefined>(undefined)
+  const analysisId = state.result?.analysis_id
+  useEffect(() => {
+    shown.current = analysisId
+  }, [analysisId])
+  /** counts uploads and forgets: a forget's answer that arrives after a new upload changes nothing */
+  const turn = useRef(0)
+
   const { align } = state.settings
   const analyse = useCallback(
     async (file: File, detector: Detector = 'hog') => {
       restart()
       uploading.current.abort()
+      turn.current += 1
+      const previous = take(shown)
+      if (previous) forgetAnalysis(previous).catch(() => undefined)
       const { signal } = (uploading.current = new AbortController())
       const photoUrl = typeof URL.createObjectURL === 'function' ? URL.createObjectURL(file) : undefined
       dispatch({ type: 'start', fileName: file.name || 'photo', photoUrl, file, detector })
@@ -92,6 +112,28 @@ export function useAnalysis() {
     },
     [align, restart],
   )
+
+  /**
+   * "Forget this photo": the requests waiting are dropped, the server is asked to forget the analysis
+   * now (DELETE /analyses/{id}), and the page goes back to the upload with nothing of the photo kept.
+   * One already expired is forgotten too; any other failure is said on the upload panel.
+   */
+  const forget = useCallback(async () => {
+    restart()
+    uploading.current.abort()
+    const mine = (turn.current += 1)
+    const id = take(shown)
+    let error: ApiError | undefined
+    if (id) {
+      try {
+        await forgetAnalysis(id)
+      } catch (cause) {
+        error = asApiError(cause)
+        if (error.code === 'analysis_not_found') error = undefined
+      }
+    }
+    if (turn.current === mine) dispatch({ type: 'forgotten', error })
+  }, [restart])
 
   /**
    * New Integrated Gradients options (steps, rule, explained output): the explanations shown were
@@ -124,6 +166,7 @@ export function useAnalysis() {
     /** the models the comparison sets side by side (undefined: the analysis has no such pair) */
     pair,
     upload: analyse,
+    forget,
     applyIgOptions,
     /** Uploads the last photo again: analyses expire on the server after about 10 minutes. */
     reanalyze: () => void (file && analyse(file, detector)),

@@ -37,6 +37,10 @@ class FakeService {
   modelsBody: unknown = modelsResponse(['age', 'gender', 'race', 'race_biased'].map((name) => modelInfo(name)))
   /** another seed of the first compared model, explained by the compare follow-up (undefined: none) */
   reference: string | undefined
+  /** the analyses DELETE /analyses/{id} was sent for, in order */
+  deleted: string[] = []
+  /** DELETE's answer: 204, or an error's status (404 analysis_not_found, 503 store_unavailable) */
+  deleteStatus = 204
 
   fetch = async (request: Request): Promise<Response> => {
     const url = new URL(request.url)
@@ -48,6 +52,7 @@ class FakeService {
         await new Promise<void>((resolve) => this.held.push(resolve))
       if (this.holdComparisons && url.pathname.endsWith('/compare')) await new Promise<void>((resolve) => this.held.push(resolve))
       await new Promise((r) => setTimeout(r, 1))
+      if (request.method === 'DELETE') return this.forget(url)
       return this.answer(url)
     } finally {
       this.inFlight -= 1
@@ -58,6 +63,13 @@ class FakeService {
     this.holdExplanations = false
     this.holdComparisons = false
     this.held.splice(0).forEach((resolve) => resolve())
+  }
+
+  private forget(url: URL): Response {
+    this.deleted.push(url.pathname.split('/')[2])
+    if (this.deleteStatus === 204) return new Response(null, { status: 204 })
+    const code = this.deleteStatus === 404 ? 'analysis_not_found' : 'store_unavailable'
+    return jsonResponse({ code, detail: 'not now' }, this.deleteStatus)
   }
 
   private answer(url: URL): Response {
@@ -376,5 +388,58 @@ describe('AnalyzePage', () => {
     await waitFor(() => expect(screen.getByTestId('progress')).toHaveTextContent('All explanations ready'))
     expect(screen.queryByTestId('compare')).toBeNull()
     expect(service.paths().filter((path) => path.includes('/compare?'))).toHaveLength(1)
+  })
+
+  it('forgets the photo when asked: DELETE, then back to the upload with nothing of the photo shown', async () => {
+    const user = userEvent.setup()
+    render(<AnalyzePage />)
+    await user.upload(screen.getByLabelText('Photo to analyse'), photo())
+    await waitFor(() => expect(screen.getByTestId('progress')).toHaveTextContent('All explanations ready'))
+    expect(screen.getByText(/keeps this photo’s aligned faces for about 10/)).toBeInTheDocument()
+    await user.click(screen.getByRole('button', { name: 'Forget this photo' }))
+    await waitFor(() => expect(screen.getByTestId('forgotten')).toHaveTextContent('gone from this page and from the server'))
+    expect(service.deleted).toEqual(['abc123'])
+    expect(screen.queryByTestId('results')).toBeNull()
+    expect(screen.queryByTestId('predictions')).toBeNull()
+    expect(screen.getByLabelText('Photo to analyse')).toBeInTheDocument()
+    // a new photo: the note goes, and there is nothing left to forget on the server
+    await user.upload(screen.getByLabelText('Photo to analyse'), photo())
+    await waitFor(() => expect(screen.getByTestId('results')).toBeInTheDocument())
+    expect(screen.queryByTestId('forgotten')).toBeNull()
+    expect(service.deleted).toEqual(['abc123'])
+  })
+
+  it('says so when the server could not be asked to forget, and takes an expired analysis as forgotten', async () => {
+    const user = userEvent.setup()
+    render(<AnalyzePage />)
+    await user.upload(screen.getByLabelText('Photo to analyse'), photo())
+    await waitFor(() => expect(screen.getByTestId('results')).toBeInTheDocument())
+    service.deleteStatus = 503
+    await user.click(screen.getByRole('button', { name: 'Forget this photo' }))
+    const note = await screen.findByTestId('forgotten')
+    expect(note).toHaveTextContent('could not be asked to forget its faces now')
+    expect(screen.queryByTestId('results')).toBeNull()
+
+    service.deleteStatus = 404
+    await user.upload(screen.getByLabelText('Photo to analyse'), photo())
+    await waitFor(() => expect(screen.getByTestId('results')).toBeInTheDocument())
+    await user.click(screen.getByRole('button', { name: 'Forget this photo' }))
+    await waitFor(() => expect(screen.getByTestId('forgotten')).toHaveTextContent('gone from this page and from the server'))
+  })
+
+  it('forgets the old analysis on the server when a new photo replaces it, and goes on if that fails', async () => {
+    const user = userEvent.setup()
+    render(<AnalyzePage />)
+    await user.upload(screen.getByLabelText('Photo to analyse'), photo())
+    await waitFor(() => expect(screen.getByTestId('results')).toBeInTheDocument())
+    expect(service.deleted).toEqual([])
+    service.deleteStatus = 503
+    service.analyzeBody = { ...analyzeResponse(), analysis_id: 'def456' }
+    await user.upload(screen.getByLabelText('Photo to analyse'), photo())
+    await waitFor(() => expect(screen.getByTestId('progress')).toHaveTextContent('All explanations ready'))
+    expect(service.deleted).toEqual(['abc123'])
+    expect(screen.queryByTestId('error')).toBeNull()
+    expect(screen.queryByTestId('forgotten')).toBeNull()
+    expect(service.paths().some((path) => path.startsWith('/analyses/def456/'))).toBe(true)
   })
 })

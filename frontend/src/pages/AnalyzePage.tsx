@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useRef, useState } from 'react'
-import type { Method } from '../api/types'
+import { errorMessage } from '../api/errors'
+import { METHODS } from '../api/types'
 import { ComparePanel } from '../components/ComparePanel'
 import { ErrorBanner } from '../components/ErrorBanner'
 import { LookHarder } from '../components/LookHarder'
@@ -15,8 +16,6 @@ import { useAnalysis } from '../hooks/useAnalysis'
 import { faceWidth, isSmallFace, SMALL_FACE_PX } from '../lib/faces'
 import { panelOrder } from '../lib/format'
 import { fileStem, saveJson } from '../lib/images'
-
-const BOTH_METHODS: readonly Method[] = ['grad_cam', 'integrated_gradients']
 
 export function AnalyzePage() {
   const analysis = useAnalysis()
@@ -81,6 +80,21 @@ export function AnalyzePage() {
           </p>
         )}
         {state.phase === 'error' && state.error && <ErrorBanner error={state.error} />}
+        {state.forgotten && (
+          <div className={state.forgotten.error ? 'note' : 'muted'} role="status" data-testid="forgotten">
+            {state.forgotten.error ? (
+              <>
+                <p>
+                  The photo is gone from this page, but the server could not be asked to forget its faces now; it
+                  forgets them by itself within about 10 minutes.
+                </p>
+                <p>{errorMessage(state.forgotten.error)}</p>
+              </>
+            ) : (
+              <p>Forgotten: the photo and its analysis are gone from this page and from the server.</p>
+            )}
+          </div>
+        )}
         {state.phase === 'error' && state.error?.code === 'no_face' && state.detector !== 'cnn' && (
           <LookHarder onClick={analysis.lookHarder} found={0} />
         )}
@@ -93,7 +107,15 @@ export function AnalyzePage() {
               <button type="button" onClick={() => saveJson(analysisExport(state), `${stem}_analysis.json`)}>
                 Save analysis JSON
               </button>
+              <button type="button" onClick={() => void analysis.forget()} aria-describedby="forget-hint" data-testid="forget">
+                Forget this photo
+              </button>
             </div>
+            <p className="muted forget-hint" id="forget-hint">
+              The server keeps this photo’s aligned faces for about {Math.max(1, Math.round(result.expires_in_s / 60))}{' '}
+              minutes, for the explanations still to come; “Forget this photo” removes them now, and the photo from this
+              page.
+            </p>
           </div>
         )}
       </div>
@@ -135,7 +157,7 @@ export function AnalyzePage() {
                 </button>
               </div>
             ) : (
-              <ProgressNote {...progress(state, BOTH_METHODS)} />
+              <ProgressNote {...progress(state, METHODS)} />
             )}
             <div className="model-grid">
               {panelOrder(result.models, pair)

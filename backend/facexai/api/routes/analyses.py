@@ -2,10 +2,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Response
 from starlette.concurrency import run_in_threadpool
 
-from facexai.api.deps import AdmissionDep, AnalyzerDep, IGOptionsDep, MeasureFaithfulness
+from facexai.api.deps import AdmissionDep, AnalyzerDep, IGOptionsDep, MeasureFaithfulness, StoreDep
 from facexai.api.handlers import UNAVAILABLE
 from facexai.api.schemas import ClassGrid, Comparison, ErrorResponse, ExplainMethod, ExplainMode, Explanation
 from facexai.core.errors import ModelsNotComparable
@@ -20,6 +20,30 @@ ERRORS: dict[int | str, dict[str, object]] = {
     422: {"model": ErrorResponse, "description": "unknown_label, models_not_comparable, or validation_error"},
     503: UNAVAILABLE,
 }
+
+FORGET_ERRORS: dict[int | str, dict[str, object]] = {
+    404: {"model": ErrorResponse, "description": "analysis_not_found: unknown, expired or forgotten already"},
+    503: {
+        "model": ErrorResponse,
+        "description": "store_unavailable: the shared analysis store (Redis) does not answer (with Retry-After)",
+        "headers": {
+            "Retry-After": {
+                "description": "seconds after which a retry may succeed",
+                "schema": {"type": "integer", "minimum": 1},
+            }
+        },
+    },
+}
+
+
+@router.delete("/{analysis_id}", status_code=204, response_class=Response, responses=FORGET_ERRORS)
+def forget_analysis(
+    store: StoreDep,
+    analysis_id: Annotated[str, Path(description="the `analysis_id` POST /analyze answered")],
+) -> None:
+    """Forget an analysis now: its aligned faces leave the store (this process's memory, or Redis for every
+    replica) instead of expiring after `expires_in_s`; its follow-ups then answer 404 analysis_not_found."""
+    store.delete(analysis_id)
 
 
 @router.get("/{analysis_id}/faces/{face_index}/explanations/{model}", response_model=Explanation, responses=ERRORS)
