@@ -79,7 +79,7 @@ evaluate: install-backend
 # ---- web app and docker compose (frontend/; owned by the web app, wired into install/run/test) ----
 NPM ?= npm
 CHROMIUM ?= /usr/bin/chromium
-.PHONY: frontend-install frontend-build frontend-test frontend-check-api frontend-screenshots chromium compose-test
+.PHONY: frontend-install frontend-build frontend-test frontend-check-api frontend-screenshots chromium compose-test demo
 
 # A stamp file: `npm ci` again only when the dependencies change.
 frontend/node_modules/.installed: frontend/package.json frontend/package-lock.json
@@ -100,12 +100,23 @@ frontend-check-api: frontend-install install-backend
 chromium:
 	@test -x $(CHROMIUM) || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium)
 
-# Unit tests, then end-to-end tests against the real service started by the test run.
+# Unit tests, then end-to-end tests against the real service started by the test run, then the static demo
+# (the astronaut only, recorded with models/manifest.json) served with no service.
 frontend-test: frontend-check-api chromium
 	cd frontend && $(NPM) run typecheck
 	cd frontend && $(NPM) run lint
 	cd frontend && $(NPM) test
 	cd frontend && FACEXAI_VENV=$(abspath $(VENV)) CHROMIUM_PATH=$(CHROMIUM) $(NPM) run e2e
+	cd frontend && FACEXAI_VENV=$(abspath $(VENV)) CHROMIUM_PATH=$(CHROMIUM) $(NPM) run e2e:demo
+
+# The static demo: the web app with the sample photos' analyses recorded from the real service (models/manifest.json)
+# in DEMO_OUT, for any static host (GitHub Pages, `python3 -m http.server -d demo`), no backend. About 6 minutes on
+# 2 cores (every face's IG with faithfulness, the comparison, one face's class grids). scripts/build_demo.py --help.
+# DEMO_REPO_URL: the repository its note links to (default: git's GitHub origin, or the GitHub Pages address).
+DEMO_OUT ?= demo
+DEMO_REPO_URL ?=
+demo: install-backend frontend-install
+	$(PY) scripts/build_demo.py --out $(abspath $(DEMO_OUT)) $(if $(DEMO_REPO_URL),--repo-url $(DEMO_REPO_URL))
 
 # The screenshots in docs/screenshots, from the end-to-end run (public-domain astronaut and Hopper photos only;
 # models/manifest.json when trained models exist, else untrained ones at full input size).

@@ -7,7 +7,9 @@ documented; 405 with ``Allow``; requests that break a declared bound are refused
 
 Fuzzed bytes are never a photo, so the follow-ups (the operations POST /analyze's OpenAPI links
 lead to) name an analysis stored first, and their face index and model are mostly drawn from the
-real ones (schemathesis dictionaries), so they reach the models and answer 200s too.
+real ones (schemathesis dictionaries), so they reach the models and answer 200s too. DELETE
+/analyses/{id} (forgetting) gets an analysis of its own each time, so it answers 204 and the
+others keep theirs.
 """
 
 import io
@@ -86,21 +88,29 @@ def fuzzed_app(untrained_bundle: Path, tmp_path_factory: pytest.TempPathFactory)
 _STORED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
-def stored_analysis(app) -> str:
-    """An analysis of an aligned chip (no face detection needed) for the follow-ups to name.
+def stored_analysis(app, own: bool = False) -> str:
+    """An analysis of an aligned chip (no face detection needed) for the follow-ups to name; ``own``:
+    a new one, not the one the follow-ups share (for DELETE to forget).
 
     schemathesis starts the app (its lifespan: the models load) anew for each operation's test,
     with an empty store, so one is made per start.
     """
     with asgi.get_client(app) as client:  # the client that sends the cases: it starts the lifespan
         analyzer = app.state.analyzer
-        if analyzer not in _STORED:
+        if own or analyzer not in _STORED:
             chip = io.BytesIO()
             Image.new("RGB", (64, 64), (180, 140, 120)).save(chip, format="PNG")
             r = client.post("/analyze", params={"align": "false", "explain": "none"}, files={"file": chip.getvalue()})
             assert r.status_code == 200, r.text
+            if own:
+                return r.json()["analysis_id"]
             _STORED[analyzer] = r.json()["analysis_id"]
         return _STORED[analyzer]
+
+
+def forgets(case) -> bool:
+    """DELETE /analyses/{id}: the analysis it names is gone afterwards."""
+    return case.method.upper() == "DELETE"
 
 
 FOLLOW_UPS = {
@@ -112,7 +122,7 @@ FOLLOW_UPS = {
 @schema.parametrize()
 def test_every_answer_is_one_the_schema_documents(case, fuzzed_app):
     if "analysis_id" in (case.path_parameters or {}):
-        case.path_parameters["analysis_id"] = stored_analysis(fuzzed_app)
+        case.path_parameters["analysis_id"] = stored_analysis(fuzzed_app, own=forgets(case))
     case.validate_response(case.call(app=fuzzed_app), checks=CHECKS)
 
 
@@ -134,7 +144,7 @@ def follow_up_answers(fuzzed_app) -> dict[str, Counter]:
         )
         @hypothesis.given(case=schema.find_operation_by_id(op).as_strategy())
         def call(case) -> None:
-            case.path_parameters["analysis_id"] = stored_analysis(fuzzed_app)
+            case.path_parameters["analysis_id"] = stored_analysis(fuzzed_app, own=forgets(case))
             answers[op][case.call(app=fuzzed_app).status_code] += 1
 
         call()
@@ -146,8 +156,8 @@ def follow_up_answers(fuzzed_app) -> dict[str, Counter]:
 
 @pytest.mark.slow
 def test_the_fuzz_reaches_every_follow_up_with_a_real_analysis(follow_up_answers):
-    """The follow-ups answer 200s, not only 404s for unknown analyses, faces and models."""
-    assert len(FOLLOW_UPS) == 3  # explanations, grid, compare
+    """The follow-ups answer 200s (DELETE 204), not only 404s for unknown analyses, faces and models."""
+    assert len(FOLLOW_UPS) == 4  # explanations, grid, compare, forget (DELETE)
     ok = {op: sum(n for status, n in counts.items() if 200 <= status < 300) for op, counts in follow_up_answers.items()}
     assert all(ok.values()), {op: dict(counts) for op, counts in follow_up_answers.items()}
 

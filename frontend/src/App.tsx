@@ -1,3 +1,4 @@
+import { DemoNote } from './components/DemoNote'
 import { HealthNote } from './components/HealthNote'
 import { ModelsProvider } from './hooks/modelNames'
 import { useHashRoute } from './hooks/useHashRoute'
@@ -26,6 +27,7 @@ export default function App() {
         </nav>
       </header>
       <main id="main" tabIndex={-1}>
+        <DemoNote />
         <HealthNote />
         {/* Both pages stay mounted so an analysis survives a look at the models page. */}
         <div hidden={route !== 'analyze'}>

@@ -9,10 +9,11 @@ from typing import Annotated, Any
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from facexai.core.photos import Detector
-from facexai.explain.options import ExplainedOutput, ExplainMethod, QuadratureRule
+from facexai.explain.options import ExplainedOutput, ExplainMethod, ExplainMode, QuadratureRule
 
-# one definition each: the methods, rules and outputs in facexai.explain.options, the detectors in facexai.core.photos
-__all__ = ["Detector", "ExplainMethod", "ExplainedOutput", "QuadratureRule"]
+# one definition each: the methods (and the `explain` modes made of them), rules and outputs in
+# facexai.explain.options, the detectors in facexai.core.photos
+__all__ = ["Detector", "ExplainMethod", "ExplainMode", "ExplainedOutput", "QuadratureRule"]
 
 
 def _base64(png: bytes | str) -> str:
@@ -22,23 +23,6 @@ def _base64(png: bytes | str) -> str:
 
 #: a PNG image in JSON: the domain holds the file's bytes (facexai.service.results.Png), the web sends base64
 Base64Png = Annotated[str, BeforeValidator(_base64)]
-
-
-class ExplainMode(str, Enum):
-    """Which explanations a request wants: both methods, one, or none (predictions only)."""
-
-    both = "both"
-    integrated_gradients = "integrated_gradients"
-    grad_cam = "grad_cam"
-    none = "none"
-
-    @property
-    def methods(self) -> frozenset[ExplainMethod]:
-        if self is ExplainMode.both:
-            return frozenset(ExplainMethod)
-        if self is ExplainMode.none:
-            return frozenset()
-        return frozenset({ExplainMethod(self.value)})
 
 
 class Result(BaseModel):
@@ -255,6 +239,12 @@ class Comparison(Result):
     largest_retraining: float | None = Field(
         None, description="the largest |reference's share - first's| over the regions, as a fraction (with reference)"
     )
+    targets: dict[str, str] = Field(
+        default_factory=dict,
+        description="model -> the label its map explains: `target` for both, unless the two models' labels relate "
+        "through a label map (a person's own model), where the second explains its label that stands for `target` "
+        "(of several, the one it rates most likely on this face)",
+    )
 
 
 class PopulationRegionShare(BaseModel):
@@ -364,6 +354,17 @@ class ModelInfo(BaseModel):
     metrics: dict[str, Any]
     training: dict[str, Any]
     card_markdown: str | None = None
+    user_supplied: bool = Field(
+        False,
+        description="a person's own model, added with `facexai models add` (not trained by this project); its card "
+        "says what `add` measured",
+    )
+    label_map: dict[str, list[str]] | None = Field(
+        None,
+        description="a model with labels of its own: each label -> the FairFace labels of its task it stands for "
+        "([]: unmapped), used by comparisons with other models and by the audit; null when its labels are "
+        "FairFace's or relate to none",
+    )
     mean_attribution_by_race: dict[str, str] | None = Field(
         None,
         description="race label -> base64 RGBA PNG (224 px): the model's mean |integrated gradients| map of its "
@@ -393,6 +394,66 @@ class ModelInfo(BaseModel):
         "the same faces, with interval and corrected paired permutation test; the difference maps then show only "
         "significant cells",
     )
+    sanity: ModelSanity | None = Field(
+        None,
+        description="do its maps depend on the model? per method, the similarity of the map to the trained one as "
+        "its weights are randomised block by block, and of another class's map (from the bundle's committed "
+        "`facexai audit --sanity`); null when the bundle has none for it",
+    )
+
+
+class SanitySimilarity(BaseModel):
+    mean: float = Field(description="the mean over the faces")
+    ci_low: float = Field(description="95% percentile-bootstrap interval over the faces, low end")
+    ci_high: float
+
+
+class SanityStep(BaseModel):
+    """One randomisation step: the map after it compared with the trained model's, over the faces."""
+
+    block: str = Field(description="the block randomised at this step (the top one first)")
+    layers: list[str] = Field(description="every layer randomised at this step (cascading: this block and those above)")
+    n: int = Field(description="faces compared (a face whose trained map is constant is left out)")
+    constant_maps: int = Field(0, description="faces whose map after randomisation was constant: counted as 0")
+    spearman: SanitySimilarity = Field(description="Spearman rank correlation of the two maps")
+    ssim: SanitySimilarity = Field(description="SSIM of the two maps, each divided by its maximum")
+    hog: SanitySimilarity | None = Field(None, description="correlation of their histograms of oriented gradients")
+
+
+class SanityRandomLogit(BaseModel):
+    """The trained model's map of its predicted class against its map of another class (one at random per face)."""
+
+    n: int
+    constant_maps: int = 0
+    spearman: SanitySimilarity
+    ssim: SanitySimilarity
+    hog: SanitySimilarity | None = None
+
+
+class MethodSanity(BaseModel):
+    """One method's sanity checks on one model (Adebayo et al. 2018; facexai audit --sanity)."""
+
+    cascading: list[SanityStep] = Field(
+        description="the blocks' weights re-initialised from the top block down, each step keeping those above random"
+    )
+    independent: list[SanityStep] | None = Field(None, description="each block alone re-initialised, when run")
+    random_logit: SanityRandomLogit
+    passes: bool = Field(
+        description="the map stops resembling the trained one once every block is random (its rank correlation's "
+        "interval reaches below fail_above); false: the map shows the input more than what the model learned"
+    )
+    random_logit_passes: bool = Field(description="likewise for another class's map")
+    summary: str = Field(description="the result in one sentence")
+
+
+class ModelSanity(BaseModel):
+    """The bundle's committed sanity checks of this model's maps (models/sanity.json)."""
+
+    faces: int = Field(description="the faces the checks ran on")
+    source: str = Field(description="how they were made")
+    fail_above: float = Field(description="the rank correlation above which a map counts as not depending on weights")
+    integrated_gradients: MethodSanity | None = None
+    grad_cam: MethodSanity | None = None
 
 
 class SummaryRules(BaseModel):
@@ -422,6 +483,10 @@ class ModelsResponse(BaseModel):
     compare_default: list[str] | None = Field(
         None, description="the pair the compare follow-up uses when a request names none (null: no such pair)"
     )
+    failed: dict[str, str] = Field(
+        default_factory=dict,
+        description="models of the manifest that are not served, each with the reason (GET /health says 'degraded')",
+    )
     ig_steps: int = Field(description="the Integrated Gradients points a request gets when it names no ig_steps")
     ig_max_steps: int = Field(
         description="the most ig_steps a request may ask for (the FACEXAI_IG_MAX_STEPS setting); more get 422"
@@ -429,11 +494,17 @@ class ModelsResponse(BaseModel):
 
 
 class HealthResponse(BaseModel):
-    status: str = Field(description="'ok' once every model is loaded; 'loading' until then; 'failed' if loading failed")
+    status: str = Field(
+        description="'ok' once every model is loaded; 'degraded' (still 200) when some are served and others "
+        "failed to load (named in `failed`); 'loading' until then; 'failed' if no model could be loaded"
+    )
     models_loaded: int
     models_total: int = Field(description="the models the manifest names")
     models: list[str] = Field(description="the models loaded so far")
     detail: str | None = Field(None, description="why loading failed, when it did")
+    failed: dict[str, str] = Field(
+        default_factory=dict, description="each model that failed to load -> the reason ('degraded')"
+    )
     store: str = Field(
         description="where the faces follow-ups need are kept: 'memory' (this process), 'redis' (shared by every "
         "replica), or 'unavailable' while Redis does not answer"

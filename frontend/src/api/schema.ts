@@ -2,6 +2,27 @@
 // Do not edit: run `npm run gen:api` after changing backend/facexai/api.
 
 export interface paths {
+    "/analyses/{analysis_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Forget Analysis
+         * @description Forget an analysis now: its aligned faces leave the store (this process's memory, or Redis for every
+         *     replica) instead of expiring after `expires_in_s`; its follow-ups then answer 404 analysis_not_found.
+         */
+        delete: operations["forget_analysis_analyses__analysis_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/analyses/{analysis_id}/faces/{face_index}/compare": {
         parameters: {
             query?: never;
@@ -95,9 +116,10 @@ export interface paths {
         };
         /**
          * Health
-         * @description 200 "ok" once every model is loaded; until then 503 "loading" with the progress, or 503
-         *     "failed" with the reason when loading failed. `store` says where follow-ups' faces are kept and
-         *     whether that store answers (uploads get 503 store_unavailable while it does not).
+         * @description 200 "ok" once every model is loaded, or 200 "degraded" when some models are served and others
+         *     failed to load (each named in `failed` with its reason); until then 503 "loading" with the progress,
+         *     or 503 "failed" with the reason when no model could be loaded. `store` says where follow-ups' faces
+         *     are kept and whether that store answers (uploads get 503 store_unavailable while it does not).
          */
         get: operations["health_health_get"];
         put?: never;
@@ -316,10 +338,18 @@ export interface components {
             summary: string;
             /** Target */
             target: string;
+            /**
+             * Targets
+             * @description model -> the label its map explains: `target` for both, unless the two models' labels relate through a label map (a person's own model), where the second explains its label that stands for `target` (of several, the one it rates most likely on this face)
+             */
+            targets?: {
+                [key: string]: string;
+            };
         };
         /**
          * Detector
-         * @description dlib's face detectors: the fast HOG one (the default) and the slower, more thorough CNN (MMOD) one.
+         * @description dlib's face detectors: the fast HOG one (the default), and ``cnn`` ("Look harder"): the slower CNN
+         *     (MMOD) one together with HOG, overlaps removed.
          * @enum {string}
          */
         Detector: "hog" | "cnn";
@@ -463,6 +493,11 @@ export interface components {
              */
             max_value: number;
         };
+        /** HTTPValidationError */
+        HTTPValidationError: {
+            /** Detail */
+            detail?: components["schemas"]["ValidationError"][];
+        };
         /** HealthResponse */
         HealthResponse: {
             /**
@@ -470,6 +505,13 @@ export interface components {
              * @description why loading failed, when it did
              */
             detail?: string | null;
+            /**
+             * Failed
+             * @description each model that failed to load -> the reason ('degraded')
+             */
+            failed?: {
+                [key: string]: string;
+            };
             /**
              * Models
              * @description the models loaded so far
@@ -484,7 +526,7 @@ export interface components {
             models_total: number;
             /**
              * Status
-             * @description 'ok' once every model is loaded; 'loading' until then; 'failed' if loading failed
+             * @description 'ok' once every model is loaded; 'degraded' (still 200) when some are served and others failed to load (named in `failed`); 'loading' until then; 'failed' if no model could be loaded
              */
             status: string;
             /**
@@ -668,6 +710,38 @@ export interface components {
             /** Steps */
             steps: number;
         };
+        /**
+         * MethodSanity
+         * @description One method's sanity checks on one model (Adebayo et al. 2018; facexai audit --sanity).
+         */
+        MethodSanity: {
+            /**
+             * Cascading
+             * @description the blocks' weights re-initialised from the top block down, each step keeping those above random
+             */
+            cascading: components["schemas"]["SanityStep"][];
+            /**
+             * Independent
+             * @description each block alone re-initialised, when run
+             */
+            independent?: components["schemas"]["SanityStep"][] | null;
+            /**
+             * Passes
+             * @description the map stops resembling the trained one once every block is random (its rank correlation's interval reaches below fail_above); false: the map shows the input more than what the model learned
+             */
+            passes: boolean;
+            random_logit: components["schemas"]["SanityRandomLogit"];
+            /**
+             * Random Logit Passes
+             * @description likewise for another class's map
+             */
+            random_logit_passes: boolean;
+            /**
+             * Summary
+             * @description the result in one sentence
+             */
+            summary: string;
+        };
         /** ModelInfo */
         ModelInfo: {
             /** Architecture */
@@ -693,6 +767,13 @@ export interface components {
             gradcam_layer: string;
             /** Input Size */
             input_size: number;
+            /**
+             * Label Map
+             * @description a model with labels of its own: each label -> the FairFace labels of its task it stands for ([]: unmapped), used by comparisons with other models and by the audit; null when its labels are FairFace's or relate to none
+             */
+            label_map?: {
+                [key: string]: string[];
+            } | null;
             /** Labels */
             labels: string[];
             /**
@@ -752,12 +833,43 @@ export interface components {
              * @default 0
              */
             replicate: number;
+            /** @description do its maps depend on the model? per method, the similarity of the map to the trained one as its weights are randomised block by block, and of another class's map (from the bundle's committed `facexai audit --sanity`); null when the bundle has none for it */
+            sanity?: components["schemas"]["ModelSanity"] | null;
             /** Task */
             task: string;
             /** Training */
             training: {
                 [key: string]: unknown;
             };
+            /**
+             * User Supplied
+             * @description a person's own model, added with `facexai models add` (not trained by this project); its card says what `add` measured
+             * @default false
+             */
+            user_supplied: boolean;
+        };
+        /**
+         * ModelSanity
+         * @description The bundle's committed sanity checks of this model's maps (models/sanity.json).
+         */
+        ModelSanity: {
+            /**
+             * Faces
+             * @description the faces the checks ran on
+             */
+            faces: number;
+            /**
+             * Fail Above
+             * @description the rank correlation above which a map counts as not depending on weights
+             */
+            fail_above: number;
+            grad_cam?: components["schemas"]["MethodSanity"] | null;
+            integrated_gradients?: components["schemas"]["MethodSanity"] | null;
+            /**
+             * Source
+             * @description how they were made
+             */
+            source: string;
         };
         /** ModelsResponse */
         ModelsResponse: {
@@ -766,6 +878,13 @@ export interface components {
              * @description the pair the compare follow-up uses when a request names none (null: no such pair)
              */
             compare_default?: string[] | null;
+            /**
+             * Failed
+             * @description models of the manifest that are not served, each with the reason (GET /health says 'degraded')
+             */
+            failed?: {
+                [key: string]: string;
+            };
             /**
              * Ig Max Steps
              * @description the most ig_steps a request may ask for (the FACEXAI_IG_MAX_STEPS setting); more get 422
@@ -938,6 +1057,70 @@ export interface components {
             };
         };
         /**
+         * SanityRandomLogit
+         * @description The trained model's map of its predicted class against its map of another class (one at random per face).
+         */
+        SanityRandomLogit: {
+            /**
+             * Constant Maps
+             * @default 0
+             */
+            constant_maps: number;
+            hog?: components["schemas"]["SanitySimilarity"] | null;
+            /** N */
+            n: number;
+            spearman: components["schemas"]["SanitySimilarity"];
+            ssim: components["schemas"]["SanitySimilarity"];
+        };
+        /** SanitySimilarity */
+        SanitySimilarity: {
+            /** Ci High */
+            ci_high: number;
+            /**
+             * Ci Low
+             * @description 95% percentile-bootstrap interval over the faces, low end
+             */
+            ci_low: number;
+            /**
+             * Mean
+             * @description the mean over the faces
+             */
+            mean: number;
+        };
+        /**
+         * SanityStep
+         * @description One randomisation step: the map after it compared with the trained model's, over the faces.
+         */
+        SanityStep: {
+            /**
+             * Block
+             * @description the block randomised at this step (the top one first)
+             */
+            block: string;
+            /**
+             * Constant Maps
+             * @description faces whose map after randomisation was constant: counted as 0
+             * @default 0
+             */
+            constant_maps: number;
+            /** @description correlation of their histograms of oriented gradients */
+            hog?: components["schemas"]["SanitySimilarity"] | null;
+            /**
+             * Layers
+             * @description every layer randomised at this step (cascading: this block and those above)
+             */
+            layers: string[];
+            /**
+             * N
+             * @description faces compared (a face whose trained map is constant is left out)
+             */
+            n: number;
+            /** @description Spearman rank correlation of the two maps */
+            spearman: components["schemas"]["SanitySimilarity"];
+            /** @description SSIM of the two maps, each divided by its maximum */
+            ssim: components["schemas"]["SanitySimilarity"];
+        };
+        /**
          * SummaryRules
          * @description The thresholds the comparison's plain-words summary uses (facexai.service.comparison), for a
          *     client that words the same figures itself.
@@ -954,6 +1137,19 @@ export interface components {
              */
             strength_ratio: number;
         };
+        /** ValidationError */
+        ValidationError: {
+            /** Context */
+            ctx?: Record<string, never>;
+            /** Input */
+            input?: unknown;
+            /** Location */
+            loc: (string | number)[];
+            /** Message */
+            msg: string;
+            /** Error Type */
+            type: string;
+        };
     };
     responses: never;
     parameters: never;
@@ -963,6 +1159,64 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    forget_analysis_analyses__analysis_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the `analysis_id` POST /analyze answered */
+                analysis_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    /** @description the replica that answered: its host name, or FACEXAI_REPLICA_NAME */
+                    "X-Facexai-Replica": string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description analysis_not_found: unknown, expired or forgotten already */
+            404: {
+                headers: {
+                    /** @description the replica that answered: its host name, or FACEXAI_REPLICA_NAME */
+                    "X-Facexai-Replica": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    /** @description the replica that answered: its host name, or FACEXAI_REPLICA_NAME */
+                    "X-Facexai-Replica": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description store_unavailable: the shared analysis store (Redis) does not answer (with Retry-After) */
+            503: {
+                headers: {
+                    /** @description seconds after which a retry may succeed */
+                    "Retry-After"?: number;
+                    /** @description the replica that answered: its host name, or FACEXAI_REPLICA_NAME */
+                    "X-Facexai-Replica": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
     compare_models_analyses__analysis_id__faces__face_index__compare_get: {
         parameters: {
             query?: {
@@ -1193,7 +1447,7 @@ export interface operations {
                 explain?: components["schemas"]["ExplainMode"];
                 /** @description also score each Integrated Gradients and Grad-CAM map's faithfulness (deletion and insertion curves and 6 random orders, one extra batch of 122 images per map through the model): slower */
                 faithfulness?: boolean;
-                /** @description hog: dlib's fast detector; cnn: its CNN detector, which finds more turned, small or partly hidden faces and costs seconds more per photo (default: the service's setting) */
+                /** @description hog: dlib's fast detector; cnn (look harder): its CNN detector's faces and the fast one's, overlaps removed: more turned, small or partly hidden faces, for seconds more per photo (default: the service's setting) */
                 detector?: components["schemas"]["Detector"] | null;
                 /** @description Integrated Gradients points (default and maximum: the service's settings) */
                 ig_steps?: number | null;

@@ -1,5 +1,5 @@
 // Short names for the generated OpenAPI types (src/api/schema.ts is generated, never edited).
-import type { components } from './schema'
+import { explainMethodValues, type components } from './schema'
 
 export { explainMethodValues, explainedOutputValues, quadratureRuleValues } from './schema'
 
@@ -28,11 +28,18 @@ export type ImbalanceCell = Schemas['ImbalanceCell']
 export type ClassGrid = Schemas['ClassGrid']
 export type ClassMap = Schemas['ClassMap']
 export type HealthResponse = Schemas['HealthResponse']
+/** GET /models `sanity`: do a model's maps depend on its weights and on the class explained (facexai audit --sanity) */
+export type ModelSanity = Schemas['ModelSanity']
+export type MethodSanity = Schemas['MethodSanity']
+export type SanitySimilarity = Schemas['SanitySimilarity']
 export type ErrorResponse = Schemas['ErrorResponse']
 
-/** The two explanation methods the service offers, in the order the app shows them. */
+/**
+ * The explanation methods the service offers, in the order the app shows them: the service's one list
+ * (its `ExplainMethod` enum, generated into ./schema), never listed by hand here.
+ */
 export type Method = ExplainMethod
-export const METHODS: readonly Method[] = ['integrated_gradients', 'grad_cam'] // display order
+export const METHODS: readonly Method[] = explainMethodValues
 export const METHOD_NAMES: Record<Method, string> = {
   integrated_gradients: 'Integrated Gradients',
   grad_cam: 'Grad-CAM',

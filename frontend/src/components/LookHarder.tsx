@@ -1,3 +1,5 @@
+import { isDemo } from '../demo'
+
 /**
  * Faces can be missed: dlib's fast (HOG) detector finds frontal faces of about 40 px and up, and misses
  * some turned, small or partly hidden ones. Looking harder adds its CNN detector and keeps both detectors'
@@ -5,6 +7,7 @@
  * 9-14 s on a loaded one), so it is offered, not used by default.
  */
 export function LookHarder({ onClick, found }: { onClick: () => void; found: number }) {
+  if (isDemo()) return null // the static demo recorded the fast detector's faces only
   return (
     <p className="hint" data-testid="look-harder">
       {found === 0

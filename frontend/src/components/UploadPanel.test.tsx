@@ -1,6 +1,7 @@
-import { createEvent, fireEvent, render, screen } from '@testing-library/react'
+import { createEvent, fireEvent, render, screen, waitFor } from '@testing-library/react'
 import userEvent from '@testing-library/user-event'
-import { describe, expect, it, vi } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { SAMPLES } from '../lib/samples'
 import { UploadPanel } from './UploadPanel'
 
 const photo = () => new File([new Uint8Array([1, 2, 3])], 'face.png', { type: 'image/png' })
@@ -57,5 +58,55 @@ describe('UploadPanel', () => {
     expect(onApplyIg).not.toHaveBeenCalled()
     await user.click(screen.getByRole('button', { name: 'Apply and recompute' }))
     expect(onApplyIg).toHaveBeenCalledWith({ ig_steps: 128, ig_rule: 'trapezoid' })
+  })
+})
+
+describe('UploadPanel: the sample photos', () => {
+  afterEach(() => {
+    vi.unstubAllGlobals()
+    vi.unstubAllEnvs()
+  })
+
+  it('offers every sample as one button whose name starts with "Sample", and says what the page will show', () => {
+    setup()
+    const buttons = screen.getAllByRole('button', { name: /^Sample: / })
+    expect(buttons).toHaveLength(SAMPLES.length)
+    expect(screen.getByRole('button', { name: 'Sample: astronaut (one face)' })).toBeEnabled()
+    expect(screen.getByRole('button', { name: 'Sample: two portraits (two faces)' })).toBeEnabled()
+    expect(screen.getByRole('button', { name: /^Sample: astronaut/ })).toHaveAccessibleDescription(/predicted age, gender and race/)
+    expect(screen.getByTestId('samples')).toHaveTextContent(/public domain/)
+  })
+
+  it('fetches a sample and hands it on as a file, like an upload', async () => {
+    const fetch = vi.fn(async () => new Response(new Blob([new Uint8Array([0xff, 0xd8, 0xff])], { type: 'image/jpeg' })))
+    vi.stubGlobal('fetch', fetch)
+    const { onFile } = setup()
+    await userEvent.click(screen.getByRole('button', { name: /^Sample: Grace Hopper/ }))
+    await waitFor(() => expect(onFile).toHaveBeenCalledTimes(1))
+    expect(fetch).toHaveBeenCalledWith('/samples/grace_hopper.jpg', undefined)
+    const file = onFile.mock.calls[0][0] as File
+    expect(file.name).toBe('grace_hopper.jpg')
+    expect(file.type).toBe('image/jpeg')
+    expect(new Uint8Array(await file.arrayBuffer())).toEqual(new Uint8Array([0xff, 0xd8, 0xff]))
+  })
+
+  it('says so when a sample cannot be loaded', async () => {
+    vi.stubGlobal('fetch', vi.fn(async () => new Response('gone', { status: 404 })))
+    const { onFile } = setup()
+    await userEvent.click(screen.getByRole('button', { name: /^Sample: astronaut/ }))
+    expect(await screen.findByRole('alert')).toHaveTextContent('The sample “astronaut” could not be loaded.')
+    expect(onFile).not.toHaveBeenCalled()
+  })
+
+  it('in the static demo: uploading is off, plainly said, and the samples stay', () => {
+    vi.stubEnv('VITE_FACEXAI_DEMO', '1')
+    const { onFile } = setup()
+    expect(screen.getByTestId('uploads-off')).toHaveTextContent(/Uploading your own photo is off in this static demo/)
+    expect(screen.queryByLabelText('Photo to analyse')).toBeNull()
+    expect(screen.queryByRole('button', { name: 'Choose a photo…' })).toBeNull()
+    expect(screen.queryByText('Options')).toBeNull()
+    fireEvent(window, createEvent.paste(window, { clipboardData: { files: [photo()] } }))
+    expect(onFile).not.toHaveBeenCalled()
+    expect(screen.getAllByRole('button', { name: /^Sample: / })).toHaveLength(SAMPLES.length)
   })
 })

@@ -168,6 +168,7 @@ export function modelInfo(name: string, metrics: Record<string, unknown> = {}): 
     arm,
     replicate,
     on_request: replicate > 1,
+    user_supplied: false,
     description: `${name} model`,
     metrics,
     training: { epochs: 12 },
