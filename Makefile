@@ -56,8 +56,9 @@ loadtest: install-backend redis-server
 	$(PY) scripts/loadtest.py --images $(IMAGES)
 	$(PY) scripts/loadtest.py --images $(IMAGES) --replicas 2
 
-# The served bundle (docs/training.md): race, gender, age and race_biased on dlib's face ResNet, from the
-# FairFace train chips, on this CPU in about an hour; checkpointed each epoch, rerun to resume.
+# The served bundle (docs/training.md): race, gender, age and the imbalance experiment's arms (race_biased,
+# race_control and their second seeds) on dlib's face ResNet, from the FairFace train chips, on this CPU in
+# well over an hour; checkpointed each epoch, rerun to resume.
 # Val 1-4000 is scored once at the end, after every choice was made on held-out train chips.
 train-bundle: install-backend
 	$(VENV)/bin/facexai train-bundle --fairface $(FAIRFACE) --work runs/bundle --out models \

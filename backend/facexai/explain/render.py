@@ -1,6 +1,6 @@
 """Heatmaps to pictures: colour maps, overlays, shared scales, PNG/base64. No TensorFlow here.
 
-Colour scales (documented in the README):
+Colour scales (documented in docs/how_it_works.md):
 - IG magnitude: |attribution| summed over channels, scaled to [0, 1] by its 99th percentile
   (``CLIP_PERCENTILE``) and clipped, so a few extreme pixels do not wash out the rest.
 - IG signed: symmetric around 0 at the 99th percentile of |map|; red is evidence for the
