@@ -1,9 +1,11 @@
 // A static file server for the demo's end-to-end test: serves one folder under a sub-path (as GitHub Pages
-// serves a project at /REPO/), with the service's Content-Security-Policy (backend/facexai/api/security.py
-// APP_POLICY), so the test also shows the demo needs no inline script or style. Nothing else is served.
-import { createReadStream, statSync } from 'node:fs'
+// serves a project at /REPO/), with the app's Content-Security-Policy (nginx.conf's, which
+// tests/test_security_headers.py holds equal to backend/facexai/api/security.py), so the test also shows
+// the demo needs no inline script or style. Nothing else is served.
+import { createReadStream, readFileSync, statSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
 import { extname, join, resolve, sep } from 'node:path'
+import { fileURLToPath } from 'node:url'
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -16,18 +18,16 @@ const TYPES: Record<string, string> = {
   '.md': 'text/markdown; charset=utf-8',
 }
 
-export const APP_POLICY = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "img-src 'self' data: blob:",
-  "font-src 'self'",
-  "connect-src 'self'",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "form-action 'self'",
-  "frame-ancestors 'none'",
-].join('; ')
+/**
+ * The app's Content-Security-Policy, read from nginx.conf's `$facexai_csp` default (the one copy the compose
+ * stack sends; tests/test_security_headers.py checks it is backend/facexai/api/security.py's APP_POLICY).
+ */
+export const APP_POLICY = (() => {
+  const conf = readFileSync(fileURLToPath(new URL('../nginx.conf', import.meta.url)), 'utf8')
+  const policy = /map \$uri \$facexai_csp \{\s*default "([^"]+)";/.exec(conf)?.[1]
+  if (!policy) throw new Error("nginx.conf: no default in 'map $uri $facexai_csp'")
+  return policy
+})()
 
 /** Serves `folder` at http://127.0.0.1:PORT`prefix` (prefix like '/facexai/'); resolves once listening. */
 export function serveStatic(folder: string, prefix: string): Promise<{ server: Server; url: string }> {
