@@ -28,6 +28,7 @@ const MESSAGES: Record<string, string> = {
     'This analysis has expired on the server (results are kept for about 10 minutes). Upload the photo again.',
   unknown_model: 'The server does not know this model.',
   unknown_label: 'The server does not know this class for this model.',
+  models_not_comparable: 'These two models cannot be compared.',
   validation_error: 'The request was not valid.',
   models_loading: 'The models are still loading. Try again in a few seconds.',
   models_not_ready: 'The models are still loading. Try again in a few seconds.',

@@ -128,6 +128,53 @@ describe('ComparePanel', () => {
     )
   })
 
+  it('offers a pair of models of one task, never one model twice, and says the choice', async () => {
+    const onPair = vi.fn()
+    const served = ['age', 'gender', 'race', 'race_biased', 'race_control', 'race_control_2'].map((name) => modelInfo(name))
+    const analysed = ['age', 'gender', 'race', 'race_biased', 'race_control']
+    const pair: [string, string] = ['race_control', 'race_biased']
+    const panel = (models: [string, string]) => (
+      <ModelsResponseContext.Provider value={modelsResponse(served)}>
+        <ModelNamesContext.Provider value={displayNames(Object.fromEntries(served.map((m) => [m.name, m.display_name])))}>
+          <ComparePanel {...props} models={models} analysed={analysed} onPair={onPair} />
+        </ModelNamesContext.Provider>
+      </ModelsResponseContext.Provider>
+    )
+    const { rerender } = render(panel(pair))
+    const options = (name: string) =>
+      Array.from(screen.getByRole<HTMLSelectElement>('combobox', { name }).options).map((option) => option.textContent)
+    expect(screen.getByRole('combobox', { name: 'Compare' })).toHaveValue('race_control')
+    expect(screen.getByRole('combobox', { name: 'with' })).toHaveValue('race_biased')
+    // "Compare": the models with a partner of their task (race's; age and gender have none here);
+    // "with": the first's task, never the first itself
+    expect(options('Compare')).toEqual(['Race', 'Race (biased training)', 'Race (small balanced data)'])
+    expect(options('with')).toEqual(['Race', 'Race (biased training)', 'Race (small balanced data, seed 2)'])
+    await userEvent.selectOptions(screen.getByRole('combobox', { name: 'with' }), 'Race (small balanced data, seed 2)')
+    expect(onPair).toHaveBeenLastCalledWith(['race_control', 'race_control_2'])
+    await userEvent.selectOptions(screen.getByRole('combobox', { name: 'Compare' }), 'Race')
+    expect(onPair).toHaveBeenLastCalledWith(['race', 'race_biased'])
+    await userEvent.click(screen.getByRole('button', { name: 'Swap' }))
+    expect(onPair).toHaveBeenLastCalledWith(['race_biased', 'race_control'])
+    // a seed the analysis did not run is compared with, never first (the comparison explains the first's class)
+    rerender(panel(['race_control', 'race_control_2']))
+    expect(options('Compare')).toEqual(['Race', 'Race (biased training)', 'Race (small balanced data)'])
+    expect(screen.queryByRole('button', { name: 'Swap' })).toBeNull()
+  })
+
+  it('offers no other pair before GET /models says the models’ tasks', () => {
+    render(<ComparePanel {...props} analysed={['race', 'race_biased', 'gender']} onPair={() => {}} />)
+    expect(screen.queryByRole('combobox', { name: 'Compare' })).toBeNull()
+    expect(screen.getByRole('combobox', { name: 'Class' })).toBeInTheDocument()
+  })
+
+  it('says plainly why two models cannot be compared', () => {
+    const error = new ApiError(422, 'models_not_comparable', 'no label of race4 maps onto a label of race_biased')
+    render(<ComparePanel {...props} slot={{ status: 'error', error }} />)
+    const status = screen.getByRole('status')
+    expect(status).toHaveTextContent('These two models cannot be compared.')
+    expect(status).toHaveTextContent('no label of race4 maps onto a label of race_biased')
+  })
+
   it('offers every race class and reports a failure', async () => {
     const onTarget = vi.fn()
     render(

@@ -1,5 +1,5 @@
 import { useState } from 'react'
-import { errorMessage } from '../api/errors'
+import { errorMessage, extraDetail } from '../api/errors'
 import { METHOD_NAMES, strengthOf, type ExplainedOutput, type Face, type Method } from '../api/types'
 import type { ComparisonSlot } from '../hooks/analysisState'
 import { useDisplayName, useIgMaxSteps, useSummaryRules } from '../hooks/modelNames'
@@ -10,10 +10,11 @@ import { strengthWords } from '../lib/strength'
 import { base64ToBlob, composeOverlayPng, pngDataUrl, saveBlob } from '../lib/images'
 import { ColourScale } from './ColourScale'
 import { Overlay } from './Overlay'
+import { PairPicker } from './PairPicker'
 
 interface Props {
   face: Face
-  models: [string, string]
+  models: readonly [string, string]
   method: Method
   opacity: number
   slot?: ComparisonSlot
@@ -28,6 +29,10 @@ interface Props {
   igSteps?: number
   /** the IG output the comparison explains (the service's default: probability) */
   igOutput?: ExplainedOutput
+  /** the models the analysis ran: with onPair, the panel offers to compare another pair of them */
+  analysed?: readonly string[]
+  /** another pair chosen (two different models of one task) */
+  onPair?: (models: [string, string]) => void
 }
 
 /** Whole points of attribution share: 0.043 -> "4". */
@@ -36,10 +41,11 @@ function wholePoints(fraction: number): string {
 }
 
 /**
- * Two models of one task on one colour scale (the page's pair, compare_default: the biased race
- * model and its control): the same colour means the same attribution in both, so their heatmaps,
- * and the difference map, can be read against each other. With a reference (another training seed
- * of the first model, explained on the same face) it says what retraining alone moves here.
+ * Two models of one task on one colour scale (the page's pair: compare_default, the biased race
+ * model and its control, unless another pair is chosen here): the same colour means the same
+ * attribution in both, so their heatmaps, and the difference map, can be read against each other.
+ * With a reference (another training seed of the first model, explained on the same face) it says
+ * what retraining alone moves here.
  */
 export function ComparePanel({
   face,
@@ -54,6 +60,8 @@ export function ComparePanel({
   onRecompute,
   igSteps,
   igOutput,
+  analysed,
+  onPair,
 }: Props) {
   const maxSteps = useIgMaxSteps()
   const nextSteps = igSteps !== undefined && maxSteps !== undefined ? moreSteps(igSteps, maxSteps) : undefined
@@ -71,16 +79,16 @@ export function ComparePanel({
   const difference = comparison?.largest_difference
   const [saving, setSaving] = useState(false)
 
+  // a failure in plain words, with the server's own below when they say more (why two models cannot be compared)
+  const failure = slot?.status === 'error' ? slot.error : undefined
   const status =
-    slot?.status === 'error' && slot.error
-      ? errorMessage(slot.error)
-      : slot?.status === 'loading'
-        ? `Comparing with ${METHOD_NAMES[method]}…`
-        : slot?.status === 'queued'
-          ? 'Comparison waiting for the explanations before it…'
-          : enabled
-            ? 'Not compared yet'
-            : 'The comparison starts when both models are explained…'
+    slot?.status === 'loading'
+      ? `Comparing with ${METHOD_NAMES[method]}…`
+      : slot?.status === 'queued'
+        ? 'Comparison waiting for the explanations before it…'
+        : enabled
+          ? 'Not compared yet'
+          : 'The comparison starts when both models are explained…'
 
   const saveDifference = async () => {
     if (!comparison) return
@@ -115,6 +123,7 @@ export function ComparePanel({
           </select>
         </label>
       </div>
+      {analysed && onPair && <PairPicker models={models} analysed={analysed} onPair={onPair} />}
       {comparison ? (
         <>
           <p className="summary" data-testid="compare-summary">
@@ -233,6 +242,11 @@ export function ComparePanel({
             Save comparison PNGs
           </button>
         </>
+      ) : failure ? (
+        <div role="status" className="note" data-testid="compare-error" data-code={failure.code}>
+          <p>{errorMessage(failure)}</p>
+          {extraDetail(failure) && <p className="error-detail">{extraDetail(failure)}</p>}
+        </div>
       ) : (
         <p role="status" className="muted">
           {status}

@@ -4,6 +4,7 @@ import type { ClassGrid, Explanation, Method } from '../api/types'
 import { analyzeResponse, comparison, FAITHFUL, gradCam, integratedGradients } from '../test/fixtures'
 import {
   analysisExport,
+  chosenPair,
   comparisonDue,
   comparisonKey,
   comparisonOf,
@@ -261,6 +262,53 @@ describe('the comparison decision', () => {
     expect(comparisonOf(state, ['race_control', 'race_biased_2'])).toBeUndefined()
     state = explained(state)
     expect(due(state)?.slot).toBe('0/race+race_biased/integrated_gradients/White')
+  })
+
+  it('compares the pair chosen on the page instead, on every face and method, until a new photo', () => {
+    const chosen: [string, string] = ['race_biased', 'race_control_2']
+    let state = explained(analyzed())
+    expect(due(state)?.request).toMatchObject({ models: PAIR })
+    state = apply(state, { type: 'pair', models: chosen })
+    expect(state.pair).toEqual(chosen)
+    expect(chosenPair(state, PAIR)).toEqual(chosen)
+    // the same decision and the same queue: the chosen pair's comparison is the job due, last
+    const job = due(state)!
+    expect(job).toMatchObject({
+      kind: 'comparison',
+      id: 'compare/0/race_biased+race_control_2/integrated_gradients/White',
+      slot: '0/race_biased+race_control_2/integrated_gradients/White',
+      request: { analysisId: 'abc123', face: 0, models: chosen, method: 'integrated_gradients', target: 'White' },
+    })
+    expect(pendingJobs(state, PAIR).at(-1)).toEqual(job)
+    expect(comparisonDue(state, undefined)).toEqual(job) // a chosen pair needs no default
+    state = apply(state, jobStatus(job, 'queued'))
+    expect(due(state)).toBeUndefined()
+    // a model is not compared with itself: the choice stays as it was
+    expect(apply(state, { type: 'pair', models: ['race', 'race'] }).pair).toEqual(chosen)
+    // it holds for another method and another face
+    state = apply(state, { type: 'setMethod', method: 'grad_cam' }, { type: 'selectFace', face: 1 })
+    expect(state.pair).toEqual(chosen)
+    expect(due(state)?.request).toEqual({ analysisId: 'abc123', face: 1, models: chosen, method: 'grad_cam', target: 'Black' })
+    // a new photo: the default pair again
+    state = apply(state, { type: 'start', fileName: 'q.jpg' })
+    expect(state.pair).toBeUndefined()
+    expect(chosenPair(state, PAIR)).toEqual(PAIR)
+    expect(apply(state, { type: 'pair', models: chosen }, { type: 'forgotten' }).pair).toBeUndefined()
+  })
+
+  it('keeps the class chosen for the comparison while the first of the pair has it, else takes its predicted class', () => {
+    // a model of the race task with labels of its own (a label map to FairFace's)
+    const result = analyzeResponse(1, ['race', 'race_biased', 'race4'])
+    result.faces[0].predictions.race4 = { label: 'Asian', probabilities: { White: 0.2, Black: 0.1, Asian: 0.6, Indian: 0.1 } }
+    let state = apply(initialState, { type: 'start', fileName: 'p.jpg' }, { type: 'analyzed', result })
+    state = apply(state, { type: 'setCompareTarget', face: 0, target: 'Southeast Asian' })
+    expect(comparisonOf(state, PAIR)?.target).toBe('Southeast Asian')
+    state = apply(state, { type: 'pair', models: ['race_biased', 'race'] })
+    expect(comparisonOf(state, PAIR)).toMatchObject({ models: ['race_biased', 'race'], target: 'Southeast Asian' })
+    state = apply(state, { type: 'pair', models: ['race4', 'race'] })
+    expect(comparisonOf(state, PAIR)).toMatchObject({ models: ['race4', 'race'], target: 'Asian' })
+    state = apply(state, { type: 'pair', models: ['race', 'race4'] })
+    expect(comparisonOf(state, PAIR)?.target).toBe('Southeast Asian')
   })
 })
 

@@ -1,7 +1,8 @@
 // The analysis as the page knows it: the service's first answer (predictions and Grad-CAM) plus
 // every explanation, comparison and class grid fetched since, keyed by face, model and class; the
-// settings every request uses; and what is still to fetch. useAnalysis only carries out what this
-// file decides: pendingJobs(state, pair) lists the requests due, in the order they should run.
+// settings every request uses; the pair of models the comparison sets side by side; and what is still
+// to fetch. useAnalysis only carries out what this file decides: pendingJobs(state, defaultPair) lists
+// the requests due, in the order they should run.
 import type { ClassGridRequest, CompareRequest, ExplanationRequest } from '../api/client'
 import type { ApiError } from '../api/errors'
 import {
@@ -66,6 +67,11 @@ export interface AnalysisState {
   explanations: Record<string, ExplanationSlot>
   /** `${face}/${first}+${second}/${method}/${target}` -> the comparison of two models (compare_default) */
   comparisons: Record<string, ComparisonSlot>
+  /**
+   * The two models the comparison sets side by side, as chosen on the page; undefined: the default
+   * pair (compare_default). It holds for every face and method of the analysis; a new photo resets it.
+   */
+  pair?: [string, string]
   /** `${face}/${model}` of every model whose classes are all shown ("Show every class") */
   gridsShown: string[]
   /** `${face}/${model}/${method}` -> every class of one model explained on one colour scale */
@@ -117,6 +123,8 @@ export type Action =
   | { type: 'selectFace'; face: number }
   | { type: 'setTarget'; face: number; model: string; target: string }
   | { type: 'setCompareTarget'; face: number; target: string }
+  /** the comparison's two models, chosen on the page (two different models of one task) */
+  | { type: 'pair'; models: [string, string] }
   /** Integrated Gradients of one explanation again with more steps: the new map replaces the old */
   | { type: 'recompute'; face: number; model: string; target: string; steps: number }
   | { type: 'toggleGrid'; face: number; model: string }
@@ -212,6 +220,11 @@ export function reducer(state: AnalysisState, action: Action): AnalysisState {
     }
     case 'setCompareTarget':
       return { ...state, targets: { ...state.targets, [targetKey(action.face, 'compare')]: action.target } }
+    case 'pair': {
+      const [first, second] = action.models
+      if (!first || !second || first === second) return state
+      return { ...state, pair: [first, second] }
+    }
     case 'recompute': {
       const key = explanationKey(action.face, action.model, action.target)
       const slot = { ...(state.explanations[key] ?? { status: {} }), steps: action.steps }
@@ -279,6 +292,14 @@ export function explainFor(methods: readonly Method[], gradCam: GradCamResult | 
   return methods[0]
 }
 
+/** The pair the comparison sets side by side: the one chosen on the page, else `defaultPair` (compare_default). */
+export function chosenPair(
+  state: AnalysisState,
+  defaultPair: readonly [string, string] | undefined,
+): readonly [string, string] | undefined {
+  return state.pair ?? defaultPair
+}
+
 /** The comparison of the page's pair on the chosen face, if it has one: its class, its key, whether it can start. */
 export interface ComparisonView {
   face: number
@@ -289,12 +310,16 @@ export interface ComparisonView {
   ready: boolean
 }
 
-export function comparisonOf(state: AnalysisState, pair: readonly [string, string] | undefined): ComparisonView | undefined {
+export function comparisonOf(state: AnalysisState, defaultPair: readonly [string, string] | undefined): ComparisonView | undefined {
   const face = state.result?.faces[state.face]
+  const pair = chosenPair(state, defaultPair)
   // its classes and its default class come from the first of the pair the analysis ran
   const labelled = face && pair?.find((model) => face.predictions[model])
   if (!face || !pair || !labelled) return undefined
-  const target = state.targets[targetKey(face.index, 'compare')] ?? face.predictions[labelled].label
+  // the class chosen for the comparison, while it is one of that model's (another pair may have other labels)
+  const chosen = state.targets[targetKey(face.index, 'compare')]
+  const prediction = face.predictions[labelled]
+  const target = chosen !== undefined && chosen in prediction.probabilities ? chosen : prediction.label
   // It reuses the pair's Integrated Gradients of their chosen classes: it waits for those the
   // analysis asks for (a model the analysis did not run is explained by the comparison itself).
   const ready =
@@ -309,11 +334,12 @@ export function comparisonOf(state: AnalysisState, pair: readonly [string, strin
 }
 
 /**
- * The one place that decides when a comparison runs: the chosen face's, for the method and class
- * shown, once the explanations it reuses are known, and once only (a failed one stays failed).
+ * The one place that decides when a comparison runs: the chosen face's, of the pair chosen on the page
+ * (else `defaultPair`), for the method and class shown, once the explanations it reuses are known, and
+ * once only (a failed one stays failed).
  */
-export function comparisonDue(state: AnalysisState, pair: readonly [string, string] | undefined): Job | undefined {
-  const view = comparisonOf(state, pair)
+export function comparisonDue(state: AnalysisState, defaultPair: readonly [string, string] | undefined): Job | undefined {
+  const view = comparisonOf(state, defaultPair)
   if (!state.result || !view?.ready || state.comparisons[view.key]) return undefined
   const { face, models, target, key } = view
   const { method } = state
@@ -332,7 +358,7 @@ function igOptions({ settings }: AnalysisState, method: Method): IgOptions {
  * for by a click), then the comparison. A request handed to the queue is listed again while it waits
  * (under the same id: the queue takes it once).
  */
-export function pendingJobs(state: AnalysisState, pair?: readonly [string, string]): Job[] {
+export function pendingJobs(state: AnalysisState, defaultPair?: readonly [string, string]): Job[] {
   const result = state.result
   const face = result?.faces[state.face]
   if (!result || !face) return []
@@ -361,7 +387,7 @@ export function pendingJobs(state: AnalysisState, pair?: readonly [string, strin
     const request = { analysisId, face: index, model, method: state.method, ...igOptions(state, state.method) }
     jobs.push({ kind: 'grid', id: `grid/${key}`, slot: key, request })
   }
-  const comparison = comparisonDue(state, pair)
+  const comparison = comparisonDue(state, defaultPair)
   return comparison ? [...jobs, comparison] : jobs
 }
 

@@ -1,17 +1,17 @@
 // Drives an analysis: predictions and Grad-CAM first (fast), then Integrated Gradients one model at
-// a time for the chosen face, then the comparison of the page's pair (GET /models's compare_default:
-// race_control vs race_biased in the bundle). What to fetch, and in which order, is the reducer's
-// (analysisState.ts: pendingJobs); this hook hands each request to one queue, so the service works on
-// one at a time, and what is asked for while others wait (a class switch, another face, every class
-// of a model) goes ahead of them. Faithfulness is asked for with the explanations, never with the
-// upload, so the first results stay fast.
+// a time for the chosen face, then the comparison of the page's pair (the one chosen on the page,
+// else GET /models's compare_default: race_control vs race_biased in the bundle). What to fetch,
+// and in which order, is the reducer's (analysisState.ts: pendingJobs); this hook hands each
+// request to one queue, so the service works on one at a time, and what is asked for while others
+// wait (a class switch, another face, every class of a model) goes ahead of them. Faithfulness is
+// asked for with the explanations, never with the upload, so the first results stay fast.
 import { useCallback, useEffect, useMemo, useReducer, useRef, type RefObject } from 'react'
 import { analyze, fetchClassGrid, fetchComparison, fetchExplanation, forgetAnalysis } from '../api/client'
 import { ApiError } from '../api/errors'
 import type { Detector, IgOptions } from '../api/types'
 import { comparedPair } from '../lib/format'
 import { SerialQueue } from '../lib/queue'
-import { initialState, jobStatus, pendingJobs, reducer, type Action, type Job } from './analysisState'
+import { chosenPair, initialState, jobStatus, pendingJobs, reducer, type Action, type Job } from './analysisState'
 import { useModelsResponse } from './modelNames'
 
 /** A ref's value, left empty: an analysis id is forgotten once. */
@@ -46,11 +46,12 @@ export function useAnalysis() {
   const requests = useRef(new AbortController())
   /** the upload's: aborted when another photo is uploaded */
   const uploading = useRef(new AbortController())
-  // The pair the comparison sets side by side: compare_default (GET /models, fetched once for the
-  // whole app), else race and race_biased when the analysis ran both; none otherwise.
+  // The pair the comparison sets side by side by default: compare_default (GET /models, fetched once
+  // for the whole app), else race and race_biased when the analysis ran both; none otherwise. The
+  // pair chosen on the page (the reducer's `pair`) goes before it.
   const compareDefault = useModelsResponse()?.compare_default
   const models = state.result?.models
-  const pair = useMemo(() => models && comparedPair(compareDefault, models), [compareDefault, models])
+  const defaultPair = useMemo(() => models && comparedPair(compareDefault, models), [compareDefault, models])
 
   /** Drops the requests waiting and aborts the one running. */
   const restart = useCallback(() => {
@@ -62,7 +63,7 @@ export function useAnalysis() {
   // Hands the requests due to the queue. Those asked for while others wait go ahead of them, in
   // their order (pushed last first). 'queued' first: an idle queue starts a task inside push().
   useEffect(() => {
-    const jobs = pendingJobs(state, pair).filter((job) => !queue.current.has(job.id))
+    const jobs = pendingJobs(state, defaultPair).filter((job) => !queue.current.has(job.id))
     const { signal } = requests.current
     const urgent = queue.current.size > 0
     for (const job of urgent ? jobs.reverse() : jobs) {
@@ -79,7 +80,7 @@ export function useAnalysis() {
       }
       queue.current.push(job.id, task, urgent)
     }
-  }, [state, pair])
+  }, [state, defaultPair])
 
   // The analysis shown, which the server keeps for follow-ups until it expires: forgotten there as soon as
   // another photo replaces it (fire and forget: it expires anyway) or "Forget this photo" is pressed.
@@ -163,8 +164,8 @@ export function useAnalysis() {
   return {
     state,
     dispatch,
-    /** the models the comparison sets side by side (undefined: the analysis has no such pair) */
-    pair,
+    /** the models the comparison sets side by side: the pair chosen, else the default (undefined: none) */
+    pair: chosenPair(state, defaultPair),
     upload: analyse,
     forget,
     applyIgOptions,

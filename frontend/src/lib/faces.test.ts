@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { face } from '../test/fixtures'
 import { faceSummary, isSmallFace, largestFace, SMALL_FACE_PX } from './faces'
-import { cardForReaders, classLabel, comparedPair, panelOrder } from './format'
+import { cardForReaders, classLabel, comparedPair, pairChoices, panelOrder, type Servable } from './format'
 
 const boxed = (index: number, left: number, width: number, height = width) =>
   face(index, { left, top: 10, right: left + width, bottom: 10 + height })
@@ -52,6 +52,29 @@ describe('labels, panels and cards for people', () => {
     expect(comparedPair(undefined, ['race', 'race_biased'])).toEqual(['race', 'race_biased']) // GET /models not answered
     expect(comparedPair(null, ['age', 'gender', 'race'])).toBeUndefined()
     expect(comparedPair([], ['age', 'race_biased'])).toBeUndefined()
+  })
+
+  it('offers first every analysed model with a partner of its task, second the first’s task, never the first itself', () => {
+    const analysed = ['race', 'gender', 'age', 'race_biased', 'race_control', 'gender2']
+    const served: Servable[] = [
+      ...analysed.map((name) => ({ name, task: name.replace(/_.*|\d$/, ''), on_request: false })),
+      { name: 'race_biased_2', task: 'race', on_request: true },
+      { name: 'race_control_2', task: 'race', on_request: true },
+    ]
+    const firsts = ['race', 'gender', 'race_biased', 'race_control', 'gender2'] // age has no partner
+    const choices = pairChoices(['race_control', 'race_biased'], analysed, served)
+    expect(choices).toMatchObject({ first: firsts, second: ['race', 'race_biased', 'race_biased_2', 'race_control_2'] })
+    // a first of another task brings a second of that task; one of the same task keeps the second
+    expect(choices?.withFirst('gender')).toEqual(['gender', 'gender2'])
+    expect(choices?.withFirst('race')).toEqual(['race', 'race_biased'])
+    expect(choices?.withFirst('race_biased')).toEqual(['race_biased', 'race'])
+    expect(pairChoices(['gender', 'gender2'], analysed, served)).toMatchObject({ first: firsts, second: ['gender2'] })
+    // a choice whose task is unknown is listed; nothing is offered before GET /models answers
+    expect(pairChoices(['race', 'mystery'], analysed, served)).toMatchObject({
+      first: firsts,
+      second: ['mystery', 'race_biased', 'race_control', 'race_biased_2', 'race_control_2'],
+    })
+    expect(pairChoices(['race', 'race_biased'], analysed, undefined)).toBeUndefined()
   })
 
   it('drops a card’s own title and its internal notes', () => {

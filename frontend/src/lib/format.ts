@@ -43,6 +43,59 @@ export function comparedPair(
   return isBiasedPair(analysed) ? [FALLBACK_PAIR[0], FALLBACK_PAIR[1]] : undefined
 }
 
+/** What the pair picker needs to know of a model served (GET /models). */
+export interface Servable {
+  name: string
+  task: string
+  on_request: boolean
+}
+
+/** The models each select of the comparison's pair picker offers. */
+export interface PairChoices {
+  /** "Compare": the models the analysis ran that have another model of their task to be compared with (the
+   * comparison explains this model's class) */
+  first: string[]
+  /** "with": the first's task's other models, analysed or served on request (another training seed, which the
+   * comparison runs itself) */
+  second: string[]
+  /** the pair to ask for when "Compare" becomes `model`: the same second model when it shares the task,
+   * else the first model of the task the second select would offer */
+  withFirst: (model: string) => [string, string]
+}
+
+/**
+ * The pair picker's choices for `pair`. "Compare" offers every analysed model that has a partner of its task
+ * (so a second gender model makes gender pairs reachable); "with" the first's task's other models, never the
+ * first itself (a model is not compared with itself). The current choices are always listed. Undefined while
+ * the models' tasks are unknown (GET /models not answered).
+ */
+export function pairChoices(
+  pair: readonly [string, string],
+  analysed: readonly string[],
+  served: readonly Servable[] | undefined,
+): PairChoices | undefined {
+  if (!served) return undefined
+  const taskOf = new Map(served.map((model) => [model.name, model.task]))
+  const onRequest = served.filter((model) => model.on_request && !analysed.includes(model.name)).map((model) => model.name)
+  const partners = (model: string) => {
+    const task = taskOf.get(model)
+    return [...analysed, ...onRequest].filter((other) => other !== model && task !== undefined && taskOf.get(other) === task)
+  }
+  const withCurrent = (names: string[], current: string) => (names.includes(current) ? names : [current, ...names])
+  const [first, second] = pair
+  return {
+    first: withCurrent(
+      analysed.filter((model) => partners(model).length > 0),
+      first,
+    ),
+    second: withCurrent(partners(first), second),
+    withFirst: (model) => {
+      const options = partners(model)
+      return [model, options.includes(second) ? second : (options[0] ?? second)]
+    },
+  }
+}
+
 /**
  * The panels' order: the compared pair first, side by side (the comparison below them sets their
  * maps against each other), then the other models in the service's order.

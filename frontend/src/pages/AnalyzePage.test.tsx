@@ -41,6 +41,8 @@ class FakeService {
   deleted: string[] = []
   /** DELETE's answer: 204, or an error's status (404 analysis_not_found, 503 store_unavailable) */
   deleteStatus = 204
+  /** models the compare follow-up refuses to compare with another (422 models_not_comparable) */
+  incomparable: string[] = []
 
   fetch = async (request: Request): Promise<Response> => {
     const url = new URL(request.url)
@@ -92,6 +94,8 @@ class FakeService {
     }
     if (path[0] === 'analyses' && path[4] === 'compare') {
       const [a, b] = url.searchParams.getAll('models')
+      const refused = [a, b].find((model) => this.incomparable.includes(model))
+      if (refused) return jsonResponse({ code: 'models_not_comparable', detail: `no label of ${refused} maps onto a label of race` }, 422)
       const method = (url.searchParams.get('method') ?? 'integrated_gradients') as 'integrated_gradients'
       return jsonResponse(comparison(url.searchParams.get('target')!, method, [a ?? 'race', b ?? 'race_biased'], this.reference))
     }
@@ -388,6 +392,70 @@ describe('AnalyzePage', () => {
     await waitFor(() => expect(screen.getByTestId('progress')).toHaveTextContent('All explanations ready'))
     expect(screen.queryByTestId('compare')).toBeNull()
     expect(service.paths().filter((path) => path.includes('/compare?'))).toHaveLength(1)
+  })
+
+  it('compares the pair chosen, on every face and method, until a new photo', async () => {
+    const user = userEvent.setup()
+    const served = ['age', 'gender', 'race', 'race_biased', 'race_control']
+    service.modelsBody = modelsResponse([...served, 'race_biased_2', 'race_control_2'].map((name) => modelInfo(name)), {
+      compare_default: ['race_control', 'race_biased'],
+    })
+    service.analyzeBody = analyzeResponse(2, served)
+    await uploadOnceModelsAnswered(user)
+    await waitFor(() => expect(screen.getByTestId('compare-summary')).toBeInTheDocument())
+    const compares = () => service.paths().filter((path) => path.includes('/compare?'))
+    const panels = () => Array.from(document.querySelectorAll<HTMLElement>('article.model-panel')).map((el) => el.dataset.testid)
+    const compare = screen.getByTestId('compare')
+    const first = within(compare).getByRole('combobox', { name: 'Compare' })
+    const second = within(compare).getByRole('combobox', { name: 'with' })
+    expect(first).toHaveValue('race_control')
+    expect(second).toHaveValue('race_biased')
+
+    await user.selectOptions(first, 'Race')
+    await waitFor(() => expect(within(compare).getByRole('heading', { level: 2 })).toHaveTextContent('Race vs Race (biased training)'))
+    await waitFor(() => expect(screen.getByTestId('compare-summary')).toHaveTextContent('Race rates it'))
+    // the panels follow the pair: the two compared first, side by side
+    expect(panels()).toEqual(['model-race', 'model-race_biased', 'model-age', 'model-gender', 'model-race_control'])
+    await user.selectOptions(second, 'Race (small balanced data, seed 2)')
+    await waitFor(() => expect(compares()).toHaveLength(3))
+    expect(second).toHaveValue('race_control_2')
+    // another method, another face: the same pair
+    await user.click(screen.getByRole('radio', { name: 'Grad-CAM' }))
+    await waitFor(() => expect(compares()).toHaveLength(4))
+    await user.click(screen.getByRole('button', { name: 'Face 2' }))
+    await waitFor(() => expect(compares()).toHaveLength(5))
+    expect(compares()).toEqual([
+      '/analyses/abc123/faces/0/compare?models=race_control&models=race_biased&method=integrated_gradients&target=White',
+      '/analyses/abc123/faces/0/compare?models=race&models=race_biased&method=integrated_gradients&target=White',
+      '/analyses/abc123/faces/0/compare?models=race&models=race_control_2&method=integrated_gradients&target=White',
+      '/analyses/abc123/faces/0/compare?models=race&models=race_control_2&method=grad_cam&target=White',
+      '/analyses/abc123/faces/1/compare?models=race&models=race_control_2&method=grad_cam&target=White',
+    ])
+    expect(within(screen.getByTestId('compare')).getByRole('combobox', { name: 'with' })).toHaveValue('race_control_2')
+
+    // a new photo: the default pair again
+    await user.upload(screen.getByLabelText('Photo to analyse'), photo())
+    await waitFor(() => expect(compares()).toHaveLength(6))
+    expect(compares().at(-1)).toBe('/analyses/abc123/faces/0/compare?models=race_control&models=race_biased&method=grad_cam&target=White')
+    expect(within(screen.getByTestId('compare')).getByRole('combobox', { name: 'Compare' })).toHaveValue('race_control')
+  })
+
+  it('says why a pair chosen cannot be compared', async () => {
+    const user = userEvent.setup()
+    const served = ['age', 'gender', 'race', 'race_biased', 'race4']
+    service.modelsBody = modelsResponse(served.map((name) => modelInfo(name)))
+    service.analyzeBody = analyzeResponse(1, served)
+    service.incomparable = ['race4']
+    await uploadOnceModelsAnswered(user)
+    await waitFor(() => expect(screen.getByTestId('compare-summary')).toBeInTheDocument())
+    await user.selectOptions(within(screen.getByTestId('compare')).getByRole('combobox', { name: 'with' }), 'Race4')
+    const error = await screen.findByTestId('compare-error')
+    expect(error).toHaveAttribute('data-code', 'models_not_comparable')
+    expect(error).toHaveTextContent('These two models cannot be compared.')
+    expect(error).toHaveTextContent('no label of race4 maps onto a label of race')
+    expect(service.paths().filter((path) => path.includes('/compare?')).at(-1)).toBe(
+      '/analyses/abc123/faces/0/compare?models=race&models=race4&method=integrated_gradients&target=White',
+    )
   })
 
   it('forgets the photo when asked: DELETE, then back to the upload with nothing of the photo shown', async () => {

@@ -61,7 +61,8 @@ export function AnalyzePage() {
     }
   }, [reveal])
 
-  // The comparison of the pair on this face: its class, and whether the explanations it reuses are known.
+  // The comparison of the pair on this face (the pair chosen, else the default; the panels follow
+  // it): its class, and whether the explanations it reuses are known.
   const compare = comparisonOf(state, pair)
 
   return (
@@ -190,7 +191,6 @@ export function AnalyzePage() {
           </section>
           {pair && compare && (
             <ComparePanel
-              key={pair.join('+')}
               face={face}
               models={pair}
               method={method}
@@ -203,6 +203,8 @@ export function AnalyzePage() {
               igSteps={settings.ig_steps}
               onRecompute={(steps) => applyIgOptions({ ig_steps: steps })}
               igOutput={settings.ig_output}
+              analysed={result.models}
+              onPair={(models) => dispatch({ type: 'pair', models })}
             />
           )}
         </div>
