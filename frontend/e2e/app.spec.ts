@@ -459,7 +459,7 @@ test('every class of a model on one scale, on request, for the method shown', as
   await expect(race.getByTestId('class-grid')).toHaveCount(0)
 })
 
-test('comparison: the service’s plain-words summary and its strength figures, no model ids', async ({ page }) => {
+test('comparison: the service’s plain-words summary and its strength figures, no model ids, and another pair picked', async ({ page }) => {
   await upload(page, 'multi_face_astronaut_hopper.jpg')
   const compare = page.getByTestId('compare')
   const [response] = await Promise.all([
@@ -474,6 +474,19 @@ test('comparison: the service’s plain-words summary and its strength figures, 
     await expect(compare.getByTestId('compare-strength')).toContainText('mean on the shared scale')
   }
   expect(await compare.innerText()).not.toMatch(/race_biased|_/)
+  // another pair through the picker ("Swap" is there whenever both models ran): asked for and shown
+  const swapped = page.waitForResponse(
+    (r) => {
+      const url = new URL(r.url())
+      return url.pathname.endsWith('/compare') && url.searchParams.getAll('models').join() === `${PAIR[1]},${PAIR[0]}`
+    },
+    { timeout: SLOW },
+  )
+  await compare.getByRole('button', { name: 'Swap' }).click()
+  expect((await swapped).status()).toBe(200)
+  await expect(compare.getByRole('combobox', { name: 'Compare' })).toHaveValue(PAIR[1])
+  await expect(compare.getByRole('combobox', { name: 'with' })).toHaveValue(PAIR[0])
+  await expectRendered(compare.getByTestId(`compare-${PAIR[1]}`).getByTestId('heatmap'))
 })
 
 /** Mean maps made in the browser: a blob per race, the biased model's weaker and shifted for `changed`. */

@@ -71,6 +71,8 @@ test('the static demo: a sample’s predictions, maps, comparison and class grid
   const compare = page.getByTestId('compare')
   await expect(compare.getByTestId('compare-summary')).not.toBeEmpty()
   await expectRendered(compare.getByTestId('difference-image'))
+  // only the default pair was recorded: no picker offering pairs the demo cannot show
+  await expect(compare.getByRole('combobox', { name: 'Compare' })).toHaveCount(0)
 
   // Grad-CAM: every model's map and the comparison again, from the recordings.
   await page.getByRole('radio', { name: 'Grad-CAM' }).check()

@@ -161,6 +161,18 @@ describe('ComparePanel', () => {
     expect(screen.queryByRole('button', { name: 'Swap' })).toBeNull()
   })
 
+  it('offers no other pair in the static demo, which recorded the default pair only', () => {
+    vi.stubEnv('VITE_FACEXAI_DEMO', '1')
+    const served = ['race', 'race_biased', 'race_control'].map((name) => modelInfo(name))
+    render(
+      <ModelsResponseContext.Provider value={modelsResponse(served)}>
+        <ComparePanel {...props} analysed={['race', 'race_biased', 'race_control']} onPair={() => {}} />
+      </ModelsResponseContext.Provider>,
+    )
+    expect(screen.queryByRole('combobox', { name: 'Compare' })).toBeNull()
+    vi.unstubAllEnvs()
+  })
+
   it('offers no other pair before GET /models says the models’ tasks', () => {
     render(<ComparePanel {...props} analysed={['race', 'race_biased', 'gender']} onPair={() => {}} />)
     expect(screen.queryByRole('combobox', { name: 'Compare' })).toBeNull()

@@ -1,3 +1,4 @@
+import { isDemo } from '../demo'
 import { useDisplayName, useModelsResponse } from '../hooks/modelNames'
 import { pairChoices } from '../lib/format'
 
@@ -18,7 +19,7 @@ export function PairPicker({ models, analysed, onPair }: Props) {
   const displayName = useDisplayName()
   const served = useModelsResponse()?.models
   const choices = pairChoices(models, analysed, served)
-  if (!choices) return null
+  if (!choices || isDemo()) return null // the static demo recorded the default pair's comparison only
   const [first, second] = models
   const options = (names: readonly string[]) =>
     names.map((name) => (
