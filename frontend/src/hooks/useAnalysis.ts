@@ -47,11 +47,10 @@ export function useAnalysis() {
   /** the upload's: aborted when another photo is uploaded */
   const uploading = useRef(new AbortController())
   // The pair the comparison sets side by side by default: compare_default (GET /models, fetched once
-  // for the whole app), else race and race_biased when the analysis ran both; none otherwise. The
-  // pair chosen on the page (the reducer's `pair`) goes before it.
+  // for the whole app); none until it has answered, or where it names none. The pair chosen on the
+  // page (the reducer's `pair`) goes before it.
   const compareDefault = useModelsResponse()?.compare_default
-  const models = state.result?.models
-  const defaultPair = useMemo(() => models && comparedPair(compareDefault, models), [compareDefault, models])
+  const defaultPair = useMemo(() => comparedPair(compareDefault), [compareDefault])
 
   /** Drops the requests waiting and aborts the one running. */
   const restart = useCallback(() => {

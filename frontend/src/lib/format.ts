@@ -18,29 +18,19 @@ export function modelTitle(name: string): string {
   return capital(name.replace(/_/g, ' ').trim()) || name
 }
 
-export function isBiasedPair(models: readonly string[]): boolean {
-  return models.includes('race') && models.includes('race_biased')
-}
-
 /** A class label as people read it: "Latino_Hispanic" -> "Latino/Hispanic"; API values stay as they are. */
 export function classLabel(label: string): string {
   return label.replace(/([A-Za-z])_(?=[A-Z])/g, '$1/').replace(/_/g, ' ')
 }
 
-/** The pair compared when the service names none (an older service, or GET /models not answered yet). */
-export const FALLBACK_PAIR: readonly [string, string] = ['race', 'race_biased']
-
 /**
- * The two models the per-face comparison puts side by side: GET /models's compare_default (the
- * biased model's control, race_control and race_biased, in a bundle that has one); without it, race
- * and race_biased when the analysis ran both; else none. `analysed`: the models the analysis ran.
+ * The two models the per-face comparison puts side by side unless the page picks others: GET /models's
+ * compare_default (the biased model and its control, race_control and race_biased, in the bundle), once it
+ * has answered; none while it has not, or where the service names no pair.
  */
-export function comparedPair(
-  compareDefault: readonly string[] | null | undefined,
-  analysed: readonly string[],
-): [string, string] | undefined {
+export function comparedPair(compareDefault: readonly string[] | null | undefined): [string, string] | undefined {
   if (compareDefault?.length === 2 && compareDefault[0] !== compareDefault[1]) return [compareDefault[0], compareDefault[1]]
-  return isBiasedPair(analysed) ? [FALLBACK_PAIR[0], FALLBACK_PAIR[1]] : undefined
+  return undefined
 }
 
 /** What the pair picker needs to know of a model served (GET /models). */

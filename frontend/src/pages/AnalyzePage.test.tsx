@@ -19,7 +19,10 @@ import { AnalyzePage } from './AnalyzePage'
 
 /** A stand-in for the service: answers like it, records every request and how many ran at once. */
 class FakeService {
+  /** the analysis's requests, in order (GET /models, the page's shared answer, is counted apart) */
   requests: URL[] = []
+  /** how many times GET /models was asked */
+  modelsRequests = 0
   inFlight = 0
   maxInFlight = 0
   /** while set, explanation requests wait until release() */
@@ -46,6 +49,10 @@ class FakeService {
 
   fetch = async (request: Request): Promise<Response> => {
     const url = new URL(request.url)
+    if (url.pathname === '/models') {
+      this.modelsRequests += 1
+      return jsonResponse(this.modelsBody)
+    }
     this.requests.push(url)
     this.inFlight += 1
     this.maxInFlight = Math.max(this.maxInFlight, this.inFlight)
@@ -131,12 +138,20 @@ afterEach(() => {
   vi.unstubAllGlobals()
 })
 
+/** The page as the app shows it: under the shared GET /models answer (compare_default, the models' tasks). */
+const renderPage = () =>
+  render(
+    <ModelsProvider>
+      <AnalyzePage />
+    </ModelsProvider>,
+  )
+
 const photo = () => new File([new Uint8Array([0xff, 0xd8])], 'team photo.jpg', { type: 'image/jpeg' })
 
 describe('AnalyzePage', () => {
   it('shows predictions and Grad-CAM first, then Integrated Gradients one model at a time, then the comparison', async () => {
     const user = userEvent.setup()
-    render(<AnalyzePage />)
+    renderPage()
     await user.upload(screen.getByLabelText('Photo to analyse'), photo())
 
     expect(await screen.findAllByTestId('face-box')).toHaveLength(2)
@@ -173,7 +188,7 @@ describe('AnalyzePage', () => {
 
   it('says the comparison is being computed, not waiting, once every explanation is ready', async () => {
     service.holdComparisons = true
-    render(<AnalyzePage />)
+    renderPage()
     await userEvent.upload(screen.getByLabelText('Photo to analyse'), photo())
     await waitFor(() => expect(service.paths().at(-1)).toContain('/compare?'))
     expect(screen.getByTestId('progress')).toHaveTextContent('All explanations ready')
@@ -185,7 +200,7 @@ describe('AnalyzePage', () => {
 
   it('asks for faithfulness with every explanation, and shows none where an answer has none', async () => {
     service.measuresFaithfulness = false
-    render(<AnalyzePage />)
+    renderPage()
     await userEvent.upload(screen.getByLabelText('Photo to analyse'), photo())
     await waitFor(() => expect(screen.getByTestId('compare-summary')).toBeInTheDocument())
     // the client is generated from this very service: no sniffing for one that cannot measure it
@@ -199,7 +214,7 @@ describe('AnalyzePage', () => {
   it('fetches every class of a model through the queue, ahead of what waits, for the method shown', async () => {
     const user = userEvent.setup()
     service.holdExplanations = true
-    render(<AnalyzePage />)
+    renderPage()
     await user.upload(screen.getByLabelText('Photo to analyse'), photo())
     await waitFor(() => expect(service.requests).toHaveLength(2)) // held at age's Integrated Gradients
     const race = screen.getByTestId('model-race')
@@ -226,7 +241,7 @@ describe('AnalyzePage', () => {
   it('puts a class switch ahead of the explanations still waiting', async () => {
     const user = userEvent.setup()
     service.holdExplanations = true
-    render(<AnalyzePage />)
+    renderPage()
     await user.upload(screen.getByLabelText('Photo to analyse'), photo())
     await screen.findAllByTestId('face-box')
     // The queue is held at its first IG request (age); now ask for another race class.
@@ -243,7 +258,7 @@ describe('AnalyzePage', () => {
 
   it('looks harder with the slower detector when asked, once, and after a photo with no face found', async () => {
     const user = userEvent.setup()
-    render(<AnalyzePage />)
+    renderPage()
     await user.upload(screen.getByLabelText('Photo to analyse'), photo())
     expect(await screen.findByTestId('look-harder')).toHaveTextContent('found 2 faces; it can miss turned, small')
     await user.click(screen.getByRole('button', { name: 'Look harder' }))
@@ -259,7 +274,7 @@ describe('AnalyzePage', () => {
 
   it('explains the second face once it is chosen', async () => {
     const user = userEvent.setup()
-    render(<AnalyzePage />)
+    renderPage()
     await user.upload(screen.getByLabelText('Photo to analyse'), photo())
     await waitFor(() => expect(screen.getByTestId('compare-summary')).toBeInTheDocument())
     await user.click(screen.getByRole('button', { name: 'Face 2' }))
@@ -275,7 +290,7 @@ describe('AnalyzePage', () => {
 
   it('recomputes Integrated Gradients, and the comparison, with new options', async () => {
     const user = userEvent.setup()
-    render(<AnalyzePage />)
+    renderPage()
     await user.upload(screen.getByLabelText('Photo to analyse'), photo())
     await waitFor(() => expect(screen.getByTestId('compare-summary')).toBeInTheDocument())
     const before = service.requests.length
@@ -301,7 +316,7 @@ describe('AnalyzePage', () => {
   it('offers to analyse the photo again once the server has forgotten the analysis', async () => {
     const user = userEvent.setup()
     service.forgotten = true
-    render(<AnalyzePage />)
+    renderPage()
     await user.upload(screen.getByLabelText('Photo to analyse'), photo())
     const note = await screen.findByTestId('expired')
     expect(within(screen.getByTestId('model-age')).getByRole('status')).toHaveTextContent('expired')
@@ -321,7 +336,7 @@ describe('AnalyzePage', () => {
   ])('says clearly what went wrong: %i %s', async (status, code, detail, message, detailShown) => {
     service.analyzeStatus = status
     service.analyzeBody = { code, detail }
-    render(<AnalyzePage />)
+    renderPage()
     await userEvent.upload(screen.getByLabelText('Photo to analyse'), photo())
     const alert = await screen.findByRole('alert')
     expect(alert).toHaveTextContent(message)
@@ -340,7 +355,7 @@ describe('AnalyzePage', () => {
         <AnalyzePage />
       </ModelsProvider>,
     )
-    await waitFor(() => expect(service.paths()).toContain('/models?'))
+    await waitFor(() => expect(service.modelsRequests).toBe(1))
     await user.upload(screen.getByLabelText('Photo to analyse'), photo())
   }
 
@@ -360,7 +375,7 @@ describe('AnalyzePage', () => {
     expect(compares).toEqual([
       '/analyses/abc123/faces/0/compare?models=race_control&models=race_biased&method=integrated_gradients&target=White',
     ])
-    expect(service.paths().filter((path) => path.startsWith('/models'))).toHaveLength(1)
+    expect(service.modelsRequests).toBe(1)
     // a panel for each model the analysis ran, none for the seeds it did not; the compared pair first, side by side
     const panels = Array.from(document.querySelectorAll<HTMLElement>('article.model-panel'))
     expect(panels.map((el) => el.dataset.testid)).toEqual(['model-race_control', 'model-race_biased', 'model-age', 'model-gender', 'model-race'])
@@ -378,7 +393,7 @@ describe('AnalyzePage', () => {
     expect(screen.getByTestId('progress')).toHaveTextContent('All explanations ready')
   })
 
-  it('falls back to race vs race_biased when GET /models names no pair, and compares nothing without both', async () => {
+  it('compares the pair GET /models names, and nothing where it names none', async () => {
     const user = userEvent.setup()
     await uploadOnceModelsAnswered(user)
     await waitFor(() => expect(screen.getByTestId('compare-summary')).toBeInTheDocument())
@@ -386,12 +401,16 @@ describe('AnalyzePage', () => {
       '/analyses/abc123/faces/0/compare?models=race&models=race_biased&method=integrated_gradients&target=White',
     ])
     expect(screen.queryByTestId('compare-retraining')).toBeNull()
+    cleanup()
 
-    service.analyzeBody = analyzeResponse(1, ['age', 'gender', 'race'])
-    await user.upload(screen.getByLabelText('Photo to analyse'), photo())
+    // a service that names no pair (no biased model with a partner): every explanation, no comparison
+    service = new FakeService()
+    vi.stubGlobal('fetch', vi.fn(service.fetch))
+    service.modelsBody = modelsResponse(['age', 'gender', 'race', 'race_biased'].map((name) => modelInfo(name)), { compare_default: null })
+    await uploadOnceModelsAnswered(user)
     await waitFor(() => expect(screen.getByTestId('progress')).toHaveTextContent('All explanations ready'))
     expect(screen.queryByTestId('compare')).toBeNull()
-    expect(service.paths().filter((path) => path.includes('/compare?'))).toHaveLength(1)
+    expect(service.paths().filter((path) => path.includes('/compare?'))).toHaveLength(0)
   })
 
   it('compares the pair chosen, on every face and method, until a new photo', async () => {
@@ -460,7 +479,7 @@ describe('AnalyzePage', () => {
 
   it('forgets the photo when asked: DELETE, then back to the upload with nothing of the photo shown', async () => {
     const user = userEvent.setup()
-    render(<AnalyzePage />)
+    renderPage()
     await user.upload(screen.getByLabelText('Photo to analyse'), photo())
     await waitFor(() => expect(screen.getByTestId('progress')).toHaveTextContent('All explanations ready'))
     expect(screen.getByText(/keeps this photo’s aligned faces for about 10/)).toBeInTheDocument()
@@ -479,7 +498,7 @@ describe('AnalyzePage', () => {
 
   it('says so when the server could not be asked to forget, and takes an expired analysis as forgotten', async () => {
     const user = userEvent.setup()
-    render(<AnalyzePage />)
+    renderPage()
     await user.upload(screen.getByLabelText('Photo to analyse'), photo())
     await waitFor(() => expect(screen.getByTestId('results')).toBeInTheDocument())
     service.deleteStatus = 503
@@ -497,7 +516,7 @@ describe('AnalyzePage', () => {
 
   it('forgets the old analysis on the server when a new photo replaces it, and goes on if that fails', async () => {
     const user = userEvent.setup()
-    render(<AnalyzePage />)
+    renderPage()
     await user.upload(screen.getByLabelText('Photo to analyse'), photo())
     await waitFor(() => expect(screen.getByTestId('results')).toBeInTheDocument())
     expect(service.deleted).toEqual([])

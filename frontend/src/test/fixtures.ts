@@ -176,9 +176,14 @@ export function modelInfo(name: string, metrics: Record<string, unknown> = {}): 
   }
 }
 
-/** GET /models's answer: the untrained test bundle's shape unless told otherwise (no imbalance result). */
+/**
+ * GET /models's answer: the untrained test bundle's shape unless told otherwise (no imbalance result; its
+ * compare_default race and race_biased, as the service names them for that bundle, when both are served).
+ */
 export function modelsResponse(models: ModelInfo[], extra: Partial<ModelsResponse> = {}): ModelsResponse {
-  return { models, races: [...RACES], rules: RULES, ig_steps: 32, ig_max_steps: 256, compare_default: null, imbalance: null, ...extra }
+  const names = models.map((model) => model.name)
+  const pair = names.includes('race') && names.includes('race_biased') ? ['race', 'race_biased'] : null
+  return { models, races: [...RACES], rules: RULES, ig_steps: 32, ig_max_steps: 256, compare_default: pair, imbalance: null, ...extra }
 }
 
 function cell(effect: number, retraining: number, beyond: boolean): ImbalanceCell {
