@@ -42,6 +42,12 @@ async function run(job: Job, signal: AbortSignal): Promise<Action> {
 export function useAnalysis() {
   const [state, dispatch] = useReducer(reducer, initialState)
   const queue = useRef(new SerialQueue())
+  /**
+   * The jobs handed to the queue that every state seen since still lists as due. An effect may run with a
+   * state older than what the queue has done (a job answered and left the queue before React rendered its
+   * answer), so a job is handed again only once a state has shown it no longer due.
+   */
+  const handed = useRef(new Set<string>())
   /** aborted when the requests' answers no longer matter: another photo, other IG options */
   const requests = useRef(new AbortController())
   /** the upload's: aborted when another photo is uploaded */
@@ -55,6 +61,7 @@ export function useAnalysis() {
   /** Drops the requests waiting and aborts the one running. */
   const restart = useCallback(() => {
     queue.current.clear()
+    handed.current.clear()
     requests.current.abort()
     requests.current = new AbortController()
   }, [])
@@ -62,7 +69,10 @@ export function useAnalysis() {
   // Hands the requests due to the queue. Those asked for while others wait go ahead of them, in
   // their order (pushed last first). 'queued' first: an idle queue starts a task inside push().
   useEffect(() => {
-    const jobs = pendingJobs(state, defaultPair).filter((job) => !queue.current.has(job.id))
+    const due = pendingJobs(state, defaultPair)
+    const dueIds = new Set(due.map((job) => job.id))
+    for (const id of handed.current) if (!dueIds.has(id)) handed.current.delete(id)
+    const jobs = due.filter((job) => !handed.current.has(job.id) && !queue.current.has(job.id))
     const { signal } = requests.current
     const urgent = queue.current.size > 0
     for (const job of urgent ? jobs.reverse() : jobs) {
@@ -77,6 +87,7 @@ export function useAnalysis() {
           if (!signal.aborted) dispatch(jobStatus(job, 'error', asApiError(error)))
         }
       }
+      handed.current.add(job.id)
       queue.current.push(job.id, task, urgent)
     }
   }, [state, defaultPair])
