@@ -31,6 +31,19 @@ test.beforeAll(async ({ playwright }) => {
   MODELS = served.models.filter((m) => !m.on_request).map((m) => m.name)
   PAIR = served.compare_default ?? PAIR
 })
+/**
+ * An element's screenshot for docs/: the element scrolled into view, where the sticky method bar would cover
+ * its top, so the bar is left in the flow meanwhile (through the CSSOM: the app's CSP refuses injected styles).
+ */
+async function screenshotOf(element: Locator, name: string) {
+  const bar = (position: string) =>
+    element.page().evaluate((value) => {
+      document.querySelectorAll<HTMLElement>('.controls-bar').forEach((node) => (node.style.position = value))
+    }, position)
+  await bar('static')
+  await element.screenshot({ path: resolve(screenshots, name) })
+  await bar('')
+}
 /** Four IG maps with faithfulness, then the comparison, on a shared two-core CPU: up to minutes under load. */
 const SLOW = 150_000
 /** A class label as the app shows it (src/lib/format.ts classLabel): 'Latino_Hispanic' -> 'Latino/Hispanic'. */
@@ -69,6 +82,20 @@ async function upload(page: Page, file: string) {
   await page.goto(`${baseUrl()}/#/`)
   await page.getByTestId('file-input').setInputFiles(resolve(images, file))
 }
+
+test('a first visit: one click on a sample shows its faces, predictions and maps', async ({ page }) => {
+  await page.goto(`${baseUrl()}/#/`)
+  const samples = page.getByRole('button', { name: /^Sample/ })
+  await expect(samples).toHaveCount(3)
+  await page.screenshot({ path: resolve(screenshots, 'first-visit.png') })
+  await page.getByRole('button', { name: /^Sample: two portraits/ }).click()
+  await expect(page.getByTestId('face-box')).toHaveCount(2, { timeout: SLOW })
+  for (const model of MODELS) {
+    const panel = page.getByTestId(`model-${model}`)
+    await expect(panel.getByTestId('predicted-label')).not.toBeEmpty({ timeout: SLOW })
+    await expectRendered(panel.getByTestId('heatmap'))
+  }
+})
 
 test('astronaut and Hopper: two faces, four models, overlays, comparison and a class switch', async ({ page }) => {
   await upload(page, 'multi_face_astronaut_hopper.jpg')
@@ -126,7 +153,7 @@ test('astronaut and Hopper: two faces, four models, overlays, comparison and a c
   await expectRendered(compare.getByTestId('difference-image'))
   await expect(compare.getByTestId('compare-correlation')).toHaveText(/^-?\d\.\d\d$/)
   await page.screenshot({ path: resolve(screenshots, 'analysis-desktop.jpg'), fullPage: true, type: 'jpeg', quality: 85 })
-  await compare.screenshot({ path: resolve(screenshots, 'race-vs-race-biased.png') })
+  await screenshotOf(compare, 'race-vs-race-biased.png')
 
   // Class switch: explain a class the race model did not predict.
   const race = page.getByTestId('model-race')
@@ -445,7 +472,7 @@ test('every class of a model on one scale, on request, for the method shown', as
   }
   await expect(grid.getByTestId('colour-scale')).toBeVisible()
   expect(await grid.innerText()).not.toMatch(/_/)
-  await race.screenshot({ path: resolve(screenshots, 'class-grid.png') })
+  await screenshotOf(race, 'class-grid.png')
 
   // Another method: the grid follows it.
   const [gradCam] = await Promise.all([
@@ -554,7 +581,7 @@ test('models page: mean maps by race of both race models and their difference, w
   await expect(population.getByRole('columnheader', { name: names.race_biased })).toBeVisible()
   expect(await population.innerText()).not.toMatch(/_/)
   await expectAccessible(page)
-  if (real) await population.screenshot({ path: resolve(screenshots, 'population-maps.png') })
+  if (real) await screenshotOf(population, 'population-maps.png')
 })
 
 /** Elements wider than the layout viewport (window.innerWidth grows with the page on a phone). */
