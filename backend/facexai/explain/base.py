@@ -217,12 +217,13 @@ class Method(ABC):
         upsample it bilinearly to the input's)."""
 
     @abstractmethod
-    def audit_map(self, heatmap: np.ndarray, size: int) -> np.ndarray:
-        """The non-negative square map of one face the audit reduces (``reduce``); ``size``: the side of
-        the small map it keeps."""
+    def audit_map(self, heatmap: np.ndarray, side: int) -> np.ndarray:
+        """One face's map as the audit reduces it (``reduce``) and its sanity checks compare it: non-negative
+        and square; a map at a layer's resolution (Grad-CAM) upsampled bilinearly to ``side`` x ``side``, one
+        at the input's resolution left there."""
 
     def reduce(self, heatmap: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
         """What the audit keeps of one face's map: (its region shares, in ``core.regions.REGION_NAMES``
         order; its small map, size x size, summing to 1)."""
-        magnitude = self.audit_map(heatmap, size)
+        magnitude = self.audit_map(heatmap, size * 4)  # a layer's map: at 4 x the small map's side
         return region_shares(np.asarray(magnitude, np.float64)), small_map(magnitude, size)

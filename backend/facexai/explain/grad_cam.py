@@ -141,10 +141,10 @@ class GradCamMethod(Method):
     def ranking(self, heatmap: np.ndarray) -> np.ndarray:
         return np.maximum(heatmap, 0.0)  # upsampled bilinearly to the input size by the curves
 
-    def audit_map(self, heatmap: np.ndarray, size: int) -> np.ndarray:
-        """The map (at its layer's resolution, >= 0) upsampled bilinearly to a square of 4 x ``size``."""
+    def audit_map(self, heatmap: np.ndarray, side: int) -> np.ndarray:
+        """The map (at its layer's resolution, >= 0) upsampled bilinearly to ``side`` x ``side``."""
         cam = np.maximum(np.asarray(heatmap, np.float32), 0)
-        return cv2.resize(cam, (size * 4, size * 4), interpolation=cv2.INTER_LINEAR)
+        return cv2.resize(cam, (side, side), interpolation=cv2.INTER_LINEAR)
 
 
 METHOD = GradCamMethod()

@@ -295,8 +295,8 @@ class IntegratedGradientsMethod(Method):
     def ranking(self, heatmap: np.ndarray) -> np.ndarray:
         return np.abs(heatmap)  # |channel-summed attribution|: evidence for and against both count
 
-    def audit_map(self, heatmap: np.ndarray, size: int) -> np.ndarray:
-        """|IG| at the input's resolution, unsmoothed."""
+    def audit_map(self, heatmap: np.ndarray, side: int) -> np.ndarray:
+        """|IG| at the input's resolution, unsmoothed (``side`` does not apply)."""
         return np.abs(np.asarray(heatmap, np.float32))
 
 

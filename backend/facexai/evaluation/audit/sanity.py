@@ -37,6 +37,9 @@ from typing import Any
 
 import numpy as np
 
+from facexai.evaluation.audit.regions import SMALL
+from facexai.explain.render import small_map
+
 #: the methods checked, as audit.json names them, and their shard prefixes
 METHODS: dict[str, str] = {"integrated_gradients": "ig", "grad_cam": "gc"}
 #: the similarity measures, as audit.json names them
@@ -58,8 +61,6 @@ DLIB_BLOCKS: tuple[tuple[str, tuple[str, ...]], ...] = (
 )
 #: another architecture's weighted layers below the head, split into this many blocks
 GENERIC_BLOCKS = 4
-#: the side of the small maps kept per face and step (the report draws their means)
-SMALL = 28
 
 
 @dataclass(frozen=True)
@@ -174,25 +175,6 @@ def other_class(file: str, target: int, classes: int, seed: int) -> int:
     return int(draw if draw < target else draw + 1)
 
 
-def magnitude(method: str, heatmap: np.ndarray, size: int) -> np.ndarray:
-    """The map compared: |IG| at the input's resolution, Grad-CAM (>= 0) upsampled bilinearly to it."""
-    import cv2
-
-    if method == "integrated_gradients":
-        return np.abs(np.asarray(heatmap, np.float32))
-    cam = np.maximum(np.asarray(heatmap, np.float32), 0)
-    return cv2.resize(cam, (size, size), interpolation=cv2.INTER_LINEAR)
-
-
-def small(a: np.ndarray) -> np.ndarray:
-    """A map area-resized to SMALL x SMALL and divided by its sum (zeros when all zero)."""
-    import cv2
-
-    cells = cv2.resize(np.asarray(a, np.float32), (SMALL, SMALL), interpolation=cv2.INTER_AREA)
-    total = float(cells.sum())
-    return cells / total if total > 0 else np.zeros_like(cells)
-
-
 #: (method, batch, targets) -> one map per image (>= 0, the input's size)
 MapsFn = Callable[[str, np.ndarray, list[int]], list[np.ndarray]]
 
@@ -241,7 +223,7 @@ def sanity_batch(
                 out[f"{p}_logit_{measure}"] = np.array([s[measure] for s in sims], np.float32)
             out[f"{p}_trained_constant"] = np.array([constant(a) for a in trained[m]])
             out[f"{p}_maps"] = np.zeros((n, steps + 1, SMALL, SMALL), np.float16)
-            out[f"{p}_maps"][:, 0] = np.stack([small(a) for a in trained[m]])
+            out[f"{p}_maps"][:, 0] = np.stack([small_map(a, SMALL) for a in trained[m]])
         for mode in options.modes:
             arrays = {
                 f"{METHODS[m]}_{mode}_{measure}": np.zeros((n, steps), np.float32)
@@ -261,7 +243,7 @@ def sanity_batch(
                         for measure in MEASURES:
                             arrays[f"{p}_{mode}_{measure}"][i, k] = s[measure]
                     if mode == "cascading":
-                        out[f"{p}_maps"][:, k + 1] = np.stack([small(b) for b in after])
+                        out[f"{p}_maps"][:, k + 1] = np.stack([small_map(b, SMALL) for b in after])
             out.update(arrays)
     finally:
         subject.restore()
@@ -275,6 +257,7 @@ _SUBJECTS: dict[tuple[str, str], Randomisable] = {}
 def subject(registry: Any, name: str, ig: Any) -> Randomisable:
     """A randomisable copy of a registry's model (loaded again, never the served one), with its explainers
     built the registry's way (facexai.models.registry.load_one) and IG run with ``ig``."""
+    from facexai.explain.methods import METHODS as METHOD_OBJECTS
     from facexai.explain.options import ExplainMethod
     from facexai.models.registry import load_one
 
@@ -287,7 +270,8 @@ def subject(registry: Any, name: str, ig: Any) -> Randomisable:
 
         def maps(method: str, batch: np.ndarray, targets: list[int]) -> list[np.ndarray]:
             atts = loaded.explain(ExplainMethod(method), batch, targets, settings["ig"])
-            return [magnitude(method, a.heatmap, size) for a in atts]
+            # the map the audit reduces: |IG| at the input's resolution, Grad-CAM upsampled to it
+            return [METHOD_OBJECTS[ExplainMethod(method)].audit_map(a.heatmap, size) for a in atts]
 
         _SUBJECTS[key] = Randomisable(
             loaded.model,
