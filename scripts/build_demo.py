@@ -88,11 +88,11 @@ def load_samples(only: Iterable[str] | None = None) -> list[Sample]:
     return samples
 
 
-def compared_pair(compare_default: Sequence[str] | None, models: Sequence[str]) -> tuple[str, str] | None:
-    """The pair the app compares (lib/format.ts comparedPair): compare_default, else race and race_biased."""
+def compared_pair(compare_default: Sequence[str] | None) -> tuple[str, str] | None:
+    """The pair the app compares (lib/format.ts comparedPair): GET /models's compare_default, else none."""
     if compare_default and len(compare_default) == 2 and compare_default[0] != compare_default[1]:
         return compare_default[0], compare_default[1]
-    return ("race", "race_biased") if "race" in models and "race_biased" in models else None
+    return None
 
 
 @dataclass
@@ -149,7 +149,7 @@ def record_sample(rec: Recorder, sample: Sample, compare_default: Sequence[str] 
     result = rec.analyze(sample)
     analysis = f"/analyses/{result['analysis_id']}/faces"
     models: list[str] = result["models"]
-    pair = compared_pair(compare_default, models)
+    pair = compared_pair(compare_default)
     shown_first = largest_face(result["faces"])
     for number, face in enumerate(result["faces"]):
         index = face["index"]
